@@ -1,0 +1,153 @@
+import 'reflect-metadata';
+import { container as rootContainer, injectable, Lifecycle, type DependencyContainer } from 'tsyringe';
+import type { InjectionToken } from 'tsyringe';
+import type { ModuleClass } from '../decorators/metadata.js';
+import { isModuleClass } from '../decorators/registry.js';
+import { KeelError } from '../errors/keel-error.js';
+import { describe } from '../errors/module-error.js';
+import { constructorTokens } from '../graph/constructor-deps.js';
+import type { Provider } from './provider.js';
+
+/**
+ * The kernel's own tsyringe child container: the only file that talks to tsyringe.
+ * Nothing is ever registered in the root container, so kernels share no instances.
+ */
+export class KernelContainer {
+  private readonly container: DependencyContainer = rootContainer.createChildContainer();
+  private readonly overrides = new Map<unknown, Provider>();
+  private constructing: unknown = undefined;
+
+  constructor(providers: readonly Provider[], contextToken: ModuleClass) {
+    for (const [index, provider] of providers.entries()) {
+      validateProvider(provider, index);
+      if (isModuleClass(provider.provide)) this.overrides.set(provider.provide, provider);
+      else this.register(provider);
+    }
+    // Each module receives its own context: the one of the module being constructed now.
+    this.container.register(contextToken, { useFactory: () => this.constructing });
+  }
+
+  /** The replacement registered for a module class, if any. */
+  overrideOf(cls: ModuleClass): Provider | undefined {
+    return this.overrides.get(cls);
+  }
+
+  /**
+   * Constructs a module (or its replacement) as a singleton of this container, injecting
+   * `context` as its `ModuleContext`. Dependencies must already be constructed.
+   */
+  constructModule(name: string, cls: ModuleClass, context: unknown): object {
+    const override = this.overrides.get(cls);
+    this.constructing = context;
+    try {
+      let instance: unknown;
+      if (override === undefined) {
+        this.registerImplicit(cls, new Set());
+        instance = this.container.resolve(cls);
+      } else if ('useValue' in override) {
+        instance = override.useValue;
+      } else if (override.useClass !== undefined) {
+        this.registerImplicit(override.useClass, new Set());
+        instance = this.container.resolve(override.useClass);
+      } else {
+        instance = override.useFactory!(this.container);
+      }
+      if (instance === null || typeof instance !== 'object') {
+        throw new TypeError(`the replacement of module "${name}" is ${String(instance)}, not an object`);
+      }
+      this.container.register(cls, { useValue: instance });
+      return instance;
+    } catch (err) {
+      throw new KeelError(
+        'E_MODULE_CONSTRUCTOR',
+        `Could not construct module "${name}" (class ${cls.name}): ${describe(err)}\n` +
+          `Check its constructor and that every parameter is a module, a provider in Kernel.create({ providers }), ` +
+          `or ModuleContext (classes injected by type must be imported as values, not with "import type").`,
+        { module: name, cause: err },
+      );
+    } finally {
+      this.constructing = undefined;
+    }
+  }
+
+  /** Resolves a token, as `kernel.get()` does. */
+  resolve<T>(token: InjectionToken<T>): T {
+    return this.container.resolve(token);
+  }
+
+  /** True when the token has a registration in this kernel. */
+  has(token: InjectionToken<unknown>): boolean {
+    return this.container.isRegistered(token, false);
+  }
+
+  /**
+   * Plain classes injected by type but not listed as providers become singletons of this
+   * kernel (tsyringe would build a new one per injection), and get their type info.
+   */
+  private registerImplicit(cls: ModuleClass, seen: Set<unknown>): void {
+    injectable()(cls);
+    for (const token of constructorTokens(cls)) {
+      if (typeof token !== 'function' || seen.has(token) || BUILTINS.has(token) || isModuleClass(token)) continue;
+      seen.add(token);
+      if (this.container.isRegistered(token as ModuleClass, true)) continue;
+      this.registerImplicit(token as ModuleClass, seen);
+      this.container.register(token as ModuleClass, { useClass: token as ModuleClass }, { lifecycle: Lifecycle.ContainerScoped });
+    }
+  }
+
+  private register(provider: Provider): void {
+    const token = provider.provide;
+    if ('useValue' in provider) {
+      this.container.register(token, { useValue: provider.useValue });
+    } else if (provider.useClass !== undefined) {
+      injectable()(provider.useClass);
+      this.container.register(token, { useClass: provider.useClass }, { lifecycle: Lifecycle.ContainerScoped });
+    } else if (provider.useFactory !== undefined) {
+      const factory = provider.useFactory;
+      let made = false;
+      let value: unknown;
+      // One value per kernel, made on first use.
+      this.container.register(token, {
+        useFactory: (c) => {
+          if (!made) {
+            value = factory(c);
+            made = true;
+          }
+          return value;
+        },
+      });
+    } else if (typeof token === 'function') {
+      injectable()(token as ModuleClass);
+      this.container.register(token, { useClass: token as ModuleClass }, { lifecycle: Lifecycle.ContainerScoped });
+    }
+  }
+}
+
+function validateProvider(provider: Provider, index: number): void {
+  if (provider === null || typeof provider !== 'object' || provider.provide === undefined) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `Kernel.create({ providers }): entry #${index} has no "provide" token. Use { provide: Token, useValue | useClass | useFactory }.`,
+    );
+  }
+  const kinds = ['useValue', 'useClass', 'useFactory'].filter((k) => k in provider).length;
+  if (kinds > 1) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `Kernel.create({ providers }): entry #${index} (${tokenName(provider.provide)}) sets more than one of useValue, useClass, useFactory. Keep one.`,
+    );
+  }
+  if (kinds === 0 && typeof provider.provide !== 'function') {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `Kernel.create({ providers }): entry #${index} (${tokenName(provider.provide)}) needs useValue, useClass or useFactory.`,
+    );
+  }
+}
+
+function tokenName(token: unknown): string {
+  return typeof token === 'function' ? token.name : String(token);
+}
+
+// Types emitted for parameters without a class (`string`, `unknown`, …): never auto-registered.
+const BUILTINS = new Set<unknown>([Object, String, Number, Boolean, Array, Function, Promise, Symbol, BigInt]);

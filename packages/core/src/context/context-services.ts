@@ -1,0 +1,29 @@
+import type { SupervisionOptions } from '../decorators/metadata.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { MicroTaskLimiter } from '../microtasks/microtask-limiter.js';
+import type { TaskScheduler } from '../tasks/task-scheduler.js';
+import type { TaskHandle } from '../tasks/task-handle.js';
+import type { WorkerRunner } from '../workers/worker-runner.js';
+import type { WorkOwner } from './work-owner.js';
+import type { Kernel } from '../kernel/kernel.js';
+
+export type { MicroTaskOptions, SignalMicroTaskOptions } from '../microtasks/microtask-options.js';
+export type { TaskHandle };
+
+/** A task body: gets the run's signal and the task's own handle. */
+export type TaskFn = (signal: AbortSignal, task: TaskHandle) => unknown;
+
+/** The kernel services a module context delegates to. */
+export interface ContextServices {
+  readonly kernel: Kernel;
+  readonly workers: WorkerRunner;
+  readonly scheduler: TaskScheduler;
+  readonly microtasks: MicroTaskLimiter;
+  readonly events: EventBus;
+  startServiceWorker(
+    owner: WorkOwner,
+    name: string,
+    fn: (signal: AbortSignal) => unknown,
+    options: SupervisionOptions,
+  ): void;
+}

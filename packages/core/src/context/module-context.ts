@@ -1,0 +1,131 @@
+import type { Logger } from 'pino';
+import type { SupervisionOptions } from '../decorators/metadata.js';
+import type { EventKey } from '../events/event-key.js';
+import type { ModuleError, TaskType } from '../errors/module-error.js';
+import type { FailureState } from '../failure/failure-state.js';
+import type { ModuleStatus } from '../lifecycle/module-status.js';
+import type { Duration } from '../time/duration.js';
+import type { ContextServices, MicroTaskOptions, SignalMicroTaskOptions, TaskFn, TaskHandle } from './context-services.js';
+import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
+
+/**
+ * A module's handle on its kernel, injected into its constructor: its own signal, logger,
+ * workers, tasks, microtasks, events and failure status. Each module gets its own.
+ */
+export class ModuleContext {
+  /** @internal Created by the kernel; inject it, do not construct it. */
+  constructor(
+    private readonly runtime: ModuleRuntime,
+    private readonly services: ContextServices,
+  ) {}
+
+  /** The module's name. */
+  get name(): string {
+    return this.runtime.name;
+  }
+
+  /** The module's lifecycle status. */
+  get status(): ModuleStatus {
+    return this.runtime.status;
+  }
+
+  /** A pino child logger with `{ module: name }`. */
+  get logger(): Logger {
+    return this.runtime.logger;
+  }
+
+  /** The kernel that runs this module. */
+  get kernel(): ContextServices['kernel'] {
+    return this.services.kernel;
+  }
+
+  /** Aborted when this module begins to stop; a fresh one for every start. */
+  get signal(): AbortSignal {
+    return this.runtime.signal;
+  }
+
+  /** The module's current failure state. */
+  get failure(): FailureState {
+    return this.runtime.failure.state;
+  }
+
+  /** Runs `fn` now as a worker of this module; a failure is reported and rethrown. */
+  runWorker(name: string, fn: (signal: AbortSignal) => unknown): Promise<void> {
+    return this.services.workers.run(this.runtime, name, fn);
+  }
+
+  /** Runs `fn` as a background worker; failures are reported, never unhandled. */
+  startWorker(name: string, fn: (signal: AbortSignal) => unknown): void {
+    this.services.workers.start(this.runtime, name, fn);
+  }
+
+  /** Runs `fn` as a background worker restarted after failures with backoff. */
+  startServiceWorker(name: string, fn: (signal: AbortSignal) => unknown, options: SupervisionOptions = {}): void {
+    this.services.startServiceWorker(this.runtime, name, fn, options);
+  }
+
+  /** Creates a task; nothing runs until it is queued, scheduled or repeated. */
+  newTask(name: string, fn: TaskFn): TaskHandle {
+    return this.services.scheduler.newTask(this.runtime, name, fn);
+  }
+
+  /** Runs `fn` when a microtask slot is free (or its max delay passed); resolves with its value. */
+  runMicroTask<T>(name: string, fn: (signal: AbortSignal) => T | Promise<T>, options: MicroTaskOptions = {}): Promise<T> {
+    return this.services.microtasks.run(this.runtime, name, fn, options);
+  }
+
+  /** Like {@link runMicroTask}, in the background; failures are reported. */
+  startMicroTask(name: string, fn: (signal: AbortSignal) => unknown, options: MicroTaskOptions = {}): void {
+    this.services.microtasks.start(this.runtime, name, fn, options);
+  }
+
+  /** Takes a microtask slot for work done elsewhere; call the returned `done` (idempotent) after. */
+  signalMicroTask(options: SignalMicroTaskOptions = {}): Promise<() => void> {
+    return this.services.microtasks.signal(this.runtime, options);
+  }
+
+  /**
+   * Runs every hook on this module's `event` concurrently, each as a worker of its module.
+   * Settles when all hooks settled; never rejects. Throws `E_EVENT_UNKNOWN` for an
+   * undeclared event.
+   */
+  triggerEvent<P>(event: EventKey<P>, data: P): Promise<void>;
+  triggerEvent(event: string, data?: unknown): Promise<void>;
+  triggerEvent(event: string | EventKey<unknown>, data?: unknown): Promise<void> {
+    const name = typeof event === 'string' ? event : event.event;
+    return this.services.events.trigger(this.runtime, name, data);
+  }
+
+  /** Triggers another module's event on its behalf. */
+  injectEvent(sourceEvent: string, targetModule: string, targetEvent: string, data?: unknown): Promise<void> {
+    void sourceEvent;
+    return this.services.events.inject(this.runtime, targetModule, targetEvent, data);
+  }
+
+  /** Sets a hint; the same id again is ignored. */
+  hint(id: string, title: string, message: string): void {
+    this.runtime.failure.set('hint', id, title, message);
+  }
+
+  /** Sets a warning; the same id again is ignored. */
+  warning(id: string, title: string, message: string): void {
+    this.runtime.failure.set('warning', id, title, message);
+  }
+
+  /** Sets an error; the same id again is ignored. */
+  error(id: string, title: string, message: string): void {
+    this.runtime.failure.set('error', id, title, message);
+  }
+
+  /** Clears the failure if `id` matches, or whatever is set when `id` is omitted. */
+  resolve(id?: string): void {
+    this.runtime.failure.resolve(id);
+  }
+
+  /** Reports an error of this module as a `ModuleError` (logged and on `kernel.on('error')`). */
+  report(err: unknown, options: { taskName?: string; taskType?: TaskType } = {}): ModuleError {
+    return this.runtime.report(err, options.taskName ?? 'report', options.taskType ?? 'worker');
+  }
+}
+
+export type { Duration };

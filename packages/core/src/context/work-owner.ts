@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import type { ModuleError, TaskType } from '../errors/module-error.js';
+import type { ModuleStatus } from '../lifecycle/module-status.js';
+
+/**
+ * A module as the work managers (workers, tasks, microtasks, hooks) see it. The lifecycle
+ * owns the state; managers only ask and count.
+ */
+export interface WorkOwner {
+  readonly name: string;
+  readonly status: ModuleStatus;
+  readonly logger: Logger;
+  /** The signal of the module's current run; aborted when it begins to stop. */
+  readonly signal: AbortSignal;
+  /**
+   * Resolves `true` once the module is online (at once if it is), `false` if it stops or
+   * will not start first.
+   */
+  whenOnline(): Promise<boolean>;
+  /** True while starting or online and not stopping: work may be accepted. */
+  readonly onlineSoon: boolean;
+  /**
+   * Counts a piece of running work so the module's stop waits for it (and names it if it
+   * overruns). Returns the end function; calling it more than once is harmless.
+   */
+  begin(kind: TaskType, name: string): () => void;
+  /** Reports a failure of module code as a `ModuleError` and returns it. */
+  report(err: unknown, taskName: string, taskType: TaskType): ModuleError;
+}

@@ -1,0 +1,90 @@
+import { KeelError } from '../errors/keel-error.js';
+import type { EventKey } from '../events/event-key.js';
+import type { HookOptions, ModuleClass, ModuleOptions, ModuleRef, TaskOptions, WorkerOptions } from './metadata.js';
+import { recordMethod, recordModule } from './registry.js';
+
+/**
+ * Declares a class as a Keel module. Only records metadata: nothing is registered
+ * anywhere until `Kernel.create` reads it.
+ * @example
+ * ```ts
+ * @Module({ dependsOn: [Config], events: ['changed'] })
+ * class Db { constructor(private readonly config: Config, private readonly ctx: ModuleContext) {} }
+ * ```
+ */
+export function Module(options: ModuleOptions = {}): ClassDecorator {
+  return (target) => {
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name.trim() === '')) {
+      throw new KeelError('E_INVALID_OPTION', `@Module on class "${target.name}": name must be a non-empty string.`);
+    }
+    recordModule(target as unknown as ModuleClass, { ...options });
+  };
+}
+
+type MethodDecorator = (target: object, key: string | symbol, descriptor?: PropertyDescriptor) => void;
+
+function methodGuard(decorator: string, target: object, key: string | symbol, descriptor?: PropertyDescriptor): void {
+  const owner = typeof target === 'function' ? target.name : target.constructor.name;
+  if (typeof target === 'function') {
+    throw new KeelError(
+      'E_DECORATOR_MISUSE',
+      `${decorator} on static member "${String(key)}" of "${owner}": use it on an instance method.`,
+    );
+  }
+  if (descriptor === undefined || typeof descriptor.value !== 'function') {
+    throw new KeelError(
+      'E_DECORATOR_MISUSE',
+      `${decorator} on "${owner}.${String(key)}", which is not a method. Decorate a method instead.`,
+    );
+  }
+}
+
+/**
+ * Runs the method as a supervised worker of its module, started right after the module's
+ * `start()` resolves. The method receives an `AbortSignal` that aborts when the module stops.
+ */
+export function Worker(options: WorkerOptions = {}): MethodDecorator {
+  return (target, key, descriptor) => {
+    methodGuard('@Worker', target, key, descriptor);
+    recordMethod('workers', target, { method: key, options: { ...options } });
+  };
+}
+
+/** Runs the method as a task of its module: repeated (`every`), on a `cron` schedule, or on demand. */
+export function Task(options: TaskOptions = {}): MethodDecorator {
+  return (target, key, descriptor) => {
+    methodGuard('@Task', target, key, descriptor);
+    recordMethod('tasks', target, { method: key, options: { ...options } });
+  };
+}
+
+/**
+ * Hooks the method on another module's (or its own) declared event. The method runs as a
+ * worker of its module, with `(data, signal)`, once both modules are online.
+ */
+export function OnEvent<P>(event: EventKey<P>, options?: HookOptions): TypedHookDecorator<P>;
+export function OnEvent(source: ModuleRef, event: string, options?: HookOptions): MethodDecorator;
+export function OnEvent(
+  sourceOrKey: ModuleRef | EventKey<unknown>,
+  eventOrOptions?: string | HookOptions,
+  maybeOptions: HookOptions = {},
+): MethodDecorator {
+  const typed = typeof sourceOrKey === 'object';
+  const source = typed ? sourceOrKey.module : sourceOrKey;
+  const event = typed ? sourceOrKey.event : (eventOrOptions as string);
+  const options = typed ? ((eventOrOptions as HookOptions | undefined) ?? {}) : maybeOptions;
+  return (target, key, descriptor) => {
+    methodGuard('@OnEvent', target, key, descriptor);
+    if (typeof event !== 'string' || event === '') {
+      throw new KeelError('E_INVALID_OPTION', `@OnEvent on "${target.constructor.name}.${String(key)}" needs an event name.`);
+    }
+    recordMethod('hooks', target, { method: key, source, event, options: { ...options } });
+  };
+}
+
+/** A method decorator that only accepts hook methods whose data parameter fits `P`. */
+export type TypedHookDecorator<P> = <T extends (data: P, signal: AbortSignal) => unknown>(
+  target: object,
+  key: string | symbol,
+  descriptor: TypedPropertyDescriptor<T>,
+) => void;

@@ -1,0 +1,100 @@
+import type { Duration } from '../time/duration.js';
+
+/** A module class: any class decorated with `@Module`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ModuleClass<T = any> = new (...args: any[]) => T;
+
+/** A reference to a module: its class, its name, or a forward reference to its class. */
+export type ModuleRef = ModuleClass | string | (() => ModuleClass);
+
+/** An event a module declares, by name or with options. */
+export type EventDeclaration = string | { name: string; expose?: boolean };
+
+/** Options of `@Module`. */
+export interface ModuleOptions {
+  /** Unique per kernel; defaults to the class name. */
+  name?: string;
+  /** Explicit dependencies, in addition to constructor-injected modules. */
+  dependsOn?: ModuleRef[];
+  /** Events this module may trigger. `expose` defaults to true. */
+  events?: EventDeclaration[];
+}
+
+/** Restart policy of a `@Worker`. */
+export type RestartMode = 'on-error' | 'never';
+
+/** What a service worker does when it restarts too often. */
+export type Escalation = 'fail-module' | 'shutdown';
+
+/** Supervision options shared by `@Worker` and `ctx.startServiceWorker`. */
+export interface SupervisionOptions {
+  /** Base backoff; the wait after the n-th consecutive failure is n × backoff. Default 2s. */
+  backoff?: Duration;
+  /** Upper bound of one backoff wait. Default: none (linear growth, as portbase). */
+  maxBackoff?: Duration;
+  /** Random extra wait, as a fraction of the backoff (0..1). Default 0. */
+  jitter?: number;
+  /** Restart intensity limit: more than this many failures within `window` escalates. */
+  maxRestarts?: number;
+  /** The window of the intensity limit. Default 1m. */
+  window?: Duration;
+  /** What happens past the intensity limit. Default 'fail-module'. */
+  escalate?: Escalation;
+}
+
+/** Options of `@Worker`. */
+export interface WorkerOptions extends SupervisionOptions {
+  name?: string;
+  /** 'on-error' (default) restarts after failures with backoff; 'never' runs it once. */
+  restart?: RestartMode;
+}
+
+/** Options of `@Task`. */
+export interface TaskOptions {
+  name?: string;
+  /** Repeat interval; the first run is one interval after start (or at once with runOnStart). */
+  every?: Duration;
+  /** A 5- or 6-field cron expression. */
+  cron?: string;
+  /** IANA time zone for `cron`, e.g. 'Europe/Berlin'. Default: the process's zone. */
+  timezone?: string;
+  /** Queue a first run as soon as the module is online. */
+  runOnStart?: boolean;
+  /** How long a queued run may wait before it jumps the queue. Default 1m. */
+  maxDelay?: Duration;
+  /** Queue runs in the prioritized queue. */
+  prioritized?: boolean;
+}
+
+/** Options of `@OnEvent`. */
+export interface HookOptions {
+  description?: string;
+}
+
+/** What `@Worker` records. */
+export interface WorkerMeta {
+  method: string | symbol;
+  options: WorkerOptions;
+}
+
+/** What `@Task` records. */
+export interface TaskMeta {
+  method: string | symbol;
+  options: TaskOptions;
+}
+
+/** What `@OnEvent` records. */
+export interface HookMeta {
+  method: string | symbol;
+  source: ModuleRef;
+  event: string;
+  options: HookOptions;
+}
+
+/** Everything recorded about a module class. */
+export interface ModuleMeta {
+  options: ModuleOptions;
+  workers: WorkerMeta[];
+  tasks: TaskMeta[];
+  hooks: HookMeta[];
+}

@@ -1,0 +1,79 @@
+import 'reflect-metadata';
+import { KeelError } from '../errors/keel-error.js';
+import type { HookMeta, ModuleClass, ModuleMeta, ModuleOptions, TaskMeta, WorkerMeta } from './metadata.js';
+
+// Metadata lives on the class itself (reflect-metadata), never in a module-level map.
+const MODULE_KEY = Symbol.for('keel:module');
+const WORKERS_KEY = Symbol.for('keel:workers');
+const TASKS_KEY = Symbol.for('keel:tasks');
+const HOOKS_KEY = Symbol.for('keel:hooks');
+
+type MethodKey = typeof WORKERS_KEY | typeof TASKS_KEY | typeof HOOKS_KEY;
+
+/** Appends a method record to the class (own list, so subclasses do not write into parents). */
+export function recordMethod(
+  key: 'workers' | 'tasks' | 'hooks',
+  target: object,
+  record: WorkerMeta | TaskMeta | HookMeta,
+): void {
+  const symbol = methodKey(key);
+  const ctor = target.constructor as ModuleClass;
+  const own = (Reflect.getOwnMetadata(symbol, ctor) as unknown[] | undefined) ?? [];
+  Reflect.defineMetadata(symbol, [...own, record], ctor);
+}
+
+/** Marks a class as a module. */
+export function recordModule(ctor: ModuleClass, options: ModuleOptions): void {
+  Reflect.defineMetadata(MODULE_KEY, options, ctor);
+}
+
+/** The module options of a class, or undefined when it is not a `@Module`. */
+export function moduleOptionsOf(ctor: unknown): ModuleOptions | undefined {
+  if (typeof ctor !== 'function') return undefined;
+  return Reflect.getOwnMetadata(MODULE_KEY, ctor) as ModuleOptions | undefined;
+}
+
+/** True for a class decorated with `@Module`. */
+export function isModuleClass(value: unknown): value is ModuleClass {
+  return moduleOptionsOf(value) !== undefined;
+}
+
+/** True when a class (or an ancestor) carries Keel method decorators. */
+export function hasMethodMetadata(ctor: unknown): boolean {
+  if (typeof ctor !== 'function') return false;
+  return [WORKERS_KEY, TASKS_KEY, HOOKS_KEY].some((key) => Reflect.hasMetadata(key, ctor));
+}
+
+/** Everything recorded about a module class, including inherited method decorators. */
+export function readModuleMeta(ctor: ModuleClass): ModuleMeta {
+  const options = moduleOptionsOf(ctor);
+  if (options === undefined) {
+    throw new KeelError('E_NOT_A_MODULE', `Class "${ctor.name}" is not a module. Decorate it with @Module().`);
+  }
+  return {
+    options,
+    workers: inherited<WorkerMeta>(WORKERS_KEY, ctor),
+    tasks: inherited<TaskMeta>(TASKS_KEY, ctor),
+    hooks: inherited<HookMeta>(HOOKS_KEY, ctor),
+  };
+}
+
+function inherited<T>(key: MethodKey, ctor: ModuleClass): T[] {
+  const chain: T[][] = [];
+  for (let c: unknown = ctor; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    const own = Reflect.getOwnMetadata(key, c) as T[] | undefined;
+    if (own !== undefined) chain.unshift(own);
+  }
+  return chain.flat();
+}
+
+function methodKey(key: 'workers' | 'tasks' | 'hooks'): MethodKey {
+  switch (key) {
+    case 'workers':
+      return WORKERS_KEY;
+    case 'tasks':
+      return TASKS_KEY;
+    case 'hooks':
+      return HOOKS_KEY;
+  }
+}

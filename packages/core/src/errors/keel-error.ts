@@ -1,0 +1,39 @@
+import { ErrorCodes, type ErrorCode } from './codes.js';
+
+/** Options for a {@link KeelError}. */
+export interface KeelErrorOptions {
+  /** The module the error is about, by name. */
+  module?: string | undefined;
+  /** The underlying error. */
+  cause?: unknown;
+  /** Structured facts for tooling (the cycle path, the option name, …). */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * An error raised by Keel itself for misuse or a failed phase. Match on `code`, which is
+ * stable across releases; the message is for people.
+ */
+export class KeelError extends Error {
+  override readonly name = 'KeelError';
+  readonly code: ErrorCode;
+  readonly module: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: KeelErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.module = options.module;
+    this.details = options.details;
+  }
+
+  /** What the code means in general (the message says what happened this time). */
+  get meaning(): string {
+    return ErrorCodes[this.code];
+  }
+}
+
+/** True for a `KeelError`, optionally of one code. */
+export function isKeelError(err: unknown, code?: ErrorCode): err is KeelError {
+  return err instanceof KeelError && (code === undefined || err.code === code);
+}

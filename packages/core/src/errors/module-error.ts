@@ -1,0 +1,91 @@
+/** What kind of module code failed. */
+export type TaskType = 'worker' | 'task' | 'microtask' | 'hook' | 'prep' | 'start' | 'stop';
+
+/** How bad it is: `panic` for a thrown non-Error value or a programming error. */
+export type Severity = 'info' | 'error' | 'panic';
+
+const PROGRAMMING_ERRORS = [TypeError, ReferenceError, RangeError, SyntaxError];
+
+/** True when a thrown value is a non-Error or a programming error (the Go "panic"). */
+function isPanicValue(value: unknown): boolean {
+  if (!(value instanceof Error)) return true;
+  return PROGRAMMING_ERRORS.some((ctor) => value instanceof ctor);
+}
+
+/** Fields of a {@link ModuleError}. */
+export interface ModuleErrorInit {
+  module: string;
+  taskName: string;
+  taskType: TaskType;
+  cause: unknown;
+  severity?: Severity;
+  /** Overrides the message derived from `cause`. */
+  message?: string;
+}
+
+/**
+ * A failure of module code, as reported on `kernel.on('error')` and in the logs. The
+ * original error is `cause`; `stack` is the cause's stack when it has one.
+ */
+export class ModuleError extends Error {
+  override readonly name = 'ModuleError';
+  readonly module: string;
+  readonly taskName: string;
+  readonly taskType: TaskType;
+  readonly severity: Severity;
+  /** When it was reported, in the kernel clock's milliseconds. */
+  timestamp = 0;
+
+  constructor(init: ModuleErrorInit) {
+    super(init.message ?? describe(init.cause), { cause: init.cause });
+    this.module = init.module;
+    this.taskName = init.taskName;
+    this.taskType = init.taskType;
+    this.severity = init.severity ?? (isPanicValue(init.cause) ? 'panic' : 'error');
+    const causeStack = init.cause instanceof Error ? init.cause.stack : undefined;
+    if (causeStack !== undefined) this.stack = causeStack;
+  }
+
+  /** Key: value lines, for humans and log files. */
+  format(): string {
+    const lines = [
+      `Message: ${this.message}`,
+      `Module: ${this.module}`,
+      `TaskName: ${this.taskName}`,
+      `TaskType: ${this.taskType}`,
+      `Severity: ${this.severity}`,
+    ];
+    if (this.timestamp !== 0) lines.push(`Timestamp: ${new Date(this.timestamp).toISOString()}`);
+    if (!(this.cause instanceof Error)) lines.push(`PanicValue: ${describe(this.cause)}`);
+    lines.push('StackTrace:', this.stack ?? '(none)');
+    return lines.join('\n');
+  }
+}
+
+/** A readable message for any thrown value. */
+export function describe(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  if (typeof value === 'string') return value;
+  try {
+    return `non-error value thrown: ${JSON.stringify(value) ?? String(value)}`;
+  } catch {
+    return `non-error value thrown: ${String(value)}`;
+  }
+}
+
+/** True for a `ModuleError` of severity `panic`, or a raw thrown value that would be one. */
+export function isPanic(err: unknown): boolean {
+  if (err instanceof ModuleError) return err.severity === 'panic';
+  return isPanicValue(err);
+}
+
+/**
+ * Throw from a service worker to be restarted at once, without backoff and without
+ * counting as a failure.
+ */
+export class RestartNow extends Error {
+  override readonly name = 'RestartNow';
+  constructor(message = 'restart requested') {
+    super(message);
+  }
+}

@@ -1,0 +1,191 @@
+import type { EventDeclaration, ModuleClass, ModuleRef } from '../decorators/metadata.js';
+import { hasMethodMetadata, isModuleClass, readModuleMeta } from '../decorators/registry.js';
+import { KeelError } from '../errors/keel-error.js';
+import { constructorTokens } from './constructor-deps.js';
+import { findCycle } from './cycle.js';
+import type { ModuleNode } from './module-node.js';
+
+/**
+ * The checked module graph of one kernel: every module reachable from the listed ones,
+ * their dependencies, and one dependency order. Built from metadata only; nothing is
+ * constructed here.
+ */
+export class ModuleGraph {
+  private constructor(
+    /** Modules in dependency order: each after all of its dependencies. */
+    readonly nodes: readonly ModuleNode[],
+    private readonly byName: ReadonlyMap<string, ModuleNode>,
+    private readonly byClass: ReadonlyMap<ModuleClass, ModuleNode>,
+  ) {}
+
+  /** Builds and checks the graph. Throws a `KeelError` naming the culprit. */
+  static build(modules: readonly unknown[]): ModuleGraph {
+    const byName = new Map<string, ModuleNode>();
+    const byClass = new Map<ModuleClass, ModuleNode>();
+    const byNameRefs: Array<{ node: ModuleNode; name: string }> = [];
+    const queue: ModuleNode[] = [];
+
+    const add = (cls: unknown, via: string): ModuleNode => {
+      if (!isModuleClass(cls)) throw notAModule(cls, via);
+      const known = byClass.get(cls);
+      if (known !== undefined) return known;
+      const meta = readModuleMeta(cls);
+      const name = meta.options.name ?? cls.name;
+      const clash = byName.get(name);
+      if (clash !== undefined) {
+        throw new KeelError(
+          'E_MODULE_DUPLICATE',
+          `Two modules are named "${name}": classes ${clash.cls.name} and ${cls.name}. ` +
+            `Give one of them another name with @Module({ name }).`,
+          { module: name },
+        );
+      }
+      const node: ModuleNode = {
+        name,
+        cls,
+        meta,
+        index: -1,
+        dependencies: [],
+        dependents: [],
+        events: declaredEvents(name, meta.options.events ?? []),
+      };
+      byName.set(name, node);
+      byClass.set(cls, node);
+      queue.push(node);
+      return node;
+    };
+
+    if (!Array.isArray(modules)) {
+      throw new KeelError('E_INVALID_OPTION', 'Kernel.create: `modules` must be an array of @Module classes.');
+    }
+    modules.forEach((cls, i) => add(cls, `Kernel.create({ modules }) at index ${i}`));
+
+    for (let i = 0; i < queue.length; i++) {
+      const node = queue[i]!;
+      for (const ref of node.meta.options.dependsOn ?? []) {
+        if (typeof ref === 'string') byNameRefs.push({ node, name: ref });
+        else link(node, add(refClass(ref), `dependsOn of ${node.name}`));
+      }
+      constructorTokens(node.cls).forEach((token, index) => {
+        if (isModuleClass(token)) link(node, add(token, `constructor parameter #${index} of ${node.name}`));
+        else if (hasMethodMetadata(token)) throw decoratorOutsideModule(token as ModuleClass);
+      });
+      // A hook's source class joins the graph, but a hook is not a dependency.
+      for (const hook of node.meta.hooks) {
+        if (typeof hook.source !== 'string') add(refClass(hook.source), `@OnEvent on ${node.name}.${String(hook.method)}`);
+      }
+    }
+
+    for (const { node, name } of byNameRefs) {
+      const target = byName.get(name);
+      if (target === undefined) {
+        throw new KeelError(
+          'E_MODULE_MISSING',
+          `Module "${node.name}" depends on "${name}", which is not registered. ` +
+            `Add its class to Kernel.create({ modules }) or remove "${name}" from dependsOn.`,
+          { module: node.name, details: { missing: name } },
+        );
+      }
+      link(node, target);
+    }
+
+    return new ModuleGraph(order(queue), byName, byClass);
+  }
+
+  /** The node for a class, name or forward reference, if it is in this graph. */
+  find(ref: ModuleRef): ModuleNode | undefined {
+    if (typeof ref === 'string') return this.byName.get(ref);
+    return this.byClass.get(refClass(ref));
+  }
+
+  /** The node of a module class that is not a module of this graph, for messages. */
+  nameOf(ref: ModuleRef): string {
+    if (typeof ref === 'string') return ref;
+    const cls = refClass(ref);
+    return this.byClass.get(cls)?.name ?? cls.name;
+  }
+}
+
+/** A class, or the class a forward reference (`() => Cls`) returns. */
+export function refClass(ref: Exclude<ModuleRef, string>): ModuleClass {
+  // Classes have a prototype; arrow functions (forward references) do not.
+  if (typeof ref === 'function' && ref.prototype === undefined) return (ref as () => ModuleClass)();
+  return ref as ModuleClass;
+}
+
+function link(from: ModuleNode, to: ModuleNode): void {
+  if (from === to) {
+    throw new KeelError('E_MODULE_CYCLE', `Module "${from.name}" depends on itself (${from.name} -> ${from.name}).`, {
+      module: from.name,
+      details: { cycle: [from.name, from.name] },
+    });
+  }
+  if (!from.dependencies.includes(to.name)) {
+    from.dependencies.push(to.name);
+    to.dependents.push(from.name);
+  }
+}
+
+/** Kahn's algorithm, stable in discovery order; a leftover means a cycle, which is named. */
+function order(nodes: ModuleNode[]): ModuleNode[] {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const remaining = new Map(nodes.map((n) => [n.name, n.dependencies.length]));
+  const ready = nodes.filter((n) => n.dependencies.length === 0);
+  const sorted: ModuleNode[] = [];
+  for (let i = 0; i < ready.length; i++) {
+    const node = ready[i]!;
+    node.index = sorted.length;
+    sorted.push(node);
+    for (const dependent of node.dependents) {
+      const left = remaining.get(dependent)! - 1;
+      remaining.set(dependent, left);
+      if (left === 0) ready.push(byName.get(dependent)!);
+    }
+  }
+  if (sorted.length < nodes.length) {
+    const stuck = nodes.filter((n) => n.index < 0).map((n) => n.name);
+    const cycle = findCycle(stuck, (name) => byName.get(name)!.dependencies) ?? stuck;
+    throw new KeelError(
+      'E_MODULE_CYCLE',
+      `Modules depend on each other in a cycle: ${cycle.join(' -> ')}. ` +
+        `Break it by removing one of these dependencies (use an event instead, or move shared code into a new module).`,
+      { module: cycle[0], details: { cycle } },
+    );
+  }
+  return sorted;
+}
+
+function declaredEvents(module: string, events: readonly EventDeclaration[]): Map<string, boolean> {
+  const map = new Map<string, boolean>();
+  for (const decl of events) {
+    const name = typeof decl === 'string' ? decl : decl?.name;
+    if (typeof name !== 'string' || name === '') {
+      throw new KeelError('E_INVALID_OPTION', `Module "${module}" declares an event without a name in @Module({ events }).`, {
+        module,
+      });
+    }
+    // First declaration wins, as in portbase.
+    if (!map.has(name)) map.set(name, typeof decl === 'string' ? true : decl.expose !== false);
+  }
+  return map;
+}
+
+function notAModule(value: unknown, via: string): KeelError {
+  const what = typeof value === 'function' ? `Class "${value.name}"` : `The value ${String(value)}`;
+  const hint = hasMethodMetadata(value)
+    ? ' It uses @Worker, @Task or @OnEvent, which only work on a @Module class.'
+    : '';
+  return new KeelError(
+    'E_NOT_A_MODULE',
+    `${what} (${via}) is not a module.${hint} Decorate it with @Module() or remove it from the module list.`,
+    { details: { via } },
+  );
+}
+
+function decoratorOutsideModule(cls: ModuleClass): KeelError {
+  return new KeelError(
+    'E_DECORATOR_MISUSE',
+    `Class "${cls.name}" uses @Worker, @Task or @OnEvent but is not decorated with @Module(). ` +
+      `Add @Module() to it, or move those methods into a module.`,
+  );
+}

@@ -1,0 +1,16 @@
+import type { ModuleClass, ModuleMeta } from '../decorators/metadata.js';
+
+/** A module in the graph, before anything is constructed. */
+export interface ModuleNode {
+  readonly name: string;
+  readonly cls: ModuleClass;
+  readonly meta: ModuleMeta;
+  /** Position in dependency order (dependencies have smaller indices). */
+  index: number;
+  /** Names of direct dependencies. */
+  readonly dependencies: string[];
+  /** Names of direct dependents. */
+  readonly dependents: string[];
+  /** Declared events: name → exposed. */
+  readonly events: Map<string, boolean>;
+}

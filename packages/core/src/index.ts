@@ -1,0 +1,50 @@
+import 'reflect-metadata';
+
+export { Kernel } from './kernel/kernel.js';
+export type { KernelOptions } from './kernel/options.js';
+export type { KernelSnapshot, ModuleSnapshot, TaskSnapshot, WorkerSnapshot } from './kernel/inspect.js';
+export type { KernelEventKind, KernelListeners } from './kernel/telemetry.js';
+export { ModuleHandle } from './kernel/module-handle.js';
+
+export { Module, Worker, Task, OnEvent } from './decorators/decorators.js';
+export type { TypedHookDecorator } from './decorators/decorators.js';
+export type {
+  ModuleClass,
+  ModuleRef,
+  ModuleOptions,
+  EventDeclaration,
+  WorkerOptions,
+  TaskOptions,
+  HookOptions,
+  SupervisionOptions,
+  RestartMode,
+  Escalation,
+} from './decorators/metadata.js';
+
+export { ModuleContext } from './context/module-context.js';
+export type { TaskFn, MicroTaskOptions, SignalMicroTaskOptions } from './context/context-services.js';
+export type { TaskHandle } from './tasks/task-handle.js';
+export type { MicroTaskPriority } from './microtasks/microtask-options.js';
+
+export { ModuleStatus } from './lifecycle/module-status.js';
+export type { KernelStatus } from './lifecycle/module-status.js';
+
+export { KeelError, isKeelError } from './errors/keel-error.js';
+export type { KeelErrorOptions } from './errors/keel-error.js';
+export { ErrorCodes } from './errors/codes.js';
+export type { ErrorCode } from './errors/codes.js';
+export { ModuleError, RestartNow, isPanic } from './errors/module-error.js';
+export type { Severity, TaskType } from './errors/module-error.js';
+
+export type { FailureState, FailureStatus } from './failure/failure-state.js';
+
+export { defineEvent } from './events/event-key.js';
+export type { EventKey } from './events/event-key.js';
+
+export { systemClock } from './time/clock.js';
+export type { Clock } from './time/clock.js';
+export { toMs } from './time/duration.js';
+export type { Duration } from './time/duration.js';
+
+export type { Provider, InjectionToken, Resolver } from './container/provider.js';
+export type { GraphFormat } from './graph/render.js';

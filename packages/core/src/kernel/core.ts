@@ -1,0 +1,202 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { Logger } from 'pino';
+import { ModuleContext } from '../context/module-context.js';
+import type { Kernel } from './kernel.js';
+import type { WorkOwner } from '../context/work-owner.js';
+import { KernelContainer } from '../container/kernel-container.js';
+import type { ModuleMeta, SupervisionOptions } from '../decorators/metadata.js';
+import { isModuleClass, readModuleMeta } from '../decorators/registry.js';
+import { KeelError } from '../errors/keel-error.js';
+import { ModuleError, type TaskType } from '../errors/module-error.js';
+import { EventBus } from '../events/event-bus.js';
+import type { FailureState } from '../failure/failure-state.js';
+import { ModuleGraph } from '../graph/module-graph.js';
+import { Lifecycle } from '../lifecycle/lifecycle.js';
+import { ModuleRuntime } from '../lifecycle/module-runtime.js';
+import type { ModuleStatus } from '../lifecycle/module-status.js';
+import { defaultLogger, withRedaction } from '../logging/logger.js';
+import { MicroTaskLimiter } from '../microtasks/microtask-limiter.js';
+import { TaskScheduler } from '../tasks/task-scheduler.js';
+import type { Clock } from '../time/clock.js';
+import { TimerHeap } from '../time/timer-heap.js';
+import { restartPolicy } from '../workers/restart-policy.js';
+import { WorkerRunner } from '../workers/worker-runner.js';
+import { launchDeclaredWork, registerHooks, validateModuleWork } from './wiring.js';
+import type { ResolvedOptions } from './options.js';
+import { Reporter } from './reporter.js';
+import { Telemetry } from './telemetry.js';
+
+/** What the core needs from the facade. */
+export interface CoreOwner {
+  readonly facade: unknown;
+  exitCode: number;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Everything one kernel owns, wired together: graph, container, module runtimes and the
+ * work managers. No state is shared with any other kernel.
+ */
+export class KernelCore {
+  readonly clock: Clock;
+  readonly timers: TimerHeap;
+  readonly logger: Logger;
+  readonly telemetry: Telemetry;
+  readonly reporter: Reporter;
+  readonly graph: ModuleGraph;
+  readonly container: KernelContainer;
+  readonly runtimes: ModuleRuntime[];
+  readonly byName = new Map<string, ModuleRuntime>();
+  readonly lifecycle: Lifecycle;
+  readonly workers: WorkerRunner;
+  readonly microtasks: MicroTaskLimiter;
+  readonly scheduler: TaskScheduler;
+  readonly events: EventBus;
+  readonly limit: LimitFunction;
+  /** Shared by every module's abort: no error with a stack per module. */
+  readonly stopReason = Object.freeze(new KeelError('E_KERNEL_STATE', 'The module is stopping.'));
+
+  constructor(
+    readonly options: ResolvedOptions,
+    private readonly owner: CoreOwner,
+  ) {
+    this.clock = options.clock;
+    this.timers = new TimerHeap(this.clock, (err) => this.logger.error({ err }, 'timer callback failed'));
+    this.logger = withRedaction(options.logger ?? defaultLogger(options.redact), options.logger ? options.redact : []);
+    this.telemetry = new Telemetry((err, kind) => this.listenerFailed(err, kind));
+    this.reporter = new Reporter(this.telemetry, this.clock);
+    this.limit = pLimit(options.lifecycleConcurrency);
+    this.graph = ModuleGraph.build(options.modules);
+    this.container = new KernelContainer(options.providers, ModuleContext);
+    this.microtasks = new MicroTaskLimiter({ timers: this.timers, limit: options.maxConcurrentMicroTasks });
+    this.scheduler = new TaskScheduler({
+      clock: this.clock,
+      timers: this.timers,
+      microtasks: this.microtasks,
+      concurrency: options.taskConcurrency,
+    });
+    this.workers = new WorkerRunner({
+      clock: this.clock,
+      timers: this.timers,
+      random: options.random,
+      failModule: (o, worker, failures) => this.failModule(o, worker, failures),
+      recoverModule: (o, worker) => this.runtime(o.name).failure.resolve(restartLimitId(worker)),
+      shutdownKernel: (o, worker) => this.escalateShutdown(o, worker),
+    });
+    this.events = new EventBus({ onEvent: (m, e, d, x) => this.telemetry.emit('event', m, e, d, x) });
+    this.lifecycle = new Lifecycle({
+      timers: this.timers,
+      limit: this.limit,
+      startTimeoutMs: options.startTimeoutMs,
+      stopTimeoutMs: options.stopTimeoutMs,
+      runtime: (name) => this.runtime(name),
+      afterStart: (rt) => this.launchDeclaredWork(rt),
+      beginStop: (rt) => this.scheduler.dropOwner(rt),
+      report: (rt, err, name, type) => rt.report(err, name, type),
+      stopFailed: () => {
+        this.owner.exitCode = this.owner.exitCode || 1;
+      },
+    });
+
+    const host = {
+      clock: this.clock,
+      stopReason: this.stopReason,
+      onStatus: (rt: ModuleRuntime, from: ModuleStatus, to: ModuleStatus) => this.onStatus(rt, from, to),
+      onFailure: (rt: ModuleRuntime, state: FailureState) => this.telemetry.emit('failure', rt.name, state),
+      report: (rt: ModuleRuntime, err: unknown, name: string, type: TaskType) =>
+        this.reporter.report(rt.logger, rt.name, err, name, type),
+    };
+    this.runtimes = this.graph.nodes.map((node) => {
+      const rt = new ModuleRuntime(node, this.logger.child({ module: node.name }), host);
+      this.byName.set(node.name, rt);
+      this.events.addSource(rt, node.events);
+      return rt;
+    });
+    // Plan, then construct: the whole graph is checked before any constructor runs.
+    for (const rt of this.runtimes) validateModuleWork(this, rt, this.effectiveMeta(rt));
+    for (const rt of this.runtimes) {
+      const context = new ModuleContext(rt, {
+        kernel: owner.facade as Kernel,
+        workers: this.workers,
+        scheduler: this.scheduler,
+        microtasks: this.microtasks,
+        events: this.events,
+        startServiceWorker: (o, name, fn, opts) => this.startServiceWorker(o, name, fn, opts),
+      });
+      rt.instance = this.container.constructModule(rt.name, rt.node.cls, context) as ModuleRuntime['instance'];
+    }
+    for (const rt of this.runtimes) registerHooks(this, rt);
+  }
+
+  runtime(name: string): ModuleRuntime {
+    const rt = this.byName.get(name);
+    if (rt === undefined) throw new KeelError('E_MODULE_MISSING', `No module named "${name}" in this kernel.`);
+    return rt;
+  }
+
+  /** Starts a supervised worker after validating its policy. */
+  startServiceWorker(
+    owner: WorkOwner,
+    name: string,
+    fn: (signal: AbortSignal) => unknown,
+    options: SupervisionOptions,
+  ): void {
+    const policy = restartPolicy(options, `Service worker "${name}" of module "${owner.name}"`);
+    this.workers.startService(owner, name, fn, policy);
+  }
+
+  /** Reports a failure that is not module code's (a listener, a timer callback). */
+  reportInternal(err: unknown, taskName: string): void {
+    this.reporter.report(this.logger, 'kernel', err, taskName, 'hook');
+  }
+
+  /** Declared workers and tasks of a module that just started. */
+  private launchDeclaredWork(rt: ModuleRuntime): void {
+    launchDeclaredWork(this, rt);
+  }
+
+  /** The metadata that drives work: the replacement's if overridden by a module, else none. */
+  private effectiveMeta(rt: ModuleRuntime): ModuleMeta {
+    const override = this.container.overrideOf(rt.node.cls);
+    if (override === undefined) return rt.node.meta;
+    const replacement =
+      override.useClass ?? ('useValue' in override ? (override.useValue as object | undefined)?.constructor : undefined);
+    rt.meta = isModuleClass(replacement) ? readModuleMeta(replacement) : { options: {}, workers: [], tasks: [], hooks: [] };
+    return rt.meta;
+  }
+
+  private onStatus(rt: ModuleRuntime, from: ModuleStatus, to: ModuleStatus): void {
+    if (to === 'online' || to === 'offline') rt.logger.debug({ from, to }, `module ${to}`);
+    this.telemetry.emit('status', rt.name, from, to);
+  }
+
+  private failModule(owner: WorkOwner, worker: string, failures: number): void {
+    this.runtime(owner.name).failure.set(
+      'error',
+      restartLimitId(worker),
+      `Worker ${worker} restarts too often`,
+      `Worker "${worker}" of module "${owner.name}" failed ${failures} times in a row and exceeded its restart limit.`,
+    );
+  }
+
+  private escalateShutdown(owner: WorkOwner, worker: string): void {
+    this.runtime(owner.name).logger.error({ worker }, 'worker exceeded its restart limit: shutting the kernel down');
+    this.owner.exitCode = this.owner.exitCode || 1;
+    void this.owner.shutdown();
+  }
+
+  private listenerFailed(err: unknown, kind: string): void {
+    if (kind === 'error') {
+      // Re-emitting would recurse: log only.
+      this.logger.error({ err }, "a kernel.on('error') listener threw");
+      return;
+    }
+    this.reporter.report(this.logger, 'kernel', err, `on('${kind}') listener`, 'hook');
+  }
+}
+
+function restartLimitId(worker: string): string {
+  return `worker:${worker}:restart-limit`;
+}
+
+export { ModuleError };

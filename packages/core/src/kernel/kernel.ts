@@ -1,0 +1,314 @@
+import type { InjectionToken } from '../container/provider.js';
+import type { ModuleClass, ModuleRef } from '../decorators/metadata.js';
+import { KeelError } from '../errors/keel-error.js';
+import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
+import { assertTransition, KERNEL_TRANSITIONS, type KernelStatus } from '../lifecycle/module-status.js';
+import type { PhaseResult } from '../lifecycle/phase-runner.js';
+import { renderGraph, type GraphFormat } from '../graph/render.js';
+import { withDeadline } from '../time/deadline.js';
+import { KernelCore } from './core.js';
+import { buildSnapshot, type KernelSnapshot } from './inspect.js';
+import { rebuildEnabledTree, wanted } from './management.js';
+import { ModuleHandle } from './module-handle.js';
+import { resolveOptions, type KernelOptions } from './options.js';
+import { handleSignals } from './signals.js';
+import type { KernelEventKind, KernelListeners } from './telemetry.js';
+
+/**
+ * A running service: checks the module graph at `create`, then drives every module
+ * through prep, start and stop, and owns their workers, tasks, microtasks and events.
+ * @example
+ * ```ts
+ * const kernel = Kernel.create({ modules: [Api] });
+ * process.exitCode = await kernel.run();
+ * ```
+ */
+export class Kernel {
+  /** 0 by default; 1 once a start or a shutdown step failed. Settable. */
+  exitCode = 0;
+  private readonly core: KernelCore;
+  private readonly handles = new Map<string, ModuleHandle>();
+  private phase: KernelStatus = 'created';
+  private readonly shutdownController = new AbortController();
+  private shutdownPromise: Promise<void> | undefined;
+  private markStopped!: () => void;
+  private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
+  /** The lifecycle phase in flight (start, manage); shutdown waits for it to settle. */
+  private busy: Promise<unknown> = Promise.resolve();
+  private managed = false;
+
+  private constructor(options: KernelOptions) {
+    this.core = new KernelCore(resolveOptions(options), this);
+    for (const rt of this.core.runtimes) this.handles.set(rt.name, new ModuleHandle(rt));
+  }
+
+  /**
+   * Builds and checks the module graph and constructs every module (in dependency order).
+   * Synchronous. Throws a `KeelError` for a cycle, a duplicate, a missing or non-module class,
+   * a misused decorator or a constructor that throws.
+   */
+  static create(options: KernelOptions): Kernel {
+    return new Kernel(options);
+  }
+
+  /** @internal The kernel itself, for module contexts. */
+  get facade(): Kernel {
+    return this;
+  }
+
+  /** The kernel's own phase. */
+  get status(): KernelStatus {
+    return this.phase;
+  }
+
+  /** Aborted when shutdown begins. */
+  get shuttingDown(): AbortSignal {
+    return this.shutdownController.signal;
+  }
+
+  /** All modules, in dependency order. */
+  get modules(): ModuleHandle[] {
+    return [...this.handles.values()];
+  }
+
+  /** The most recent `ModuleError`, if any. */
+  get lastError(): ReturnType<KernelCore['reporter']['report']> | undefined {
+    return this.core.reporter.last;
+  }
+
+  /** A module by class or name; `E_MODULE_MISSING` for an unknown one. */
+  module(ref: ModuleRef): ModuleHandle {
+    const node = this.core.graph.find(ref);
+    if (node === undefined) {
+      const name = typeof ref === 'string' ? ref : (ref as ModuleClass).name;
+      throw new KeelError('E_MODULE_MISSING', `No module "${name}" in this kernel. Known: ${[...this.handles.keys()].join(', ')}.`);
+    }
+    return this.handles.get(node.name)!;
+  }
+
+  /** Resolves a token from the kernel's container. */
+  get<T>(token: InjectionToken<T>): T {
+    return this.core.container.resolve(token);
+  }
+
+  /** Observes the kernel; returns the unsubscribe function. A throwing listener is reported. */
+  on<K extends KernelEventKind>(kind: K, listener: KernelListeners[K]): () => void {
+    return this.core.telemetry.on(kind, listener);
+  }
+
+  /**
+   * Preps every module (dependencies first), then starts every wanted module (dependencies
+   * first, independent ones concurrently). On failure, stops what started and rejects
+   * with `E_START_FAILED` naming the module.
+   */
+  start(): Promise<void> {
+    const refused = this.refuseUnlessCreated('start');
+    if (refused !== undefined) return refused;
+    this.move('starting');
+    const started = this.startModules();
+    this.busy = started.catch(() => undefined);
+    return started;
+  }
+
+  /**
+   * Stops every module, dependents first, after waiting for their work; bounded by the
+   * timeouts. Idempotent; never rejects; failures are reported and set `exitCode`.
+   */
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= this.stopAll();
+    return this.shutdownPromise;
+  }
+
+  /** Starts, shuts down gracefully on SIGINT/SIGTERM, resolves with the exit code. */
+  async run(): Promise<number> {
+    const signals = handleSignals(this, this.core.logger);
+    try {
+      try {
+        await this.start();
+      } catch {
+        await this.shutdown();
+        return this.exitCode || 1;
+      }
+      await Promise.race([this.stopped, signals.forced]);
+      return this.exitCode;
+    } finally {
+      signals.dispose();
+    }
+  }
+
+  /** Preps all modules, runs `fn` instead of starting, shuts down; resolves with the exit code. */
+  async runCommand(fn: (kernel: Kernel) => Promise<void> | void): Promise<number> {
+    const refused = this.refuseUnlessCreated('runCommand');
+    if (refused !== undefined) await refused;
+    this.move('starting');
+    const prep = await this.core.lifecycle.prep(this.core.runtimes, () => this.shuttingDown.aborted);
+    if (prep.failed.length === 0 && prep.skipped.length === 0) {
+      try {
+        await fn(this);
+      } catch (err) {
+        this.core.logger.error({ err }, 'command failed');
+        this.exitCode = 1;
+      }
+    } else {
+      this.exitCode = 1;
+    }
+    await this.shutdown();
+    return this.exitCode;
+  }
+
+  /** Turns module management on: from now on only enabled modules (and their dependencies) run. */
+  enableManagement(): void {
+    this.managed = true;
+  }
+
+  /** Starts what should run and stops what should not (dependents first). Serialized. */
+  manage(): Promise<void> {
+    const next = this.busy.then(() => this.applyManagement());
+    this.busy = next.catch(() => undefined);
+    return next;
+  }
+
+  /** A JSON-serialisable snapshot of every module and the kernel's work. */
+  inspect(): KernelSnapshot {
+    return buildSnapshot(this.core, this.phase, this.managed);
+  }
+
+  /** The dependency graph with statuses, as Mermaid, Graphviz dot, or JSON. */
+  graph(format: GraphFormat = 'mermaid'): string {
+    if (format !== 'mermaid' && format !== 'dot' && format !== 'json') {
+      throw new KeelError('E_INVALID_OPTION', `kernel.graph: unknown format "${String(format)}"; use 'mermaid', 'dot' or 'json'.`);
+    }
+    return renderGraph(
+      this.core.runtimes.map((rt) => ({ name: rt.name, status: rt.status, dependencies: rt.node.dependencies })),
+      format,
+    );
+  }
+
+  private async startModules(): Promise<void> {
+    const { core } = this;
+    const halted = (): boolean => this.shuttingDown.aborted;
+    core.scheduler.start();
+    rebuildEnabledTree(core.runtimes, (n) => core.runtime(n));
+    const toStart = core.runtimes.filter((rt) => wanted(rt, this.managed));
+    for (const rt of toStart) rt.planned = true;
+    core.logger.info({ modules: core.runtimes.length }, 'kernel starting');
+
+    const prep = await core.lifecycle.prep(core.runtimes, halted);
+    let failure = firstFailure(prep);
+    if (failure === undefined && !halted()) {
+      const started = await core.lifecycle.start(toStart, halted);
+      failure = firstFailure(started);
+    }
+    if (failure !== undefined || halted()) {
+      for (const rt of core.runtimes) rt.unplan();
+      const module = failure?.node.name;
+      const cause =
+        failure?.error ?? new KeelError('E_KERNEL_STATE', 'Shutdown began while the kernel was starting.');
+      if (failure !== undefined) this.exitCode = 1;
+      if (this.shutdownPromise === undefined) {
+        // Roll back: the phase has settled, so shutdown need not wait for it.
+        this.busy = Promise.resolve();
+        await this.shutdown();
+      }
+      throw new KeelError(
+        'E_START_FAILED',
+        module === undefined
+          ? 'The kernel did not start: shutdown began during start.'
+          : `Module "${module}" failed to start: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+              `Every module that had started was stopped again.`,
+        { module, cause },
+      );
+    }
+    this.move('online');
+    core.logger.info({ modules: toStart.length }, 'kernel online');
+  }
+
+  private async applyManagement(): Promise<void> {
+    const { core } = this;
+    if (!this.managed || this.phase !== 'online') return;
+    rebuildEnabledTree(core.runtimes, (n) => core.runtime(n));
+    const toStop = core.runtimes.filter((rt) => rt.status === 'online' && !wanted(rt, true));
+    await core.lifecycle.stop(toStop);
+    if (this.phase !== 'online') return;
+    const toStart = core.runtimes.filter((rt) => rt.status === 'offline' && wanted(rt, true));
+    for (const rt of toStart) rt.planned = true;
+    const result = await core.lifecycle.start(toStart, () => this.shuttingDown.aborted);
+    const failure = firstFailure(result);
+    for (const rt of toStart) if (rt.status !== 'online') rt.unplan();
+    if (failure !== undefined) {
+      throw new KeelError('E_START_FAILED', `Module "${failure.node.name}" failed to start while managing modules.`, {
+        module: failure.node.name,
+        cause: failure.error,
+      });
+    }
+  }
+
+  private async stopAll(): Promise<void> {
+    const { core } = this;
+    if (this.phase === 'stopped') return;
+    this.move('stopping');
+    this.shutdownController.abort(core.stopReason);
+    core.scheduler.stop();
+    core.microtasks.releaseAll();
+    core.logger.info('kernel shutting down');
+    const work = (async () => {
+      await this.busy;
+      for (const rt of core.runtimes) rt.unplan();
+      const online = core.runtimes.filter((rt) => rt.status === 'online');
+      await core.lifecycle.stop(online);
+      await this.stopIdleWork(core.runtimes.filter((rt) => rt.status !== 'offline' || rt.activities.size > 0));
+    })();
+    const result = await withDeadline(work, core.options.shutdownTimeoutMs, core.timers);
+    if (result.timedOut) this.reportShutdownOverrun();
+    core.timers.close();
+    this.move('stopped');
+    core.logger.info({ exitCode: this.exitCode }, 'kernel stopped');
+    this.markStopped();
+  }
+
+  /** Work started during prep by modules that never started: abort it and wait (bounded). */
+  private async stopIdleWork(runtimes: readonly ModuleRuntime[]): Promise<void> {
+    const idle = runtimes.filter((rt) => rt.status !== 'stopping' && rt.activities.size > 0);
+    for (const rt of idle) rt.abortIdleWork();
+    await Promise.all(
+      idle.map((rt) => withDeadline(rt.activities.idle(), this.core.options.stopTimeoutMs, this.core.timers)),
+    );
+  }
+
+  private reportShutdownOverrun(): void {
+    this.exitCode = this.exitCode || 1;
+    for (const rt of this.core.runtimes) {
+      if (rt.status !== 'stopping' && rt.activities.size === 0) continue;
+      const running = rt.activities.describe() || 'stop()';
+      rt.report(
+        new KeelError(
+          'E_TIMEOUT',
+          `Shutdown overran shutdownTimeout (${this.core.options.shutdownTimeoutMs} ms) while module "${rt.name}" was still ${rt.status} (running: ${running}). It is treated as offline.`,
+          { module: rt.name },
+        ),
+        'shutdown',
+        'stop',
+      );
+      rt.forceOffline();
+    }
+  }
+
+  private refuseUnlessCreated(what: string): Promise<never> | undefined {
+    if (this.phase !== 'created') {
+      return Promise.reject(new KeelError(
+        'E_KERNEL_STATE',
+        `kernel.${what}() was called while the kernel is ${this.phase}; a kernel starts once. Create a new kernel to start again.`,
+      ));
+    }
+    return undefined;
+  }
+
+  private move(to: KernelStatus): void {
+    assertTransition(KERNEL_TRANSITIONS, 'The kernel', this.phase, to);
+    this.phase = to;
+  }
+}
+
+function firstFailure(result: PhaseResult<ModuleRuntime>): { node: ModuleRuntime; error: unknown } | undefined {
+  return result.failed[0];
+}

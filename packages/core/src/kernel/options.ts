@@ -1,0 +1,121 @@
+import { availableParallelism } from 'node:os';
+import type { Logger } from 'pino';
+import type { Provider } from '../container/provider.js';
+import type { ModuleClass } from '../decorators/metadata.js';
+import { KeelError } from '../errors/keel-error.js';
+import { systemClock, type Clock } from '../time/clock.js';
+import { toMsOr, type Duration } from '../time/duration.js';
+
+/** Options of `Kernel.create`. */
+export interface KernelOptions {
+  /** The service's modules; modules they depend on are added automatically. */
+  modules: ModuleClass[];
+  /** Default: a pino logger at 'info' (with `redact` applied). */
+  logger?: Logger;
+  /** Paths pino should censor in every log line, e.g. `['password', '*.token']`. */
+  redact?: string[];
+  /** Values, classes and factories to inject; a module class as `provide` replaces that module. */
+  providers?: Provider[];
+  /** Microtasks running at once; default `os.availableParallelism()`; below 2 becomes 2. */
+  maxConcurrentMicroTasks?: number;
+  /** Per module prep/start; default 60s. */
+  startTimeout?: Duration;
+  /** Per module stop, including waiting for its work; default 60s. */
+  stopTimeout?: Duration;
+  /** Whole shutdown; default 120s. */
+  shutdownTimeout?: Duration;
+  /** Tasks running at once from the queue; default 1. */
+  taskConcurrency?: number;
+  /** Modules prepared, started or stopped at once when independent; default 32. */
+  lifecycleConcurrency?: number;
+  /** Time source for the scheduler, backoff and deadlines; `@keel/testing` has a fake. */
+  clock?: Clock;
+  /** Random numbers in [0, 1) for backoff jitter; injectable for tests. */
+  random?: () => number;
+}
+
+/** Options after validation, in milliseconds. */
+export interface ResolvedOptions {
+  readonly modules: readonly ModuleClass[];
+  readonly logger: Logger | undefined;
+  readonly redact: readonly string[];
+  readonly providers: readonly Provider[];
+  readonly maxConcurrentMicroTasks: number;
+  readonly startTimeoutMs: number;
+  readonly stopTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly taskConcurrency: number;
+  readonly lifecycleConcurrency: number;
+  readonly clock: Clock;
+  readonly random: () => number;
+}
+
+const KNOWN = new Set([
+  'modules',
+  'logger',
+  'redact',
+  'providers',
+  'maxConcurrentMicroTasks',
+  'startTimeout',
+  'stopTimeout',
+  'shutdownTimeout',
+  'taskConcurrency',
+  'lifecycleConcurrency',
+  'clock',
+  'random',
+]);
+
+/** Validates `Kernel.create` options at once, naming the bad one. */
+export function resolveOptions(options: KernelOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new KeelError('E_INVALID_OPTION', 'Kernel.create needs an options object: Kernel.create({ modules: [...] }).');
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) {
+      throw new KeelError('E_INVALID_OPTION', `Kernel.create: unknown option "${key}". Known options: ${[...KNOWN].join(', ')}.`);
+    }
+  }
+  if (!Array.isArray(options.modules)) {
+    throw new KeelError('E_INVALID_OPTION', 'Kernel.create: `modules` must be an array of @Module classes.');
+  }
+  if (options.providers !== undefined && !Array.isArray(options.providers)) {
+    throw new KeelError('E_INVALID_OPTION', 'Kernel.create: `providers` must be an array.');
+  }
+  const clock = options.clock ?? systemClock;
+  for (const fn of ['now', 'setTimeout', 'clearTimeout'] as const) {
+    if (typeof clock[fn] !== 'function') {
+      throw new KeelError('E_INVALID_OPTION', `Kernel.create: \`clock\` has no ${fn}() method.`);
+    }
+  }
+  return {
+    modules: options.modules,
+    logger: options.logger,
+    redact: options.redact ?? [],
+    providers: options.providers ?? [],
+    maxConcurrentMicroTasks: microTaskLimit(options.maxConcurrentMicroTasks),
+    startTimeoutMs: toMsOr(options.startTimeout, 60_000, 'Kernel.create option startTimeout'),
+    stopTimeoutMs: toMsOr(options.stopTimeout, 60_000, 'Kernel.create option stopTimeout'),
+    shutdownTimeoutMs: toMsOr(options.shutdownTimeout, 120_000, 'Kernel.create option shutdownTimeout'),
+    taskConcurrency: positiveInt(options.taskConcurrency, 1, 'taskConcurrency'),
+    lifecycleConcurrency: positiveInt(options.lifecycleConcurrency, 32, 'lifecycleConcurrency'),
+    clock,
+    random: options.random ?? Math.random,
+  };
+}
+
+function positiveInt(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new KeelError('E_INVALID_OPTION', `Kernel.create: \`${name}\` must be a whole number of at least 1, got ${String(value)}.`);
+  }
+  return value;
+}
+
+/** Values below 2 become 2, as documented; non-numbers are rejected. */
+export function microTaskLimit(value: number | undefined): number {
+  if (value === undefined) return Math.max(2, availableParallelism());
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new KeelError('E_INVALID_OPTION', `maxConcurrentMicroTasks must be a number, got ${String(value)}.`);
+  }
+  return Math.max(2, Math.floor(value));
+}

@@ -1,0 +1,169 @@
+import type { LimitFunction } from 'p-limit';
+import { KeelError } from '../errors/keel-error.js';
+import { describe, type ModuleError, type TaskType } from '../errors/module-error.js';
+import type { TimerHeap } from '../time/timer-heap.js';
+import { timeoutError, withDeadline } from '../time/deadline.js';
+import type { ModuleRuntime } from './module-runtime.js';
+import { runPhase, type PhaseResult } from './phase-runner.js';
+
+/** What the lifecycle needs from its kernel. */
+export interface LifecycleHost {
+  readonly timers: TimerHeap;
+  readonly limit: LimitFunction;
+  readonly startTimeoutMs: number;
+  readonly stopTimeoutMs: number;
+  runtime(name: string): ModuleRuntime;
+  /** Launches the module's declared workers and tasks, right after its start() resolved. */
+  afterStart(runtime: ModuleRuntime): void;
+  /** Drops the module's queued and scheduled tasks as it begins to stop. */
+  beginStop(runtime: ModuleRuntime): void;
+  report(runtime: ModuleRuntime, err: unknown, taskName: string, taskType: TaskType): ModuleError;
+  /** A stop step failed or overran: the kernel's exit code becomes non-zero. */
+  stopFailed(): void;
+}
+
+type Step = 'prep' | 'start' | 'stop';
+
+/** Share of `stopTimeout` that waiting for a module's work may use; stop() keeps the rest. */
+const WORK_SHARE = 0.75;
+
+/**
+ * Drives modules through prep, start and stop: dependencies first on the way up,
+ * dependents first on the way down, independent modules concurrently, every step bounded.
+ */
+export class Lifecycle {
+  constructor(private readonly host: LifecycleHost) {}
+
+  /** Preps modules, dependencies first; halts at the first failure. */
+  prep(modules: readonly ModuleRuntime[], halted: () => boolean): Promise<PhaseResult<ModuleRuntime>> {
+    return this.phase(modules, 'up', (m) => this.prepOne(m), true, halted);
+  }
+
+  /** Starts modules, dependencies first; halts at the first failure. */
+  start(modules: readonly ModuleRuntime[], halted: () => boolean): Promise<PhaseResult<ModuleRuntime>> {
+    return this.phase(modules, 'up', (m) => this.startOne(m), true, halted);
+  }
+
+  /** Stops modules, dependents first; goes on after failures (each is reported). */
+  stop(modules: readonly ModuleRuntime[]): Promise<PhaseResult<ModuleRuntime>> {
+    return this.phase(modules, 'down', (m) => this.stopOne(m), false);
+  }
+
+  private phase(
+    modules: readonly ModuleRuntime[],
+    direction: 'up' | 'down',
+    run: (m: ModuleRuntime) => Promise<void>,
+    haltOnError: boolean,
+    halted?: () => boolean,
+  ): Promise<PhaseResult<ModuleRuntime>> {
+    const deps = (m: ModuleRuntime): ModuleRuntime[] => m.node.dependencies.map((n) => this.host.runtime(n));
+    const dependents = (m: ModuleRuntime): ModuleRuntime[] => m.node.dependents.map((n) => this.host.runtime(n));
+    return runPhase({
+      nodes: modules,
+      waitsFor: direction === 'up' ? deps : dependents,
+      unblocks: direction === 'up' ? dependents : deps,
+      run,
+      limit: this.host.limit,
+      haltOnError,
+      ...(halted === undefined ? {} : { halted }),
+    });
+  }
+
+  private async prepOne(m: ModuleRuntime): Promise<void> {
+    m.transition('preparing');
+    try {
+      await this.call(m, 'prep');
+    } catch (err) {
+      this.fail(m, 'prep', err);
+      m.transition('dead');
+      throw err;
+    }
+    m.transition('offline');
+  }
+
+  private async startOne(m: ModuleRuntime): Promise<void> {
+    m.transition('starting');
+    try {
+      await this.call(m, 'start');
+      this.host.afterStart(m);
+    } catch (err) {
+      this.fail(m, 'start', err);
+      await this.abandon(m);
+      throw err;
+    }
+    m.failure.resolve(`${m.name}:start-failed`);
+    m.transition('online');
+  }
+
+  /** A module whose start failed: stop its work (not its stop(), as it never started). */
+  private async abandon(m: ModuleRuntime): Promise<void> {
+    m.transition('stopping');
+    this.host.beginStop(m);
+    await this.awaitWork(m, this.host.stopTimeoutMs);
+    m.transition('offline');
+  }
+
+  private async stopOne(m: ModuleRuntime): Promise<void> {
+    const { timers, stopTimeoutMs } = this.host;
+    const began = timers.now();
+    m.transition('stopping');
+    this.host.beginStop(m);
+    await this.awaitWork(m, stopTimeoutMs * WORK_SHARE);
+    const left = Math.max(0, stopTimeoutMs - (timers.now() - began));
+    try {
+      await this.call(m, 'stop', left);
+    } catch (err) {
+      this.fail(m, 'stop', err);
+      this.host.stopFailed();
+    }
+    m.durations.stop = timers.now() - began;
+    m.transition('offline');
+  }
+
+  /** Waits up to `ms` for the module's running work; reports what overran. */
+  private async awaitWork(m: ModuleRuntime, ms: number): Promise<void> {
+    m.overran = [];
+    if (m.activities.size === 0) return;
+    const result = await withDeadline(m.activities.idle(), ms, this.host.timers);
+    if (!result.timedOut) return;
+    m.overran = m.activities.list().map((a) => `${a.kind} "${a.name}"`);
+    const cause = new KeelError(
+      'E_TIMEOUT',
+      `Module "${m.name}" stopped with work still running after ${Math.round(ms)} ms: ${m.overran.join(', ')}. ` +
+        `Make that work end when ctx.signal aborts, or raise Kernel.create({ stopTimeout }).`,
+      { module: m.name, details: { running: m.overran } },
+    );
+    this.host.report(m, cause, 'stop module', 'stop');
+    this.host.stopFailed();
+  }
+
+  /** Calls a lifecycle method, bounded by its deadline; prep and start count as work. */
+  private async call(m: ModuleRuntime, step: Step, budget?: number): Promise<void> {
+    const method = m.instance[step];
+    const timers = this.host.timers;
+    const began = timers.now();
+    if (typeof method !== 'function') {
+      m.durations[step] = 0;
+      return;
+    }
+    const ms = budget ?? this.host.startTimeoutMs;
+    const end = step === 'stop' ? undefined : m.begin(step, `${step}()`);
+    try {
+      const work = (async () => method.call(m.instance))();
+      const result = await withDeadline(work, ms, timers);
+      if (result.timedOut) {
+        work.catch(() => undefined);
+        throw timeoutError(m.name, `${step}()`, Math.round(ms), step === 'stop' ? 'stopTimeout' : 'startTimeout');
+      }
+    } finally {
+      end?.();
+      m.durations[step] = timers.now() - began;
+    }
+  }
+
+  private fail(m: ModuleRuntime, step: Step, err: unknown): void {
+    this.host.report(m, err, `${step} module`, step);
+    const title = `${step === 'prep' ? 'Preparing' : step === 'start' ? 'Starting' : 'Stopping'} module ${m.name} failed`;
+    m.failure.set('error', `${m.name}:${step}-failed`, title, `Failed to ${step} module: ${describe(err)}`);
+  }
+}

@@ -1,0 +1,131 @@
+import type { Logger } from 'pino';
+import type { WorkOwner } from '../context/work-owner.js';
+import type { ModuleMeta } from '../decorators/metadata.js';
+import type { ModuleError, TaskType } from '../errors/module-error.js';
+import { FailureTracker, type FailureState } from '../failure/failure-state.js';
+import type { ModuleNode } from '../graph/module-node.js';
+import type { Clock } from '../time/clock.js';
+import { ActivitySet } from './activity.js';
+import { assertTransition, MODULE_TRANSITIONS, type ModuleStatus } from './module-status.js';
+
+/** What a module runtime needs from its kernel. */
+export interface RuntimeHost {
+  readonly clock: Clock;
+  readonly stopReason: unknown;
+  onStatus(runtime: ModuleRuntime, from: ModuleStatus, to: ModuleStatus): void;
+  onFailure(runtime: ModuleRuntime, state: FailureState): void;
+  report(runtime: ModuleRuntime, err: unknown, taskName: string, taskType: TaskType): ModuleError;
+}
+
+/** Lifecycle methods a module instance may have. */
+export interface LifecycleMethods {
+  prep?(): unknown;
+  start?(): unknown;
+  stop?(): unknown;
+}
+
+/**
+ * The kernel's record of one module: its status, its current run's signal, its running
+ * work, its failure state and timings. The lifecycle moves it; work managers ask it.
+ */
+export class ModuleRuntime implements WorkOwner {
+  instance: LifecycleMethods & Record<string | symbol, unknown> = {};
+  /** Metadata that drives workers, tasks and hooks (the replacement's, when overridden). */
+  meta: ModuleMeta;
+  readonly activities = new ActivitySet();
+  readonly failure: FailureTracker;
+  /** Set while the kernel means to start this module, so hooks and tasks wait for it. */
+  planned = false;
+  enabled = false;
+  enabledAsDependency = false;
+  /** Milliseconds the last prep, start and stop took. */
+  readonly durations: { prep?: number; start?: number; stop?: number } = {};
+  /** Names of work that was still running when the last stop overran. */
+  overran: string[] = [];
+  private current: ModuleStatus = 'dead';
+  private forced = false;
+  private controller = new AbortController();
+  private onlineWaiters: Array<(online: boolean) => void> = [];
+
+  constructor(
+    readonly node: ModuleNode,
+    readonly logger: Logger,
+    private readonly host: RuntimeHost,
+  ) {
+    this.meta = node.meta;
+    this.failure = new FailureTracker((state) => host.onFailure(this, state));
+  }
+
+  get name(): string {
+    return this.node.name;
+  }
+
+  get status(): ModuleStatus {
+    return this.current;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get onlineSoon(): boolean {
+    const s = this.current;
+    if (s === 'online' || s === 'starting') return true;
+    return this.planned && s !== 'stopping';
+  }
+
+  whenOnline(): Promise<boolean> {
+    if (this.current === 'online') return Promise.resolve(true);
+    if (!this.onlineSoon) return Promise.resolve(false);
+    return new Promise((resolve) => this.onlineWaiters.push(resolve));
+  }
+
+  begin(kind: TaskType, name: string): () => void {
+    return this.activities.begin(kind, name, this.host.clock.now());
+  }
+
+  report(err: unknown, taskName: string, taskType: TaskType): ModuleError {
+    return this.host.report(this, err, taskName, taskType);
+  }
+
+  /** Moves to `to` as the transition table allows, and tells the kernel. */
+  transition(to: ModuleStatus): void {
+    const from = this.current;
+    if (this.forced && from === 'offline' && to === 'offline') return; // a late stop after a forced one
+    assertTransition(MODULE_TRANSITIONS, `Module "${this.name}"`, from, to);
+    this.current = to;
+    if (to === 'starting' && this.controller.signal.aborted) this.controller = new AbortController();
+    if (to === 'online') this.settleWaiters(true);
+    if (to === 'stopping') {
+      this.planned = false;
+      this.settleWaiters(false);
+      this.controller.abort(this.host.stopReason);
+    }
+    this.host.onStatus(this, from, to);
+  }
+
+  /** Shutdown overran: the module counts as offline although its stop has not returned. */
+  forceOffline(): void {
+    if (this.current !== 'stopping') return;
+    this.forced = true;
+    this.transition('offline');
+  }
+
+  /** The kernel no longer means to start this module (a failed start, a shutdown). */
+  unplan(): void {
+    this.planned = false;
+    if (this.current !== 'online' && this.current !== 'starting') this.settleWaiters(false);
+  }
+
+  /** Aborts the signal of work started outside a run (in prep), when the module will not start. */
+  abortIdleWork(): void {
+    if (this.current !== 'online' && this.current !== 'starting') this.controller.abort(this.host.stopReason);
+  }
+
+  private settleWaiters(online: boolean): void {
+    if (this.onlineWaiters.length === 0) return;
+    const waiters = this.onlineWaiters;
+    this.onlineWaiters = [];
+    for (const settle of waiters) settle(online);
+  }
+}

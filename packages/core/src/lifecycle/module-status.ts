@@ -1,0 +1,53 @@
+import { KeelError } from '../errors/keel-error.js';
+
+/** A module's lifecycle state. */
+export const ModuleStatus = {
+  Dead: 'dead',
+  Preparing: 'preparing',
+  Offline: 'offline',
+  Starting: 'starting',
+  Online: 'online',
+  Stopping: 'stopping',
+} as const;
+
+/** A module's lifecycle state, as a string. */
+export type ModuleStatus = (typeof ModuleStatus)[keyof typeof ModuleStatus];
+
+/**
+ * The only moves a module may make. A failed prep leaves the module dead, a failed start
+ * goes back to offline (after its work is stopped), so it may be started again later.
+ */
+export const MODULE_TRANSITIONS: Readonly<Record<ModuleStatus, readonly ModuleStatus[]>> = {
+  dead: ['preparing'],
+  preparing: ['offline', 'dead'],
+  offline: ['starting'],
+  starting: ['online', 'stopping'],
+  online: ['stopping'],
+  stopping: ['offline'],
+};
+
+/** The kernel's own phase. */
+export type KernelStatus = 'created' | 'starting' | 'online' | 'stopping' | 'stopped';
+
+/** The only moves the kernel may make. */
+export const KERNEL_TRANSITIONS: Readonly<Record<KernelStatus, readonly KernelStatus[]>> = {
+  created: ['starting', 'stopping'],
+  starting: ['online', 'stopping'],
+  online: ['stopping'],
+  stopping: ['stopped'],
+  stopped: [],
+};
+
+/** Checks a move against a transition table. */
+export function assertTransition<S extends string>(
+  table: Readonly<Record<S, readonly S[]>>,
+  what: string,
+  from: S,
+  to: S,
+): void {
+  if (!table[from].includes(to)) {
+    throw new KeelError('E_ILLEGAL_TRANSITION', `${what} cannot move from "${from}" to "${to}".`, {
+      details: { from, to },
+    });
+  }
+}

@@ -1,0 +1,180 @@
+import { KeelError } from '../errors/keel-error.js';
+import type { Timer, TimerHeap } from '../time/timer-heap.js';
+import { DeadlineLanes } from './deadline-lanes.js';
+import { LinkedQueue } from './linked-queue.js';
+import type { MicroTaskPriority, WaitingPriority } from './microtask-options.js';
+import { Waiter } from './waiter.js';
+
+/** What a {@link MicroTaskSlots} needs. */
+export interface MicroTaskSlotsOptions {
+  /** The kernel's timer heap (and so its clock): all max-delay deadlines go there. */
+  timers: TimerHeap;
+  /** Soft limit of microtasks running at once; values below 2 become 2. */
+  limit: number;
+}
+
+/** A snapshot of the limiter, for `kernel.inspect()`. */
+export interface MicroTaskStats {
+  limit: number;
+  inUse: number;
+  waiting: { medium: number; low: number };
+  /** Microtasks that ran because their max delay passed, since the kernel was created. */
+  overdue: number;
+}
+
+interface IdleWaiter {
+  resolve: () => void;
+  timer: Timer | undefined;
+}
+
+/**
+ * The slot accounting behind microtasks: a soft limit, FIFO queues per priority, max-delay
+ * expiry and task timeslots. A slot is taken synchronously when one is free and nobody waits
+ * (no promise, no timer); waiters cost one node each and share one timer entry per max delay.
+ */
+export class MicroTaskSlots {
+  private max: number;
+  private used = 0;
+  private overdueCount = 0;
+  private draining = false;
+  private readonly medium = new LinkedQueue<Waiter>();
+  private readonly low = new LinkedQueue<Waiter>();
+  private readonly lanes: DeadlineLanes;
+  private readonly idleWaiters = new Set<IdleWaiter>();
+  private readonly resolved = Promise.resolve();
+  private readonly timers: TimerHeap;
+
+  constructor(options: MicroTaskSlotsOptions) {
+    this.max = checkLimit(options.limit);
+    this.timers = options.timers;
+    this.lanes = new DeadlineLanes(options.timers, (waiter) => this.expire(waiter));
+  }
+
+  /** The soft limit; values below 2 become 2. Raising it admits waiters at once. */
+  get limit(): number {
+    return this.max;
+  }
+
+  set limit(value: number) {
+    this.max = checkLimit(value);
+    this.pump();
+  }
+
+  /** Slots taken by running microtasks (high and overdue ones included, so it may exceed the limit). */
+  get inUse(): number {
+    return this.used;
+  }
+
+  /** True once {@link releaseAll} was called: nothing waits any more. */
+  get shuttingDown(): boolean {
+    return this.draining;
+  }
+
+  /** Takes a slot now if the priority needs not wait; the caller must {@link release} it. */
+  tryTake(priority: MicroTaskPriority): boolean {
+    if (priority === 'high' || this.draining) {
+      this.used++;
+      return true;
+    }
+    if (this.used >= this.max || this.medium.size > 0) return false;
+    if (priority === 'low' && this.low.size > 0) return false;
+    this.used++;
+    return true;
+  }
+
+  /** Waits for a slot (at most `maxDelayMs`, then it is taken anyway); resolves with it taken. */
+  wait(priority: WaitingPriority, maxDelayMs: number): Promise<void> {
+    if (this.tryTake(priority)) return this.resolved;
+    return new Promise<void>((resolve) => {
+      const waiter = new Waiter(this.timers.now() + maxDelayMs, resolve);
+      (priority === 'medium' ? this.medium : this.low).push(waiter);
+      this.lanes.add(waiter, maxDelayMs);
+    });
+  }
+
+  /** Gives a slot back and admits waiters. Pair each taken slot with exactly one call. */
+  release(): void {
+    this.used--;
+    this.pump();
+  }
+
+  /**
+   * Resolves when a slot is free and no microtask waits (a task timeslot: lower than low),
+   * or after `maxWaitMs` at most. Takes no slot.
+   */
+  waitForIdle(maxWaitMs: number): Promise<void> {
+    if (this.draining || this.idle()) return this.resolved;
+    return new Promise<void>((resolve) => {
+      const entry: IdleWaiter = { resolve, timer: undefined };
+      entry.timer = this.timers.after(maxWaitMs, () => {
+        this.idleWaiters.delete(entry);
+        resolve();
+      });
+      this.idleWaiters.add(entry);
+    });
+  }
+
+  /** Shutdown mode: admits every waiter now and every later one at once, for good. */
+  releaseAll(): void {
+    this.draining = true;
+    this.lanes.clear();
+    for (const queue of [this.medium, this.low]) {
+      for (let waiter = queue.shift(); waiter !== undefined; waiter = queue.shift()) {
+        this.used++;
+        waiter.admit();
+      }
+    }
+    this.wakeIdle();
+  }
+
+  /** A JSON-serialisable snapshot. */
+  stats(): MicroTaskStats {
+    return {
+      limit: this.max,
+      inUse: this.used,
+      waiting: { medium: this.medium.size, low: this.low.size },
+      overdue: this.overdueCount,
+    };
+  }
+
+  private idle(): boolean {
+    return this.used < this.max && this.medium.size === 0 && this.low.size === 0;
+  }
+
+  private pump(): void {
+    while (this.used < this.max) {
+      const waiter = this.medium.shift() ?? this.low.shift();
+      if (waiter === undefined) break;
+      this.lanes.remove(waiter);
+      this.used++;
+      waiter.admit();
+    }
+    if (this.idleWaiters.size > 0 && this.idle()) this.wakeIdle();
+  }
+
+  private expire(waiter: Waiter): void {
+    waiter.queue?.remove(waiter);
+    this.used++;
+    this.overdueCount++;
+    waiter.admit();
+  }
+
+  private wakeIdle(): void {
+    for (const entry of this.idleWaiters) {
+      this.timers.cancel(entry.timer);
+      entry.resolve();
+    }
+    this.idleWaiters.clear();
+  }
+}
+
+function checkLimit(value: number): number {
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `maxConcurrentMicroTasks: ${String(value)} is not a number. Use an integer of 2 or more.`,
+      { details: { option: 'maxConcurrentMicroTasks', value } },
+    );
+  }
+  return Math.max(2, Math.floor(value));
+}

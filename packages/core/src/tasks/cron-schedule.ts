@@ -1,0 +1,50 @@
+import { Cron } from 'croner';
+import { KeelError } from '../errors/keel-error.js';
+
+/**
+ * A parsed 5- or 6-field cron expression, used only to compute run times: croner never arms
+ * a timer here (the kernel's timer heap does). The one boundary where croner's errors are
+ * wrapped.
+ */
+export class CronSchedule {
+  private constructor(
+    readonly expression: string,
+    private readonly cron: Cron,
+  ) {}
+
+  /**
+   * Parses `expression` (in `timezone`, an IANA name; default the process's zone).
+   * @param what names the declaration in errors, e.g. `@Task Feed.cleanup`.
+   * @throws KeelError `E_INVALID_CRON` with croner's error as `cause`.
+   */
+  static parse(
+    expression: string,
+    timezone: string | undefined,
+    what: string,
+    module?: string,
+  ): CronSchedule {
+    let cron: Cron;
+    try {
+      cron = new Cron(expression, {
+        mode: '5-or-6-parts',
+        paused: true,
+        ...(timezone ? { timezone } : {}),
+      });
+      cron.nextRun(new Date(0)); // an unknown time zone only fails here
+    } catch (err) {
+      throw new KeelError(
+        'E_INVALID_CRON',
+        `${what}: cron ${JSON.stringify(expression)}${timezone ? ` in time zone "${timezone}"` : ''} is invalid: ` +
+          `${err instanceof Error ? err.message : String(err)}. Use 5 fields (minute hour day month weekday) ` +
+          `or 6 (with seconds first), e.g. "0 3 * * *".`,
+        { module, cause: err, details: { cron: expression, timezone } },
+      );
+    }
+    return new CronSchedule(expression, cron);
+  }
+
+  /** The first run time strictly after `afterMs`, or `undefined` if there is none. */
+  next(afterMs: number): number | undefined {
+    return this.cron.nextRun(new Date(afterMs))?.getTime();
+  }
+}

@@ -1,0 +1,336 @@
+import type { WorkOwner } from '../context/work-owner.js';
+import { KeelError } from '../errors/keel-error.js';
+import type { Clock } from '../time/clock.js';
+import type { TimerHeap } from '../time/timer-heap.js';
+import { RunQueue } from './run-queue.js';
+import { TaskHandle, type TaskOps } from './task-handle.js';
+import { TaskRunner, type TimeslotSource } from './task-runner.js';
+import {
+  TaskState,
+  type Cadence,
+  type DueAction,
+  type TaskFn,
+  type TaskLink,
+} from './task-state.js';
+import { describeTask, type TaskInfo, type TaskSchedulerStats } from './task-stats.js';
+
+/** What a {@link TaskScheduler} needs from its kernel. */
+export interface TaskSchedulerOptions {
+  clock: Clock;
+  /** The kernel's timer heap: every schedule and deadline is one entry there. */
+  timers: TimerHeap;
+  /** Queued tasks yield to microtasks: they wait for an idle slot (at most 30s). */
+  microtasks: TimeslotSource;
+  /** Tasks from the queue running at once (`taskConcurrency`); default 1. */
+  concurrency?: number | undefined;
+  /**
+   * Called for an internal failure (never for a task's own error, which is reported).
+   * Default: reported on the task's module.
+   */
+  onError?: ((err: unknown) => void) | undefined;
+}
+
+/** Options of a task made by the kernel (for `@Task`). */
+export interface NewTaskOptions {
+  /** Where it goes when due; default `asap` (front of the prioritized queue). */
+  whenDue?: DueAction | undefined;
+  /** Makes it repeat from creation on: first due at `cadence(now)`. */
+  cadence?: Cadence | undefined;
+}
+
+/**
+ * The kernel's task scheduler: one queue (overdue, prioritized, normal) served by at most
+ * `concurrency` run slots, and a schedule kept as one entry per task in the kernel's
+ * {@link TimerHeap}, so any number of scheduled tasks costs one armed clock timer.
+ */
+export class TaskScheduler implements TaskOps {
+  private readonly clock: Clock;
+  private readonly timers: TimerHeap;
+  private readonly queue = new RunQueue();
+  private readonly runner: TaskRunner;
+  /** Tasks with something pending or running, per module: what dropOwner and inspect see. */
+  private readonly owners = new Map<WorkOwner, Set<TaskState>>();
+  private readonly concurrency: number;
+  private started = false;
+  private stopped = false;
+  private dispatchPending = false;
+  private canceledReason: unknown = undefined;
+
+  constructor(options: TaskSchedulerOptions) {
+    this.clock = options.clock;
+    this.timers = options.timers;
+    this.concurrency = checkConcurrency(options.concurrency ?? 1);
+    const onError = options.onError;
+    this.runner = new TaskRunner({
+      clock: options.clock,
+      timers: options.timers,
+      microtasks: options.microtasks,
+      onError: (err, task) => (onError ? onError(err) : task.owner.report(err, task.name, 'task')),
+      isRunnable: (task) => this.active(task) && task.owner.status === 'online',
+      finished: (task) => this.finished(task),
+      slotFreed: () => this.requestDispatch(),
+    });
+  }
+
+  /**
+   * Creates a task of `owner`; nothing runs until it is queued, scheduled or repeated.
+   * @throws KeelError `E_TASK_NOT_ALLOWED` when the module is neither starting nor online.
+   */
+  newTask(owner: WorkOwner, name: string, fn: TaskFn, options: NewTaskOptions = {}): TaskHandle {
+    if (!owner.onlineSoon) {
+      throw new KeelError(
+        'E_TASK_NOT_ALLOWED',
+        `Module "${owner.name}" cannot create task "${name}" while it is ${owner.status}. ` +
+          `Create tasks in start() or later, while the module is starting or online.`,
+        { module: owner.name, details: { task: name, status: owner.status } },
+      );
+    }
+    if (typeof fn !== 'function') {
+      const message = `Task "${name}" of module "${owner.name}" needs a function.`;
+      throw new KeelError('E_INVALID_OPTION', message, {
+        module: owner.name,
+        details: { task: name },
+      });
+    }
+    const task = new TaskState(owner, name, fn, owner.signal);
+    const handle = new TaskHandle(task, this);
+    task.handle = handle;
+    if (options.whenDue !== undefined) task.whenDue = options.whenDue;
+    if (options.cadence !== undefined) {
+      task.cadence = options.cadence;
+      this.schedule(task, options.cadence(this.clock.now()));
+    }
+    return handle;
+  }
+
+  /** Lets queued tasks run (the kernel calls it when its start begins). */
+  start(): void {
+    if (this.stopped) return;
+    this.started = true;
+    this.requestDispatch();
+  }
+
+  /** Shutdown began: nothing new runs; queues and schedule are dropped. Running tasks go on. */
+  stop(): void {
+    this.stopped = true;
+    for (const tasks of this.owners.values()) {
+      for (const task of tasks) this.discard(task, undefined);
+    }
+    this.owners.clear();
+    this.queue.clear();
+  }
+
+  /** A module began to stop: drops its tasks for good and aborts its running ones. */
+  dropOwner(owner: WorkOwner): void {
+    const tasks = this.owners.get(owner);
+    this.owners.delete(owner);
+    const reason: unknown = owner.signal.aborted ? owner.signal.reason : this.cancelReason();
+    if (tasks !== undefined) for (const task of tasks) this.discard(task, reason);
+    this.queue.forget(owner);
+  }
+
+  /** Counts, for inspect. */
+  stats(): TaskSchedulerStats {
+    let scheduled = 0;
+    let running = 0;
+    for (const tasks of this.owners.values()) {
+      for (const task of tasks) {
+        if (task.dueAt !== undefined) scheduled++;
+        if (task.running) running++;
+      }
+    }
+    const slotsInUse = this.runner.slotsInUse;
+    return {
+      concurrency: this.concurrency,
+      slotsInUse,
+      queued: this.queue.stats(),
+      scheduled,
+      running,
+    };
+  }
+
+  /** The tasks of `owner` that are queued, scheduled or running, for inspect. */
+  tasksOf(owner: WorkOwner): TaskInfo[] {
+    return [...(this.owners.get(owner) ?? [])].map(describeTask);
+  }
+
+  /** @internal */
+  enqueue(task: TaskState, how: DueAction): void {
+    if (!this.active(task)) return;
+    if (how === 'asap') this.queue.addFirst(task);
+    else this.queue.add(task, how);
+    // Keep an earlier deadline: queueing again never postpones a run.
+    if (task.deadlineAt === undefined && task.maxDelayMs > 0) {
+      task.deadlineAt = this.clock.now() + task.maxDelayMs;
+    }
+    this.syncTimer(task);
+    this.track(task);
+    this.requestDispatch();
+  }
+
+  /** @internal `undefined` un-queues: out of queue and schedule, but not canceled. */
+  schedule(task: TaskState, at: number | undefined): void {
+    if (at === undefined) {
+      this.queue.remove(task);
+      task.dueAt = task.deadlineAt = undefined;
+    } else {
+      if (!this.active(task)) return;
+      task.dueAt = at;
+    }
+    this.syncTimer(task);
+    this.track(task);
+  }
+
+  /** @internal */
+  repeat(task: TaskState, intervalMs: number): void {
+    task.repeatMs = intervalMs;
+    if (intervalMs === 0) {
+      task.cadence = undefined;
+      return;
+    }
+    task.cadence = (endedAt) => endedAt + intervalMs;
+    this.schedule(task, this.clock.now() + intervalMs);
+  }
+
+  /** @internal */
+  cancel(task: TaskState): void {
+    this.discard(task, this.cancelReason());
+  }
+
+  private active(task: TaskState): boolean {
+    const owner = task.owner;
+    return (
+      !task.canceled &&
+      !this.stopped &&
+      owner.onlineSoon &&
+      task.generation === owner.signal &&
+      !task.generation.aborted
+    );
+  }
+
+  /** Final: out of queue, schedule and tracking; a running run's signal is aborted. */
+  private discard(task: TaskState, reason: unknown): void {
+    task.canceled = true;
+    task.fn = undefined;
+    this.queue.remove(task);
+    task.dueAt = task.deadlineAt = undefined;
+    this.timers.cancel(task.timer);
+    task.timer = undefined;
+    if (task.busy) this.runner.abort(task, reason);
+    this.track(task);
+  }
+
+  private requestDispatch(): void {
+    if (this.dispatchPending || !this.started || this.stopped) return;
+    this.dispatchPending = true;
+    queueMicrotask(() => this.dispatch());
+  }
+
+  /** Fills free run slots from the queue; coalesced, so a burst of queue() calls sorts first. */
+  private dispatch(): void {
+    this.dispatchPending = false;
+    if (this.stopped) return;
+    while (this.runner.slotsInUse < this.concurrency) {
+      const link = this.queue.next();
+      if (link === undefined) return;
+      const task = link.task;
+      if (!this.active(task)) this.discard(task, undefined);
+      else if (task.owner.status !== 'online') this.park(link);
+      else {
+        // Starting a run uses up its schedule and its deadline.
+        this.queue.remove(task);
+        task.dueAt = task.deadlineAt = undefined;
+        this.syncTimer(task);
+        this.runner.launch(task);
+      }
+    }
+  }
+
+  /** Sets a task of a module that is not online yet aside, so it does not block the queue. */
+  private park(link: TaskLink): void {
+    if (!this.queue.park(link)) return;
+    const task = link.task;
+    const owner = task.owner;
+    owner.whenOnline().then(
+      (online) => {
+        if (online) {
+          this.queue.unpark(owner);
+          this.requestDispatch();
+          return;
+        }
+        this.queue.forget(owner);
+        for (const other of this.owners.get(owner) ?? []) {
+          if (!this.active(other)) this.discard(other, undefined);
+        }
+      },
+      (err: unknown) => this.runner.onError(err, task),
+    );
+  }
+
+  /** A run ended (or was dropped before it began). */
+  private finished(task: TaskState): void {
+    if (!this.active(task)) {
+      this.discard(task, undefined);
+    } else if (task.cadence !== undefined && task.dueAt === undefined && !task.queued) {
+      // Repeat from the END of the run, unless the run scheduled or queued itself.
+      const next = task.cadence(this.clock.now());
+      if (next !== undefined) this.schedule(task, next);
+    }
+    this.track(task);
+    this.requestDispatch();
+  }
+
+  private onTimer(task: TaskState): void {
+    if (!this.active(task)) {
+      this.discard(task, undefined);
+      return;
+    }
+    const now = this.clock.now();
+    if (task.dueAt !== undefined && task.dueAt <= now) {
+      task.dueAt = undefined;
+      this.enqueue(task, task.whenDue);
+    }
+    if (task.deadlineAt !== undefined && task.deadlineAt <= now) {
+      task.deadlineAt = undefined;
+      this.queue.promote(task);
+      this.requestDispatch();
+    }
+    this.syncTimer(task);
+    this.track(task);
+  }
+
+  /** Keeps the task's one timer entry at the earlier of its due time and deadline. */
+  private syncTimer(task: TaskState): void {
+    const at = Math.min(task.dueAt ?? Infinity, task.deadlineAt ?? Infinity);
+    const timer = task.timer;
+    if (at === Infinity) this.timers.cancel(timer);
+    else if (timer === undefined) task.timer = this.timers.at(at, () => this.onTimer(task));
+    else if (timer.index < 0 || timer.at !== at) this.timers.move(timer, at);
+  }
+
+  private track(task: TaskState): void {
+    const owner = task.owner;
+    let tasks = this.owners.get(owner);
+    if (task.engaged && !task.canceled) {
+      if (tasks === undefined) this.owners.set(owner, (tasks = new Set()));
+      tasks.add(task);
+    } else if (tasks?.delete(task) === true && tasks.size === 0) {
+      this.owners.delete(owner);
+    }
+  }
+
+  private cancelReason(): unknown {
+    // One shared reason: no error with a stack per cancel.
+    return (this.canceledReason ??= new DOMException('The task was canceled.', 'AbortError'));
+  }
+}
+
+function checkConcurrency(value: number): number {
+  if (Number.isInteger(value) && value >= 1) return value;
+  const message = `taskConcurrency must be an integer of 1 or more, got ${String(value)}.`;
+  throw new KeelError('E_INVALID_OPTION', message, {
+    details: { option: 'taskConcurrency', value },
+  });
+}
+
+export type { TaskInfo, TaskSchedulerStats } from './task-stats.js';

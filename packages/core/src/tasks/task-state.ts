@@ -1,0 +1,74 @@
+import type { WorkOwner } from '../context/work-owner.js';
+import { QueueNode } from '../microtasks/linked-queue.js';
+import type { Timer } from '../time/timer-heap.js';
+import type { TaskHandle } from './task-handle.js';
+
+/** A task body: gets a signal (aborted on cancel or module stop) and its own handle. */
+export type TaskFn = (signal: AbortSignal, task: TaskHandle) => unknown;
+
+/** The two queues a task can be put in by its module. */
+export type QueueKind = 'prioritized' | 'normal';
+
+/** Where a task goes when its scheduled time comes: `asap` is the front of the prioritized queue. */
+export type DueAction = 'asap' | QueueKind;
+
+/** The next due time of a repeating task, from the time its run ended; `undefined` stops it. */
+export type Cadence = (endedAt: number) => number | undefined;
+
+/** A task's place in one queue; a task has one per queue kind, so it is in each at most once. */
+export class TaskLink extends QueueNode<TaskLink> {
+  constructor(
+    readonly task: TaskState,
+    readonly kind: QueueKind,
+  ) {
+    super();
+  }
+}
+
+/**
+ * Everything the scheduler keeps about one task. `dueAt` is the pending `schedule()`/repeat
+ * time and `deadlineAt` the max-delay deadline of a queued run; both share ONE timer entry,
+ * armed at the earlier of the two.
+ */
+export class TaskState {
+  readonly prioritized = new TaskLink(this, 'prioritized');
+  readonly normal = new TaskLink(this, 'normal');
+  handle: TaskHandle | undefined = undefined;
+  canceled = false;
+  /** From being taken off the queue until its run ended (includes the timeslot wait). */
+  busy = false;
+  /** While its function runs. */
+  running = false;
+  holdsSlot = false;
+  dueAt: number | undefined = undefined;
+  deadlineAt: number | undefined = undefined;
+  timer: Timer | undefined = undefined;
+  slotTimer: Timer | undefined = undefined;
+  repeatMs = 0;
+  cadence: Cadence | undefined = undefined;
+  maxDelayMs = 60_000;
+  whenDue: DueAction = 'asap';
+  controller: AbortController | undefined = undefined;
+  runs = 0;
+  failures = 0;
+  lastDurationMs: number | undefined = undefined;
+  lastError: unknown = undefined;
+
+  constructor(
+    readonly owner: WorkOwner,
+    readonly name: string,
+    public fn: TaskFn | undefined,
+    /** The module run it was created in: a task never outlives that run. */
+    readonly generation: AbortSignal,
+  ) {}
+
+  /** In a queue (or parked until its module is online). */
+  get queued(): boolean {
+    return this.prioritized.queue !== undefined || this.normal.queue !== undefined;
+  }
+
+  /** Anything pending or running: the scheduler must keep track of it. */
+  get engaged(): boolean {
+    return this.busy || this.dueAt !== undefined || this.queued;
+  }
+}

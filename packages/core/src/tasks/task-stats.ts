@@ -1,0 +1,41 @@
+import { describe } from '../errors/module-error.js';
+import type { RunQueueStats } from './run-queue.js';
+import type { TaskState } from './task-state.js';
+
+/** One task, for inspect. */
+export interface TaskInfo {
+  name: string;
+  nextRunAt: string | null;
+  running: boolean;
+  queued: boolean;
+  repeatMs: number | null;
+  runs: number;
+  failures: number;
+  lastDurationMs: number | null;
+  lastError: string | null;
+}
+
+/** The scheduler, for inspect. */
+export interface TaskSchedulerStats {
+  concurrency: number;
+  slotsInUse: number;
+  queued: RunQueueStats;
+  scheduled: number;
+  running: number;
+}
+
+/** A JSON-serialisable view of one task. */
+export function describeTask(task: TaskState): TaskInfo {
+  const error = task.lastError;
+  return {
+    name: task.name,
+    nextRunAt: task.dueAt === undefined ? null : new Date(task.dueAt).toISOString(),
+    running: task.running,
+    queued: task.queued,
+    repeatMs: task.cadence === undefined ? null : task.repeatMs || null,
+    runs: task.runs,
+    failures: task.failures,
+    lastDurationMs: task.lastDurationMs ?? null,
+    lastError: error === undefined ? null : describe(error),
+  };
+}

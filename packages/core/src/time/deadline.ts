@@ -1,0 +1,35 @@
+import { KeelError } from '../errors/keel-error.js';
+import type { TimerHeap } from './timer-heap.js';
+
+/** Outcome of {@link withDeadline}: `timedOut` means the work may still be running. */
+export type DeadlineResult<T> = { timedOut: false; value: T } | { timedOut: true };
+
+/**
+ * Waits for `work` at most `ms` of clock time. The work is not cancelled on timeout (it
+ * cannot be), but its later failure is swallowed here so it never becomes unhandled.
+ */
+export function withDeadline<T>(work: Promise<T>, ms: number, timers: TimerHeap): Promise<DeadlineResult<T>> {
+  if (ms === Infinity) return work.then((value) => ({ timedOut: false, value }));
+  return new Promise((resolve, reject) => {
+    const timer = timers.after(ms, () => resolve({ timedOut: true }));
+    work.then(
+      (value) => {
+        timers.cancel(timer);
+        resolve({ timedOut: false, value });
+      },
+      (err: unknown) => {
+        timers.cancel(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** A `KeelError` `E_TIMEOUT` naming the culprit. */
+export function timeoutError(module: string, step: string, ms: number, option: string): KeelError {
+  return new KeelError(
+    'E_TIMEOUT',
+    `Module "${module}" did not finish ${step} within ${ms} ms. Find what it waits for, or raise Kernel.create({ ${option} }).`,
+    { module, details: { step, ms } },
+  );
+}

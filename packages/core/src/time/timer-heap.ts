@@ -1,0 +1,209 @@
+import type { Clock } from './clock.js';
+
+/** A pending deadline in a {@link TimerHeap}. Keep it to cancel or move the deadline. */
+export interface Timer {
+  /** Due time, in the clock's milliseconds. */
+  readonly at: number;
+  /** Position in the heap; -1 once fired or cancelled. */
+  readonly index: number;
+}
+
+interface Entry extends Timer {
+  at: number;
+  index: number;
+  seq: number;
+  fn: () => void;
+}
+
+const MAX_TIMEOUT = 2_147_483_647;
+
+/**
+ * Every deadline of one kernel in a binary min-heap, with ONE armed clock timer for the
+ * earliest. Adding, cancelling and moving a deadline are O(log n); the clock timer is
+ * re-armed only when the earliest deadline moves earlier (an early wake-up simply re-arms).
+ */
+export class TimerHeap {
+  private readonly heap: Entry[] = [];
+  private handle: unknown = undefined;
+  private armedAt = Infinity;
+  private seq = 0;
+  private firing = false;
+  private closed = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  /** The clock's time. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Number of pending deadlines. */
+  get size(): number {
+    return this.heap.length;
+  }
+
+  /** True while a clock timer is armed. */
+  get armed(): boolean {
+    return this.handle !== undefined;
+  }
+
+  /** Calls `fn` once the clock reaches `at` (never earlier). */
+  at(at: number, fn: () => void): Timer {
+    const entry: Entry = { at, fn, index: this.heap.length, seq: this.seq++ };
+    if (this.closed) {
+      entry.index = -1; // a closed heap never fires and holds nothing
+      return entry;
+    }
+    this.heap.push(entry);
+    this.up(entry.index);
+    this.arm();
+    return entry;
+  }
+
+  /** Calls `fn` after `ms` milliseconds of clock time. */
+  after(ms: number, fn: () => void): Timer {
+    return this.at(this.clock.now() + ms, fn);
+  }
+
+  /** Cancels a pending deadline; a fired or cancelled one is ignored. */
+  cancel(timer: Timer | undefined): void {
+    const entry = timer as Entry | undefined;
+    if (entry === undefined || entry.index < 0) return;
+    this.removeAt(entry.index);
+    if (this.heap.length === 0) this.disarm();
+  }
+
+  /** Moves a pending deadline (or re-adds a fired one) to `at`. */
+  move(timer: Timer, at: number): void {
+    const entry = timer as Entry;
+    if (this.closed) return;
+    if (entry.index < 0) {
+      entry.index = this.heap.length;
+      this.heap.push(entry);
+    }
+    entry.at = at;
+    entry.seq = this.seq++;
+    this.up(entry.index);
+    this.down(entry.index);
+    this.arm();
+  }
+
+  /** Resolves after `ms` of clock time, or at once (without rejecting) when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted === true || this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.cancel(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = this.after(ms, done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Drops every deadline and the armed clock timer, for good: nothing is armed again. */
+  close(): void {
+    this.closed = true;
+    this.clear();
+  }
+
+  /** Drops every deadline and the armed clock timer. */
+  clear(): void {
+    for (const entry of this.heap) entry.index = -1;
+    this.heap.length = 0;
+    this.disarm();
+  }
+
+  private arm(): void {
+    const first = this.heap[0];
+    if (first === undefined || this.firing) return;
+    if (this.handle !== undefined && this.armedAt <= first.at) return;
+    this.disarm();
+    const delay = Math.min(MAX_TIMEOUT, Math.max(0, first.at - this.clock.now()));
+    this.armedAt = first.at;
+    this.handle = this.clock.setTimeout(() => this.fire(), delay);
+  }
+
+  private disarm(): void {
+    if (this.handle === undefined) return;
+    this.clock.clearTimeout(this.handle);
+    this.handle = undefined;
+    this.armedAt = Infinity;
+  }
+
+  private fire(): void {
+    this.handle = undefined;
+    this.armedAt = Infinity;
+    this.firing = true;
+    try {
+      // Re-read the clock per entry: a callback may take time, and a due time is never early.
+      for (let first = this.heap[0]; first !== undefined && first.at <= this.clock.now(); first = this.heap[0]) {
+        this.removeAt(0);
+        try {
+          first.fn();
+        } catch (err) {
+          this.onError(err);
+        }
+      }
+    } finally {
+      this.firing = false;
+      this.arm();
+    }
+  }
+
+  private removeAt(index: number): void {
+    const heap = this.heap;
+    const removed = heap[index]!;
+    const last = heap.pop()!;
+    removed.index = -1;
+    if (index < heap.length) {
+      heap[index] = last;
+      last.index = index;
+      this.up(index);
+      this.down(last.index);
+    }
+  }
+
+  private less(a: Entry, b: Entry): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private up(index: number): void {
+    const heap = this.heap;
+    const entry = heap[index]!;
+    while (index > 0) {
+      const parentIndex = (index - 1) >> 1;
+      const parent = heap[parentIndex]!;
+      if (!this.less(entry, parent)) break;
+      heap[index] = parent;
+      parent.index = index;
+      index = parentIndex;
+    }
+    heap[index] = entry;
+    entry.index = index;
+  }
+
+  private down(index: number): void {
+    const heap = this.heap;
+    const length = heap.length;
+    const entry = heap[index]!;
+    for (;;) {
+      const left = 2 * index + 1;
+      if (left >= length) break;
+      const right = left + 1;
+      let child = left;
+      if (right < length && this.less(heap[right]!, heap[left]!)) child = right;
+      const candidate = heap[child]!;
+      if (!this.less(candidate, entry)) break;
+      heap[index] = candidate;
+      candidate.index = index;
+      index = child;
+    }
+    heap[index] = entry;
+    entry.index = index;
+  }
+}

@@ -1,0 +1,78 @@
+import { pino } from 'pino';
+import type { WorkOwner } from '../../src/context/work-owner.js';
+import { ModuleError, type TaskType } from '../../src/errors/module-error.js';
+import type { ModuleStatus } from '../../src/lifecycle/module-status.js';
+
+/** A module as work managers see it, driven by the test. */
+export class FakeOwner implements WorkOwner {
+  readonly logger = pino({ level: 'silent' });
+  readonly reports: ModuleError[] = [];
+  /** Work currently counted by begin(), by kind. */
+  readonly active = new Map<TaskType, number>();
+  private controller = new AbortController();
+  private waiters: Array<(online: boolean) => void> = [];
+
+  constructor(
+    readonly name = 'mod',
+    public status: ModuleStatus = 'online',
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get onlineSoon(): boolean {
+    return (this.status === 'online' || this.status === 'starting') && !this.signal.aborted;
+  }
+
+  whenOnline(): Promise<boolean> {
+    if (this.status === 'online') return Promise.resolve(true);
+    if (!this.onlineSoon) return Promise.resolve(false);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  begin(kind: TaskType, _name: string): () => void {
+    this.active.set(kind, (this.active.get(kind) ?? 0) + 1);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.active.set(kind, (this.active.get(kind) ?? 0) - 1);
+    };
+  }
+
+  report(err: unknown, taskName: string, taskType: TaskType): ModuleError {
+    const error = new ModuleError({ module: this.name, taskName, taskType, cause: err });
+    this.reports.push(error);
+    return error;
+  }
+
+  /** Count of running work of a kind. */
+  running(kind: TaskType): number {
+    return this.active.get(kind) ?? 0;
+  }
+
+  goOnline(): void {
+    this.status = 'online';
+    this.settle(true);
+  }
+
+  /** Begins to stop: aborts the signal, as the lifecycle does. */
+  beginStop(): void {
+    this.status = 'stopping';
+    this.settle(false);
+    this.controller.abort(new Error('module stopping'));
+  }
+
+  /** Stopped, then starting again: a fresh signal. */
+  restart(): void {
+    this.status = 'starting';
+    this.controller = new AbortController();
+  }
+
+  private settle(online: boolean): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve(online);
+  }
+}

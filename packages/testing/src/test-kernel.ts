@@ -1,0 +1,120 @@
+import {
+  Kernel,
+  type KernelOptions,
+  type ModuleError,
+  type ModuleRef,
+  type ModuleStatus,
+  type Provider,
+} from '@keel/core';
+import type { LevelWithSilent } from 'pino';
+import { FakeClock, DEFAULT_FAKE_NOW } from './fake-clock.js';
+import { findLeaks } from './leaks.js';
+import { captureLogger, type LogRecord } from './log-capture.js';
+import { trigger, type TriggerOptions } from './trigger.js';
+import { waitFor, type WaitForOptions } from './wait-for.js';
+
+/**
+ * A replacement for a module or a provider. With a `@Module` class as `provide`, the module
+ * keeps its name and place in the graph and only the replacement's own lifecycle methods
+ * (and, if it is itself a `@Module` class, its `@Worker`/`@Task`/`@OnEvent`) run.
+ */
+export type Override<T = unknown> = Provider<T>;
+
+/** Options of {@link createTestKernel}: those of `Kernel.create`, minus `clock`, plus test ones. */
+export interface TestKernelOptions extends Omit<KernelOptions, 'clock'> {
+  /** Modules or providers to replace; they win over `providers` for the same token. */
+  overrides?: Override[];
+  /** Start time of the fake clock; default 2026-01-01T00:00:00Z. */
+  now?: Date | number;
+  /** Level of the captured default logger; default 'debug'. Ignored with `logger`. */
+  logLevel?: LevelWithSilent;
+}
+
+/** What {@link createTestKernel} adds to a `Kernel`. */
+export interface TestKernelExtras {
+  /** The kernel's clock: time moves only with `advance()`, `advanceTo()` or `runUntilIdle()`. */
+  readonly clock: FakeClock;
+  /** Every `ModuleError` reported so far (`kernel.on('error')`), oldest first. */
+  readonly errors: ModuleError[];
+  /** Lines of the default logger, parsed; empty when you pass your own `logger`. */
+  readonly logs: LogRecord[];
+  /** Throws, listing each error's `format()`, when any `ModuleError` was reported. */
+  expectNoErrors(): void;
+  /**
+   * After `shutdown()`: throws, naming what is left, when the kernel is not stopped, a fake
+   * timer is pending, a module is not at rest, or work (workers, tasks, microtasks, hooks)
+   * still runs.
+   */
+  expectNoLeaks(): void;
+  /**
+   * Resolves when the module reaches `status` (at once if it is there). Lets promise work
+   * settle, and fires the timers due within `timeout` of fake time (default 0); rejects with
+   * the module's status and the captured errors when that is not enough. Never hangs.
+   */
+  waitFor(module: ModuleRef, status: ModuleStatus, options?: WaitForOptions): Promise<void>;
+  /**
+   * Triggers a module's declared event on its behalf and waits for its hooks (see
+   * `waitFor` for `timeout`). The module must keep its `ModuleContext` as a property.
+   */
+  trigger(module: ModuleRef, event: string, data?: unknown, options?: TriggerOptions): Promise<void>;
+}
+
+/** A real `Kernel` on a fake clock, with captured errors and logs and test assertions. */
+export type TestKernel = Kernel & TestKernelExtras;
+
+/**
+ * Creates a real kernel for tests: a {@link FakeClock} as its clock, overrides as
+ * providers, a logger that captures into `logs` (silent on stdout), errors captured into
+ * `errors`, and backoff jitter without randomness (`random: () => 0`) unless given.
+ * @example
+ * ```ts
+ * const k = createTestKernel({ modules: [Feed], overrides: [{ provide: Db, useValue: fakeDb }] });
+ * await k.start();
+ * await k.clock.advance('1h');
+ * await k.shutdown();
+ * k.expectNoErrors();
+ * k.expectNoLeaks();
+ * ```
+ */
+export function createTestKernel(options: TestKernelOptions): TestKernel {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('createTestKernel needs an options object: createTestKernel({ modules: [...] }).');
+  }
+  if ('clock' in options) {
+    throw new TypeError('createTestKernel: do not pass `clock`; the test kernel brings its FakeClock (k.clock). Use `now` to set the start time.');
+  }
+  const { overrides = [], now = DEFAULT_FAKE_NOW, logLevel = 'debug', ...rest } = options;
+  if (!Array.isArray(overrides)) throw new TypeError('createTestKernel: `overrides` must be an array.');
+  const clock = new FakeClock(now);
+  const captured = captureLogger(logLevel, () => clock.now());
+  const kernelOptions: KernelOptions = {
+    random: () => 0,
+    ...rest,
+    logger: rest.logger ?? captured.logger,
+    providers: [...(rest.providers ?? []), ...overrides],
+    clock,
+  };
+  const kernel = Kernel.create(kernelOptions);
+  const errors: ModuleError[] = [];
+  kernel.on('error', (err) => {
+    errors.push(err);
+  });
+  const extras: TestKernelExtras = {
+    clock,
+    errors,
+    logs: captured.logs,
+    expectNoErrors() {
+      if (errors.length === 0) return;
+      const list = errors.map((e, i) => `#${i + 1}\n${e.format()}`).join('\n\n');
+      throw new Error(`expectNoErrors: ${errors.length} module error(s) were reported:\n\n${list}`);
+    },
+    expectNoLeaks() {
+      const leaks = findLeaks(kernel, clock);
+      if (leaks.length === 0) return;
+      throw new Error(`expectNoLeaks: the kernel left ${leaks.length} thing(s) behind:\n${leaks.map((l) => `  - ${l}`).join('\n')}`);
+    },
+    waitFor: (module, status, waitOptions) => waitFor(kernel, clock, errors, module, status, waitOptions),
+    trigger: (module, event, data, triggerOptions) => trigger(kernel, clock, module, event, data, triggerOptions),
+  };
+  return Object.assign(kernel, extras);
+}

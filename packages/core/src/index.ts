@@ -2,7 +2,12 @@ import 'reflect-metadata';
 
 export { Kernel } from './kernel/kernel.js';
 export type { KernelOptions } from './kernel/options.js';
-export type { KernelSnapshot, ModuleSnapshot, TaskSnapshot, WorkerSnapshot } from './kernel/inspect.js';
+export type {
+  KernelSnapshot,
+  ModuleSnapshot,
+  TaskSnapshot,
+  WorkerSnapshot,
+} from './kernel/inspect.js';
 export type { KernelEventKind, KernelListeners } from './kernel/telemetry.js';
 export { ModuleHandle } from './kernel/module-handle.js';
 
@@ -22,7 +27,11 @@ export type {
 } from './decorators/metadata.js';
 
 export { ModuleContext } from './context/module-context.js';
-export type { TaskFn, MicroTaskOptions, SignalMicroTaskOptions } from './context/context-services.js';
+export type {
+  TaskFn,
+  MicroTaskOptions,
+  SignalMicroTaskOptions,
+} from './context/context-services.js';
 export type { TaskHandle } from './tasks/task-handle.js';
 export type { MicroTaskPriority } from './microtasks/microtask-options.js';
 

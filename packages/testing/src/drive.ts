@@ -25,7 +25,11 @@ export interface DriveOutcome {
  * last timer it fired and always ends: when `done()` holds, when the clock is idle within
  * the budget, or at the timer cap.
  */
-export async function driveUntil(clock: FakeClock, done: () => boolean, limits: DriveLimits): Promise<DriveOutcome> {
+export async function driveUntil(
+  clock: FakeClock,
+  done: () => boolean,
+  limits: DriveLimits,
+): Promise<DriveOutcome> {
   const from = clock.now();
   const deadline = from + limits.timeoutMs;
   const cap = limits.maxTimers ?? DEFAULT_MAX_TIMERS;

@@ -62,7 +62,9 @@ export class FakeClock implements Clock {
     this.sinon = createClock(epochMs(start, 'new FakeClock(start)'));
     const turns = options.settleTurns ?? DEFAULT_SETTLE_TURNS;
     if (!Number.isInteger(turns) || turns < 1) {
-      throw new TypeError(`FakeClock: settleTurns must be a whole number of at least 1, got ${String(turns)}.`);
+      throw new TypeError(
+        `FakeClock: settleTurns must be a whole number of at least 1, got ${String(turns)}.`,
+      );
     }
     this.settleTurns = turns;
   }
@@ -98,7 +100,8 @@ export class FakeClock implements Clock {
   /** When the earliest pending timer is due, or `undefined` when none is. */
   get nextTimerAt(): number | undefined {
     let next: number | undefined;
-    for (const { dueAt } of this.pending.values()) if (next === undefined || dueAt < next) next = dueAt;
+    for (const { dueAt } of this.pending.values())
+      if (next === undefined || dueAt < next) next = dueAt;
     return next;
   }
 
@@ -134,7 +137,9 @@ export class FakeClock implements Clock {
    */
   set(date: Date | number): void {
     if (this.driving !== undefined) {
-      throw new Error(`FakeClock.set(): the clock is being advanced by ${this.driving}; await it first.`);
+      throw new Error(
+        `FakeClock.set(): the clock is being advanced by ${this.driving}; await it first.`,
+      );
     }
     const next = epochMs(date, 'FakeClock.set(date)');
     const shift = next - this.sinon.now;
@@ -151,7 +156,9 @@ export class FakeClock implements Clock {
   async runUntilIdle(options: RunUntilIdleOptions = {}): Promise<void> {
     const cap = options.maxTimers ?? DEFAULT_MAX_TIMERS;
     if (!Number.isInteger(cap) || cap < 0) {
-      throw new TypeError(`FakeClock.runUntilIdle: maxTimers must be a whole number, got ${String(cap)}.`);
+      throw new TypeError(
+        `FakeClock.runUntilIdle: maxTimers must be a whole number, got ${String(cap)}.`,
+      );
     }
     await this.drive('runUntilIdle()', async () => {
       const from = this.now();
@@ -224,7 +231,9 @@ function normalizeDelay(ms: number): number {
 function epochMs(value: Date | number, what: string): number {
   const ms = value instanceof Date ? value.getTime() : value;
   if (typeof ms !== 'number' || !Number.isFinite(ms)) {
-    throw new TypeError(`${what}: expected a valid Date or a number of milliseconds, got ${String(value)}.`);
+    throw new TypeError(
+      `${what}: expected a valid Date or a number of milliseconds, got ${String(value)}.`,
+    );
   }
   return Math.floor(ms);
 }

@@ -12,7 +12,9 @@ const AT_REST = new Set<string>(['offline', 'dead']);
 export function findLeaks(kernel: Kernel, clock: FakeClock): string[] {
   const leaks: string[] = [];
   if (kernel.status !== 'stopped') {
-    leaks.push(`the kernel is "${kernel.status}", not "stopped": await kernel.shutdown() before checking for leaks`);
+    leaks.push(
+      `the kernel is "${kernel.status}", not "stopped": await kernel.shutdown() before checking for leaks`,
+    );
   }
   const due = clock.pendingDueTimes();
   if (due.length > 0) {
@@ -31,14 +33,21 @@ function moduleLeaks(module: KernelSnapshot['modules'][string]): string[] {
   const leaks: string[] = [];
   const name = `module "${module.name}"`;
   if (!AT_REST.has(module.status)) leaks.push(`${name} is still "${module.status}"`);
-  for (const work of module.running) leaks.push(`${name} still runs ${work.kind} "${work.name}" (since ${work.since})`);
+  for (const work of module.running)
+    leaks.push(`${name} still runs ${work.kind} "${work.name}" (since ${work.since})`);
   const listed = new Set(module.running.map((w) => `${w.kind}:${w.name}`));
   for (const worker of module.workers) {
-    if (!listed.has(`worker:${worker.name}`)) leaks.push(`${name} still has worker "${worker.name}"`);
+    if (!listed.has(`worker:${worker.name}`))
+      leaks.push(`${name} still has worker "${worker.name}"`);
   }
   for (const task of module.tasks) {
-    if (task.running && !listed.has(`task:${task.name}`)) leaks.push(`${name} still runs task "${task.name}"`);
-    else if (task.nextRun !== null) leaks.push(`${name} still has task "${task.name}" scheduled for ${task.nextRun}`);
+    if (task.running) {
+      if (!listed.has(`task:${task.name}`)) leaks.push(`${name} still runs task "${task.name}"`);
+    } else if (task.queued) {
+      leaks.push(`${name} still has task "${task.name}" queued`);
+    } else if (task.nextRunAt !== null) {
+      leaks.push(`${name} still has task "${task.name}" scheduled for ${task.nextRunAt}`);
+    }
   }
   return leaks;
 }

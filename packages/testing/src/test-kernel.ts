@@ -56,7 +56,12 @@ export interface TestKernelExtras {
    * Triggers a module's declared event on its behalf and waits for its hooks (see
    * `waitFor` for `timeout`). The module must keep its `ModuleContext` as a property.
    */
-  trigger(module: ModuleRef, event: string, data?: unknown, options?: TriggerOptions): Promise<void>;
+  trigger(
+    module: ModuleRef,
+    event: string,
+    data?: unknown,
+    options?: TriggerOptions,
+  ): Promise<void>;
 }
 
 /** A real `Kernel` on a fake clock, with captured errors and logs and test assertions. */
@@ -78,13 +83,18 @@ export type TestKernel = Kernel & TestKernelExtras;
  */
 export function createTestKernel(options: TestKernelOptions): TestKernel {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError('createTestKernel needs an options object: createTestKernel({ modules: [...] }).');
+    throw new TypeError(
+      'createTestKernel needs an options object: createTestKernel({ modules: [...] }).',
+    );
   }
   if ('clock' in options) {
-    throw new TypeError('createTestKernel: do not pass `clock`; the test kernel brings its FakeClock (k.clock). Use `now` to set the start time.');
+    throw new TypeError(
+      'createTestKernel: do not pass `clock`; the test kernel brings its FakeClock (k.clock). Use `now` to set the start time.',
+    );
   }
   const { overrides = [], now = DEFAULT_FAKE_NOW, logLevel = 'debug', ...rest } = options;
-  if (!Array.isArray(overrides)) throw new TypeError('createTestKernel: `overrides` must be an array.');
+  if (!Array.isArray(overrides))
+    throw new TypeError('createTestKernel: `overrides` must be an array.');
   const clock = new FakeClock(now);
   const captured = captureLogger(logLevel, () => clock.now());
   const kernelOptions: KernelOptions = {
@@ -111,10 +121,14 @@ export function createTestKernel(options: TestKernelOptions): TestKernel {
     expectNoLeaks() {
       const leaks = findLeaks(kernel, clock);
       if (leaks.length === 0) return;
-      throw new Error(`expectNoLeaks: the kernel left ${leaks.length} thing(s) behind:\n${leaks.map((l) => `  - ${l}`).join('\n')}`);
+      throw new Error(
+        `expectNoLeaks: the kernel left ${leaks.length} thing(s) behind:\n${leaks.map((l) => `  - ${l}`).join('\n')}`,
+      );
     },
-    waitFor: (module, status, waitOptions) => waitFor(kernel, clock, errors, module, status, waitOptions),
-    trigger: (module, event, data, triggerOptions) => trigger(kernel, clock, module, event, data, triggerOptions),
+    waitFor: (module, status, waitOptions) =>
+      waitFor(kernel, clock, errors, module, status, waitOptions),
+    trigger: (module, event, data, triggerOptions) =>
+      trigger(kernel, clock, module, event, data, triggerOptions),
   };
   return Object.assign(kernel, extras);
 }

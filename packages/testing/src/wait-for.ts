@@ -1,4 +1,11 @@
-import { ModuleStatus, toMs, type Duration, type Kernel, type ModuleError, type ModuleRef } from '@keel/core';
+import {
+  ModuleStatus,
+  toMs,
+  type Duration,
+  type Kernel,
+  type ModuleError,
+  type ModuleRef,
+} from '@keel/core';
 import { describeClock, driveUntil } from './drive.js';
 import type { FakeClock } from './fake-clock.js';
 
@@ -28,7 +35,9 @@ export async function waitFor(
   options: WaitForOptions = {},
 ): Promise<void> {
   if (!STATUSES.has(status)) {
-    throw new TypeError(`waitFor: "${String(status)}" is not a module status; use one of ${[...STATUSES].join(', ')}.`);
+    throw new TypeError(
+      `waitFor: "${String(status)}" is not a module status; use one of ${[...STATUSES].join(', ')}.`,
+    );
   }
   const timeoutMs = toMs(options.timeout ?? 0, 'waitFor option timeout');
   const handle = kernel.module(ref);
@@ -40,7 +49,10 @@ export async function waitFor(
   try {
     const outcome = await driveUntil(clock, () => reached, { timeoutMs });
     if (outcome.done) return;
-    const seen = errors.length === 0 ? 'no errors captured' : `errors so far:\n${errors.map((e) => `  - [${e.module}/${e.taskType} ${e.taskName}] ${e.message}`).join('\n')}`;
+    const seen =
+      errors.length === 0
+        ? 'no errors captured'
+        : `errors so far:\n${errors.map((e) => `  - [${e.module}/${e.taskType} ${e.taskName}] ${e.message}`).join('\n')}`;
     throw new Error(
       `waitFor: module "${handle.name}" did not become "${status}" (it is "${handle.status}") within ` +
         `${timeoutMs} ms of fake time; ${describeClock(outcome, clock.now())}. ` +

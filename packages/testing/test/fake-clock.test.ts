@@ -7,22 +7,37 @@ describe('FakeClock', () => {
   it('starts at the given time, by default 2026-01-01T00:00:00Z', () => {
     expect(new FakeClock().now()).toBe(T0);
     expect(DEFAULT_FAKE_NOW).toBe(T0);
-    expect(new FakeClock(new Date('2030-05-06T07:08:09Z')).now()).toBe(Date.parse('2030-05-06T07:08:09Z'));
+    expect(new FakeClock(new Date('2030-05-06T07:08:09Z')).now()).toBe(
+      Date.parse('2030-05-06T07:08:09Z'),
+    );
   });
 
   it('never touches the global timers or Date', async () => {
-    const globals = [globalThis.setTimeout, globalThis.clearTimeout, globalThis.setImmediate, globalThis.Date, globalThis.queueMicrotask];
+    const globals = [
+      globalThis.setTimeout,
+      globalThis.clearTimeout,
+      globalThis.setImmediate,
+      globalThis.Date,
+      globalThis.queueMicrotask,
+    ];
     const clock = new FakeClock(0);
     clock.setTimeout(() => undefined, 10);
     await clock.advance('1d');
-    expect([globalThis.setTimeout, globalThis.clearTimeout, globalThis.setImmediate, globalThis.Date, globalThis.queueMicrotask]).toEqual(globals);
+    expect([
+      globalThis.setTimeout,
+      globalThis.clearTimeout,
+      globalThis.setImmediate,
+      globalThis.Date,
+      globalThis.queueMicrotask,
+    ]).toEqual(globals);
     expect(Date.now()).toBeGreaterThan(Date.UTC(2020, 0, 1));
   });
 
   it('fires due timers in due order (creation order for equal times), reading their due time', async () => {
     const clock = new FakeClock(0);
     const fired: Array<[string, number]> = [];
-    const at = (name: string, ms: number): unknown => clock.setTimeout(() => fired.push([name, clock.now()]), ms);
+    const at = (name: string, ms: number): unknown =>
+      clock.setTimeout(() => fired.push([name, clock.now()]), ms);
     at('c', 30);
     at('a', 10);
     at('b1', 20);
@@ -178,7 +193,9 @@ describe('FakeClock', () => {
       const fired: number[] = [];
       clock.setTimeout(() => {
         fired.push(clock.now());
-        void Promise.resolve().then(() => clock.setTimeout(() => fired.push(clock.now()), 3_600_000));
+        void Promise.resolve().then(() =>
+          clock.setTimeout(() => fired.push(clock.now()), 3_600_000),
+        );
       }, 1000);
       await clock.runUntilIdle();
       expect(fired).toEqual([1000, 3_601_000]);

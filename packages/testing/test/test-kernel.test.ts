@@ -9,7 +9,7 @@ const CALLS = 'calls';
 class Db {
   constructor(readonly ctx: ModuleContext) {}
   start(): void {
-    (this.ctx.kernel.get(CALLS) as Calls).push('real db start');
+    this.ctx.kernel.get<Calls>(CALLS).push('real db start');
   }
   query(): string {
     return 'real';
@@ -36,17 +36,23 @@ describe('createTestKernel', () => {
     expect(k.clock).toBeInstanceOf(FakeClock);
     expect(k.clock.now()).toBe(Date.UTC(2026, 0, 1));
     expect(k.inspect().at).toBe('2026-01-01T00:00:00.000Z');
-    const later = createTestKernel({ modules: [Api], providers: [{ provide: CALLS, useValue: [] }], now: new Date('2031-02-03T04:05:06Z') });
+    const later = createTestKernel({
+      modules: [Api],
+      providers: [{ provide: CALLS, useValue: [] }],
+      now: new Date('2031-02-03T04:05:06Z'),
+    });
     expect(later.inspect().at).toBe('2031-02-03T04:05:06.000Z');
   });
 
   it('refuses a clock of its own', () => {
     const clock: Clock = new FakeClock();
-    expect(() => createTestKernel({ modules: [Api], clock } as never)).toThrow(/do not pass `clock`/);
+    expect(() => createTestKernel({ modules: [Api], clock } as never)).toThrow(
+      /do not pass `clock`/,
+    );
   });
 
   describe('overrides', () => {
-    it('replaces a module by value: the original start() does not run, the replacement\'s does', async () => {
+    it("replaces a module by value: the original start() does not run, the replacement's does", async () => {
       const calls: Calls = [];
       const fakeDb = {
         start(): void {
@@ -125,14 +131,21 @@ describe('createTestKernel', () => {
       expect(k.errors).toHaveLength(1);
       const [err] = k.errors;
       expect(err).toBeInstanceOf(ModuleError);
-      expect(err).toMatchObject({ module: 'flaky', taskName: 'once', taskType: 'worker', message: 'disk full' });
-      expect(() => k!.expectNoErrors()).toThrow(/1 module error\(s\)[\s\S]*Message: disk full[\s\S]*Module: flaky[\s\S]*TaskType: worker/);
+      expect(err).toMatchObject({
+        module: 'flaky',
+        taskName: 'once',
+        taskType: 'worker',
+        message: 'disk full',
+      });
+      expect(() => k!.expectNoErrors()).toThrow(
+        /1 module error\(s\)[\s\S]*Message: disk full[\s\S]*Module: flaky[\s\S]*TaskType: worker/,
+      );
     });
 
     it('captures the log lines, parsed, with level labels and fake time, and prints nothing', async () => {
       const printed: unknown[] = [];
       const write = process.stdout.write;
-      process.stdout.write = ((chunk: unknown) => printed.push(chunk) > 0) as typeof write;
+      process.stdout.write = (chunk: unknown) => printed.push(chunk) > 0;
       try {
         k = createTestKernel({ modules: [Flaky] });
         await k.clock.advance('5m');
@@ -143,9 +156,13 @@ describe('createTestKernel', () => {
         process.stdout.write = write;
       }
       expect(printed).toEqual([]);
-      expect(k.logs).toContainEqual(expect.objectContaining({ level: 'info', msg: 'kernel online' }));
+      expect(k.logs).toContainEqual(
+        expect.objectContaining({ level: 'info', msg: 'kernel online' }),
+      );
       expect(k.logs).toContainEqual(expect.objectContaining({ level: 'error', module: 'flaky' }));
-      expect(k.logs).toContainEqual(expect.objectContaining({ level: 'debug', module: 'flaky', msg: 'module online' }));
+      expect(k.logs).toContainEqual(
+        expect.objectContaining({ level: 'debug', module: 'flaky', msg: 'module online' }),
+      );
       expect(k.logs.every((line) => line.time === Date.UTC(2026, 0, 1) + 300_000)).toBe(true);
     });
 
@@ -182,7 +199,9 @@ describe('createTestKernel', () => {
       k = createTestKernel({ modules: [Sleeper] });
       await k.start();
       await k.clock.settle();
-      expect(() => k!.expectNoLeaks()).toThrow(/kernel is "online", not "stopped"[\s\S]*module "sleeper" is still "online"[\s\S]*worker "sleep"/);
+      expect(() => k!.expectNoLeaks()).toThrow(
+        /kernel is "online", not "stopped"[\s\S]*module "sleeper" is still "online"[\s\S]*worker "sleep"/,
+      );
     });
 
     it('fails when a timer is left on the fake clock, with its due time', async () => {
@@ -192,11 +211,14 @@ describe('createTestKernel', () => {
         constructor(private readonly ctx: ModuleContext) {}
         start(): void {
           // Arms a timer on the kernel's clock and forgets to clear it in stop().
-          (this.ctx.kernel.get(TIMERS) as { clock: Clock }).clock.setTimeout(() => undefined, 90_000);
+          this.ctx.kernel.get<{ clock: Clock }>(TIMERS).clock.setTimeout(() => undefined, 90_000);
         }
       }
       const holder: { clock?: Clock } = {};
-      k = createTestKernel({ modules: [Leaky], providers: [{ provide: TIMERS, useValue: holder }] });
+      k = createTestKernel({
+        modules: [Leaky],
+        providers: [{ provide: TIMERS, useValue: holder }],
+      });
       holder.clock = k.clock;
       await k.start();
       await k.shutdown();
@@ -271,8 +293,12 @@ describe('createTestKernel', () => {
       const started = k.start();
       started.catch(() => undefined);
       await k.waitFor(Stuck, 'starting');
-      await expect(k.waitFor(Stuck, 'offline')).rejects.toThrow(/next fake timer is due in 30000 ms, beyond the timeout/);
-      await expect(k.waitFor(Stuck, 'offline', { timeout: '29s' })).rejects.toThrow(/did not become "offline" \(it is "starting"\)/);
+      await expect(k.waitFor(Stuck, 'offline')).rejects.toThrow(
+        /next fake timer is due in 30000 ms, beyond the timeout/,
+      );
+      await expect(k.waitFor(Stuck, 'offline', { timeout: '29s' })).rejects.toThrow(
+        /did not become "offline" \(it is "starting"\)/,
+      );
       await k.waitFor(Stuck, 'offline', { timeout: '1m' });
       expect(k.clock.now()).toBe(Date.UTC(2026, 0, 1) + 30_000);
       await expect(started).rejects.toMatchObject({ code: 'E_START_FAILED', module: 'stuck' });

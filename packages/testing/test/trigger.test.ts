@@ -22,7 +22,7 @@ class Api {
   @OnEvent(Config, 'changed')
   async reload(data: unknown): Promise<void> {
     // A hook that takes two seconds of (fake) time.
-    const clock = this.ctx.kernel.get(CLOCK) as Clock;
+    const clock = this.ctx.kernel.get<Clock>(CLOCK);
     await new Promise<void>((resolve) => clock.setTimeout(resolve, 2000));
     this.seen.push(data);
   }
@@ -37,7 +37,10 @@ describe('trigger', () => {
   let k: TestKernel;
   beforeEach(async () => {
     const holder: { clock?: Clock } = {};
-    k = createTestKernel({ modules: [Config, Silent, Api], providers: [{ provide: CLOCK, useFactory: () => holder.clock }] });
+    k = createTestKernel({
+      modules: [Config, Silent, Api],
+      providers: [{ provide: CLOCK, useFactory: () => holder.clock }],
+    });
     holder.clock = k.clock;
     await k.start();
   });
@@ -46,7 +49,7 @@ describe('trigger', () => {
     k.expectNoLeaks();
   });
 
-  it('triggers an event on the module\'s behalf and waits for its hooks, within `timeout` of fake time', async () => {
+  it("triggers an event on the module's behalf and waits for its hooks, within `timeout` of fake time", async () => {
     const api = k.module(Api).instance as Api;
     await k.trigger(Config, 'changed', { port: 8080 }, { timeout: '5s' });
     expect(api.seen).toEqual([{ port: 8080 }]);
@@ -63,11 +66,15 @@ describe('trigger', () => {
   });
 
   it('rejects an undeclared event with E_EVENT_UNKNOWN', async () => {
-    await expect(k.trigger(Config, 'deleted', 1)).rejects.toMatchObject({ code: 'E_EVENT_UNKNOWN' });
+    await expect(k.trigger(Config, 'deleted', 1)).rejects.toMatchObject({
+      code: 'E_EVENT_UNKNOWN',
+    });
   });
 
   it('explains when the module keeps no ModuleContext to trigger with', async () => {
-    await expect(k.trigger(Silent, 'changed', 1)).rejects.toThrow(/cannot reach the ModuleContext of module "silent"/);
+    await expect(k.trigger(Silent, 'changed', 1)).rejects.toThrow(
+      /cannot reach the ModuleContext of module "silent"/,
+    );
     expect((k.module(Config).instance as Config).describe()).toBe('config');
   });
 });

@@ -57,7 +57,8 @@ describe('worked example: a week in the life of a feed', () => {
     const fakeUpstream: Upstream = {
       async listen(signal) {
         connects.push(k.clock.now());
-        if (connects.length <= 3) throw new Error(`connection refused (attempt ${connects.length})`);
+        if (connects.length <= 3)
+          throw new Error(`connection refused (attempt ${connects.length})`);
         await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
       },
       async fetchItems() {

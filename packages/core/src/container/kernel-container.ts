@@ -1,5 +1,10 @@
 import 'reflect-metadata';
-import { container as rootContainer, injectable, Lifecycle, type DependencyContainer } from 'tsyringe';
+import {
+  container as rootContainer,
+  injectable,
+  Lifecycle,
+  type DependencyContainer,
+} from 'tsyringe';
 import type { InjectionToken } from 'tsyringe';
 import type { ModuleClass } from '../decorators/metadata.js';
 import { isModuleClass } from '../decorators/registry.js';
@@ -53,7 +58,9 @@ export class KernelContainer {
         instance = override.useFactory!(this.container);
       }
       if (instance === null || typeof instance !== 'object') {
-        throw new TypeError(`the replacement of module "${name}" is ${String(instance)}, not an object`);
+        throw new TypeError(
+          `the replacement of module "${name}" is ${String(instance)}, not an object`,
+        );
       }
       this.container.register(cls, { useValue: instance });
       return instance;
@@ -87,11 +94,21 @@ export class KernelContainer {
   private registerImplicit(cls: ModuleClass, seen: Set<unknown>): void {
     injectable()(cls);
     for (const token of constructorTokens(cls)) {
-      if (typeof token !== 'function' || seen.has(token) || BUILTINS.has(token) || isModuleClass(token)) continue;
+      if (
+        typeof token !== 'function' ||
+        seen.has(token) ||
+        BUILTINS.has(token) ||
+        isModuleClass(token)
+      )
+        continue;
       seen.add(token);
       if (this.container.isRegistered(token as ModuleClass, true)) continue;
       this.registerImplicit(token as ModuleClass, seen);
-      this.container.register(token as ModuleClass, { useClass: token as ModuleClass }, { lifecycle: Lifecycle.ContainerScoped });
+      this.container.register(
+        token as ModuleClass,
+        { useClass: token as ModuleClass },
+        { lifecycle: Lifecycle.ContainerScoped },
+      );
     }
   }
 
@@ -101,7 +118,11 @@ export class KernelContainer {
       this.container.register(token, { useValue: provider.useValue });
     } else if (provider.useClass !== undefined) {
       injectable()(provider.useClass);
-      this.container.register(token, { useClass: provider.useClass }, { lifecycle: Lifecycle.ContainerScoped });
+      this.container.register(
+        token,
+        { useClass: provider.useClass },
+        { lifecycle: Lifecycle.ContainerScoped },
+      );
     } else if (provider.useFactory !== undefined) {
       const factory = provider.useFactory;
       let made = false;
@@ -117,8 +138,12 @@ export class KernelContainer {
         },
       });
     } else if (typeof token === 'function') {
-      injectable()(token as ModuleClass);
-      this.container.register(token, { useClass: token as ModuleClass }, { lifecycle: Lifecycle.ContainerScoped });
+      injectable()(token);
+      this.container.register(
+        token,
+        { useClass: token as ModuleClass },
+        { lifecycle: Lifecycle.ContainerScoped },
+      );
     }
   }
 }
@@ -150,4 +175,14 @@ function tokenName(token: unknown): string {
 }
 
 // Types emitted for parameters without a class (`string`, `unknown`, …): never auto-registered.
-const BUILTINS = new Set<unknown>([Object, String, Number, Boolean, Array, Function, Promise, Symbol, BigInt]);
+const BUILTINS = new Set<unknown>([
+  Object,
+  String,
+  Number,
+  Boolean,
+  Array,
+  Function,
+  Promise,
+  Symbol,
+  BigInt,
+]);

@@ -5,7 +5,13 @@ import type { ModuleError, TaskType } from '../errors/module-error.js';
 import type { FailureState } from '../failure/failure-state.js';
 import type { ModuleStatus } from '../lifecycle/module-status.js';
 import type { Duration } from '../time/duration.js';
-import type { ContextServices, MicroTaskOptions, SignalMicroTaskOptions, TaskFn, TaskHandle } from './context-services.js';
+import type {
+  ContextServices,
+  MicroTaskOptions,
+  SignalMicroTaskOptions,
+  TaskFn,
+  TaskHandle,
+} from './context-services.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
 
 /**
@@ -60,7 +66,11 @@ export class ModuleContext {
   }
 
   /** Runs `fn` as a background worker restarted after failures with backoff. */
-  startServiceWorker(name: string, fn: (signal: AbortSignal) => unknown, options: SupervisionOptions = {}): void {
+  startServiceWorker(
+    name: string,
+    fn: (signal: AbortSignal) => unknown,
+    options: SupervisionOptions = {},
+  ): void {
     this.services.startServiceWorker(this.runtime, name, fn, options);
   }
 
@@ -70,12 +80,20 @@ export class ModuleContext {
   }
 
   /** Runs `fn` when a microtask slot is free (or its max delay passed); resolves with its value. */
-  runMicroTask<T>(name: string, fn: (signal: AbortSignal) => T | Promise<T>, options: MicroTaskOptions = {}): Promise<T> {
+  runMicroTask<T>(
+    name: string,
+    fn: (signal: AbortSignal) => T | Promise<T>,
+    options: MicroTaskOptions = {},
+  ): Promise<T> {
     return this.services.microtasks.run(this.runtime, name, fn, options);
   }
 
   /** Like {@link runMicroTask}, in the background; failures are reported. */
-  startMicroTask(name: string, fn: (signal: AbortSignal) => unknown, options: MicroTaskOptions = {}): void {
+  startMicroTask(
+    name: string,
+    fn: (signal: AbortSignal) => unknown,
+    options: MicroTaskOptions = {},
+  ): void {
     this.services.microtasks.start(this.runtime, name, fn, options);
   }
 
@@ -97,7 +115,12 @@ export class ModuleContext {
   }
 
   /** Triggers another module's event on its behalf. */
-  injectEvent(sourceEvent: string, targetModule: string, targetEvent: string, data?: unknown): Promise<void> {
+  injectEvent(
+    sourceEvent: string,
+    targetModule: string,
+    targetEvent: string,
+    data?: unknown,
+  ): Promise<void> {
     void sourceEvent;
     return this.services.events.inject(this.runtime, targetModule, targetEvent, data);
   }

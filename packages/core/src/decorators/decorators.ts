@@ -1,6 +1,13 @@
 import { KeelError } from '../errors/keel-error.js';
 import type { EventKey } from '../events/event-key.js';
-import type { HookOptions, ModuleClass, ModuleOptions, ModuleRef, TaskOptions, WorkerOptions } from './metadata.js';
+import type {
+  HookOptions,
+  ModuleClass,
+  ModuleOptions,
+  ModuleRef,
+  TaskOptions,
+  WorkerOptions,
+} from './metadata.js';
 import { recordMethod, recordModule } from './registry.js';
 
 /**
@@ -14,16 +21,31 @@ import { recordMethod, recordModule } from './registry.js';
  */
 export function Module(options: ModuleOptions = {}): ClassDecorator {
   return (target) => {
-    if (options.name !== undefined && (typeof options.name !== 'string' || options.name.trim() === '')) {
-      throw new KeelError('E_INVALID_OPTION', `@Module on class "${target.name}": name must be a non-empty string.`);
+    if (
+      options.name !== undefined &&
+      (typeof options.name !== 'string' || options.name.trim() === '')
+    ) {
+      throw new KeelError(
+        'E_INVALID_OPTION',
+        `@Module on class "${target.name}": name must be a non-empty string.`,
+      );
     }
     recordModule(target as unknown as ModuleClass, { ...options });
   };
 }
 
-type MethodDecorator = (target: object, key: string | symbol, descriptor?: PropertyDescriptor) => void;
+type MethodDecorator = (
+  target: object,
+  key: string | symbol,
+  descriptor?: PropertyDescriptor,
+) => void;
 
-function methodGuard(decorator: string, target: object, key: string | symbol, descriptor?: PropertyDescriptor): void {
+function methodGuard(
+  decorator: string,
+  target: object,
+  key: string | symbol,
+  descriptor?: PropertyDescriptor,
+): void {
   const owner = typeof target === 'function' ? target.name : target.constructor.name;
   if (typeof target === 'function') {
     throw new KeelError(
@@ -76,7 +98,10 @@ export function OnEvent(
   return (target, key, descriptor) => {
     methodGuard('@OnEvent', target, key, descriptor);
     if (typeof event !== 'string' || event === '') {
-      throw new KeelError('E_INVALID_OPTION', `@OnEvent on "${target.constructor.name}.${String(key)}" needs an event name.`);
+      throw new KeelError(
+        'E_INVALID_OPTION',
+        `@OnEvent on "${target.constructor.name}.${String(key)}" needs an event name.`,
+      );
     }
     recordMethod('hooks', target, { method: key, source, event, options: { ...options } });
   };

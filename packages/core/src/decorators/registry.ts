@@ -1,6 +1,13 @@
 import 'reflect-metadata';
 import { KeelError } from '../errors/keel-error.js';
-import type { HookMeta, ModuleClass, ModuleMeta, ModuleOptions, TaskMeta, WorkerMeta } from './metadata.js';
+import type {
+  HookMeta,
+  ModuleClass,
+  ModuleMeta,
+  ModuleOptions,
+  TaskMeta,
+  WorkerMeta,
+} from './metadata.js';
 
 // Metadata lives on the class itself (reflect-metadata), never in a module-level map.
 const MODULE_KEY = Symbol.for('keel:module');
@@ -48,7 +55,10 @@ export function hasMethodMetadata(ctor: unknown): boolean {
 export function readModuleMeta(ctor: ModuleClass): ModuleMeta {
   const options = moduleOptionsOf(ctor);
   if (options === undefined) {
-    throw new KeelError('E_NOT_A_MODULE', `Class "${ctor.name}" is not a module. Decorate it with @Module().`);
+    throw new KeelError(
+      'E_NOT_A_MODULE',
+      `Class "${ctor.name}" is not a module. Decorate it with @Module().`,
+    );
   }
   return {
     options,
@@ -60,7 +70,11 @@ export function readModuleMeta(ctor: ModuleClass): ModuleMeta {
 
 function inherited<T>(key: MethodKey, ctor: ModuleClass): T[] {
   const chain: T[][] = [];
-  for (let c: unknown = ctor; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+  for (
+    let c: unknown = ctor;
+    typeof c === 'function' && c !== Function.prototype;
+    c = Object.getPrototypeOf(c)
+  ) {
     const own = Reflect.getOwnMetadata(key, c) as T[] | undefined;
     if (own !== undefined) chain.unshift(own);
   }

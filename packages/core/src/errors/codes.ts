@@ -3,22 +3,31 @@
  * `docs/errors.md` has a row for each, and a test keeps the two in step.
  */
 export const ErrorCodes = {
-  E_INVALID_DURATION: 'A duration is neither a non-negative number of milliseconds nor a string like "250ms", "2s", "5m", "1h", "1d".',
-  E_INVALID_OPTION: 'An option passed to Kernel.create, a decorator or an API call has the wrong type or range.',
-  E_NOT_A_MODULE: 'A class used as a module (in modules, dependsOn or a hook) has no @Module decorator.',
+  E_INVALID_DURATION:
+    'A duration is neither a non-negative number of milliseconds nor a string like "250ms", "2s", "5m", "1h", "1d".',
+  E_INVALID_OPTION:
+    'An option passed to Kernel.create, a decorator or an API call has the wrong type or range.',
+  E_NOT_A_MODULE:
+    'A class used as a module (in modules, dependsOn or a hook) has no @Module decorator.',
   E_MODULE_DUPLICATE: 'Two different module classes share one name in a kernel.',
-  E_MODULE_MISSING: 'A module referenced by name (dependsOn, @OnEvent, kernel.module) is not part of the kernel.',
+  E_MODULE_MISSING:
+    'A module referenced by name (dependsOn, @OnEvent, kernel.module) is not part of the kernel.',
   E_MODULE_CYCLE: 'Modules depend on each other in a cycle.',
-  E_MODULE_CONSTRUCTOR: "A module's constructor threw, or one of its dependencies could not be resolved.",
-  E_DECORATOR_MISUSE: 'A Keel method decorator is used outside a @Module class or on something that is not a method.',
-  E_EVENT_UNKNOWN: 'An event is triggered or hooked that its module does not declare in @Module({ events }).',
+  E_MODULE_CONSTRUCTOR:
+    "A module's constructor threw, or one of its dependencies could not be resolved.",
+  E_DECORATOR_MISUSE:
+    'A Keel method decorator is used outside a @Module class or on something that is not a method.',
+  E_EVENT_UNKNOWN:
+    'An event is triggered or hooked that its module does not declare in @Module({ events }).',
   E_TASK_OPTIONS: '@Task options contradict each other (every with cron) or are out of range.',
   E_INVALID_CRON: 'A cron expression cannot be parsed.',
   E_INVALID_DATE: 'schedule() was given an invalid Date.',
   E_TASK_NOT_ALLOWED: 'A task was created on a module that is neither starting nor online.',
   E_START_FAILED: "A module's prep or start failed or timed out; the kernel rolled back.",
-  E_KERNEL_STATE: 'A kernel method was called in a phase that does not allow it (start twice, start after shutdown).',
-  E_ILLEGAL_TRANSITION: 'An internal state machine was asked for a move its table forbids (a bug in Keel: please report it).',
+  E_KERNEL_STATE:
+    'A kernel method was called in a phase that does not allow it (start twice, start after shutdown).',
+  E_ILLEGAL_TRANSITION:
+    'An internal state machine was asked for a move its table forbids (a bug in Keel: please report it).',
   E_TIMEOUT: 'A lifecycle step did not finish within its deadline.',
 } as const;
 

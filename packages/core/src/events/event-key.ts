@@ -16,6 +16,9 @@ export interface EventKey<P> {
  * export const ConfigChanged = defineEvent<{ key: string }>('config', 'changed');
  * ```
  */
-export function defineEvent<P>(module: ModuleClass | string | (() => ModuleClass), event: string): EventKey<P> {
+export function defineEvent<P>(
+  module: ModuleClass | string | (() => ModuleClass),
+  event: string,
+): EventKey<P> {
   return Object.freeze({ module, event });
 }

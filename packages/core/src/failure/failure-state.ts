@@ -10,7 +10,12 @@ export interface FailureState {
 }
 
 /** The clean state. */
-export const NO_FAILURE: FailureState = Object.freeze({ status: 'none', id: '', title: '', message: '' });
+export const NO_FAILURE: FailureState = Object.freeze({
+  status: 'none',
+  id: '',
+  title: '',
+  message: '',
+});
 
 const RANK: Record<FailureStatus, number> = { none: 0, hint: 1, warning: 2, error: 3 };
 

@@ -12,7 +12,8 @@ const INJECTION_TOKENS = 'injectionTokens';
 export function constructorTokens(cls: ModuleClass): unknown[] {
   const types = (Reflect.getMetadata('design:paramtypes', cls) as unknown[] | undefined) ?? [];
   const params = [...types];
-  const injected = (Reflect.getOwnMetadata(INJECTION_TOKENS, cls) as Record<string, unknown> | undefined) ?? {};
+  const injected =
+    (Reflect.getOwnMetadata(INJECTION_TOKENS, cls) as Record<string, unknown> | undefined) ?? {};
   for (const [index, token] of Object.entries(injected)) params[Number(index)] = token;
   return params.map(unwrapToken);
 }

@@ -2,7 +2,10 @@
  * Finds one dependency cycle, as a path that starts and ends with the same name
  * (`a -> b -> c -> a`), or undefined. Iterative, so 10,000-deep chains do not overflow.
  */
-export function findCycle(names: readonly string[], edges: (name: string) => readonly string[]): string[] | undefined {
+export function findCycle(
+  names: readonly string[],
+  edges: (name: string) => readonly string[],
+): string[] | undefined {
   const state = new Map<string, 1 | 2>(); // 1: on the path, 2: done
   for (const root of names) {
     if (state.has(root)) continue;

@@ -56,7 +56,10 @@ export class ModuleGraph {
     };
 
     if (!Array.isArray(modules)) {
-      throw new KeelError('E_INVALID_OPTION', 'Kernel.create: `modules` must be an array of @Module classes.');
+      throw new KeelError(
+        'E_INVALID_OPTION',
+        'Kernel.create: `modules` must be an array of @Module classes.',
+      );
     }
     modules.forEach((cls, i) => add(cls, `Kernel.create({ modules }) at index ${i}`));
 
@@ -67,12 +70,14 @@ export class ModuleGraph {
         else link(node, add(refClass(ref), `dependsOn of ${node.name}`));
       }
       constructorTokens(node.cls).forEach((token, index) => {
-        if (isModuleClass(token)) link(node, add(token, `constructor parameter #${index} of ${node.name}`));
+        if (isModuleClass(token))
+          link(node, add(token, `constructor parameter #${index} of ${node.name}`));
         else if (hasMethodMetadata(token)) throw decoratorOutsideModule(token as ModuleClass);
       });
       // A hook's source class joins the graph, but a hook is not a dependency.
       for (const hook of node.meta.hooks) {
-        if (typeof hook.source !== 'string') add(refClass(hook.source), `@OnEvent on ${node.name}.${String(hook.method)}`);
+        if (typeof hook.source !== 'string')
+          add(refClass(hook.source), `@OnEvent on ${node.name}.${String(hook.method)}`);
       }
     }
 
@@ -115,10 +120,14 @@ export function refClass(ref: Exclude<ModuleRef, string>): ModuleClass {
 
 function link(from: ModuleNode, to: ModuleNode): void {
   if (from === to) {
-    throw new KeelError('E_MODULE_CYCLE', `Module "${from.name}" depends on itself (${from.name} -> ${from.name}).`, {
-      module: from.name,
-      details: { cycle: [from.name, from.name] },
-    });
+    throw new KeelError(
+      'E_MODULE_CYCLE',
+      `Module "${from.name}" depends on itself (${from.name} -> ${from.name}).`,
+      {
+        module: from.name,
+        details: { cycle: [from.name, from.name] },
+      },
+    );
   }
   if (!from.dependencies.includes(to.name)) {
     from.dependencies.push(to.name);
@@ -160,9 +169,13 @@ function declaredEvents(module: string, events: readonly EventDeclaration[]): Ma
   for (const decl of events) {
     const name = typeof decl === 'string' ? decl : decl?.name;
     if (typeof name !== 'string' || name === '') {
-      throw new KeelError('E_INVALID_OPTION', `Module "${module}" declares an event without a name in @Module({ events }).`, {
-        module,
-      });
+      throw new KeelError(
+        'E_INVALID_OPTION',
+        `Module "${module}" declares an event without a name in @Module({ events }).`,
+        {
+          module,
+        },
+      );
     }
     // First declaration wins, as in portbase.
     if (!map.has(name)) map.set(name, typeof decl === 'string' ? true : decl.expose !== false);

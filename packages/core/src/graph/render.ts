@@ -50,18 +50,24 @@ export function renderGraph(nodes: readonly GraphNode[], format: GraphFormat): s
 function mermaid(nodes: readonly GraphNode[]): string {
   const ids = new Map(nodes.map((n, i) => [n.name, `m${i}`]));
   const lines = ['graph TD'];
-  for (const n of nodes) lines.push(`  ${ids.get(n.name)}["${escape(n.name)} (${n.status})"]:::${n.status}`);
-  for (const n of nodes) for (const d of n.dependencies) lines.push(`  ${ids.get(n.name)} --> ${ids.get(d)}`);
-  for (const [status, style] of Object.entries(MERMAID_CLASS)) lines.push(`  classDef ${status} ${style}`);
+  for (const n of nodes)
+    lines.push(`  ${ids.get(n.name)}["${escape(n.name)} (${n.status})"]:::${n.status}`);
+  for (const n of nodes)
+    for (const d of n.dependencies) lines.push(`  ${ids.get(n.name)} --> ${ids.get(d)}`);
+  for (const [status, style] of Object.entries(MERMAID_CLASS))
+    lines.push(`  classDef ${status} ${style}`);
   return lines.join('\n');
 }
 
 function dot(nodes: readonly GraphNode[]): string {
   const lines = ['digraph keel {', '  node [shape=box, style=filled];'];
   for (const n of nodes) {
-    lines.push(`  "${escape(n.name)}" [label="${escape(n.name)}\\n${n.status}", fillcolor=${DOT_COLOR[n.status]}];`);
+    lines.push(
+      `  "${escape(n.name)}" [label="${escape(n.name)}\\n${n.status}", fillcolor=${DOT_COLOR[n.status]}];`,
+    );
   }
-  for (const n of nodes) for (const d of n.dependencies) lines.push(`  "${escape(n.name)}" -> "${escape(d)}";`);
+  for (const n of nodes)
+    for (const d of n.dependencies) lines.push(`  "${escape(n.name)}" -> "${escape(d)}";`);
   lines.push('}');
   return lines.join('\n');
 }

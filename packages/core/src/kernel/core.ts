@@ -61,14 +61,22 @@ export class KernelCore {
     private readonly owner: CoreOwner,
   ) {
     this.clock = options.clock;
-    this.timers = new TimerHeap(this.clock, (err) => this.logger.error({ err }, 'timer callback failed'));
-    this.logger = withRedaction(options.logger ?? defaultLogger(options.redact), options.logger ? options.redact : []);
+    this.timers = new TimerHeap(this.clock, (err) =>
+      this.logger.error({ err }, 'timer callback failed'),
+    );
+    this.logger = withRedaction(
+      options.logger ?? defaultLogger(options.redact),
+      options.logger ? options.redact : [],
+    );
     this.telemetry = new Telemetry((err, kind) => this.listenerFailed(err, kind));
     this.reporter = new Reporter(this.telemetry, this.clock);
     this.limit = pLimit(options.lifecycleConcurrency);
     this.graph = ModuleGraph.build(options.modules);
     this.container = new KernelContainer(options.providers, ModuleContext);
-    this.microtasks = new MicroTaskLimiter({ timers: this.timers, limit: options.maxConcurrentMicroTasks });
+    this.microtasks = new MicroTaskLimiter({
+      timers: this.timers,
+      limit: options.maxConcurrentMicroTasks,
+    });
     this.scheduler = new TaskScheduler({
       clock: this.clock,
       timers: this.timers,
@@ -83,7 +91,9 @@ export class KernelCore {
       recoverModule: (o, worker) => this.runtime(o.name).failure.resolve(restartLimitId(worker)),
       shutdownKernel: (o, worker) => this.escalateShutdown(o, worker),
     });
-    this.events = new EventBus({ onEvent: (m, e, d, x) => this.telemetry.emit('event', m, e, d, x) });
+    this.events = new EventBus({
+      onEvent: (m, e, d, x) => this.telemetry.emit('event', m, e, d, x),
+    });
     this.lifecycle = new Lifecycle({
       timers: this.timers,
       limit: this.limit,
@@ -101,8 +111,10 @@ export class KernelCore {
     const host = {
       clock: this.clock,
       stopReason: this.stopReason,
-      onStatus: (rt: ModuleRuntime, from: ModuleStatus, to: ModuleStatus) => this.onStatus(rt, from, to),
-      onFailure: (rt: ModuleRuntime, state: FailureState) => this.telemetry.emit('failure', rt.name, state),
+      onStatus: (rt: ModuleRuntime, from: ModuleStatus, to: ModuleStatus) =>
+        this.onStatus(rt, from, to),
+      onFailure: (rt: ModuleRuntime, state: FailureState) =>
+        this.telemetry.emit('failure', rt.name, state),
       report: (rt: ModuleRuntime, err: unknown, name: string, type: TaskType) =>
         this.reporter.report(rt.logger, rt.name, err, name, type),
     };
@@ -123,14 +135,19 @@ export class KernelCore {
         events: this.events,
         startServiceWorker: (o, name, fn, opts) => this.startServiceWorker(o, name, fn, opts),
       });
-      rt.instance = this.container.constructModule(rt.name, rt.node.cls, context) as ModuleRuntime['instance'];
+      rt.instance = this.container.constructModule(
+        rt.name,
+        rt.node.cls,
+        context,
+      ) as ModuleRuntime['instance'];
     }
     for (const rt of this.runtimes) registerHooks(this, rt);
   }
 
   runtime(name: string): ModuleRuntime {
     const rt = this.byName.get(name);
-    if (rt === undefined) throw new KeelError('E_MODULE_MISSING', `No module named "${name}" in this kernel.`);
+    if (rt === undefined)
+      throw new KeelError('E_MODULE_MISSING', `No module named "${name}" in this kernel.`);
     return rt;
   }
 
@@ -160,8 +177,11 @@ export class KernelCore {
     const override = this.container.overrideOf(rt.node.cls);
     if (override === undefined) return rt.node.meta;
     const replacement =
-      override.useClass ?? ('useValue' in override ? (override.useValue as object | undefined)?.constructor : undefined);
-    rt.meta = isModuleClass(replacement) ? readModuleMeta(replacement) : { options: {}, workers: [], tasks: [], hooks: [] };
+      override.useClass ??
+      ('useValue' in override ? (override.useValue as object | undefined)?.constructor : undefined);
+    rt.meta = isModuleClass(replacement)
+      ? readModuleMeta(replacement)
+      : { options: {}, workers: [], tasks: [], hooks: [] };
     return rt.meta;
   }
 
@@ -180,7 +200,10 @@ export class KernelCore {
   }
 
   private escalateShutdown(owner: WorkOwner, worker: string): void {
-    this.runtime(owner.name).logger.error({ worker }, 'worker exceeded its restart limit: shutting the kernel down');
+    this.runtime(owner.name).logger.error(
+      { worker },
+      'worker exceeded its restart limit: shutting the kernel down',
+    );
     this.owner.exitCode = this.owner.exitCode || 1;
     void this.owner.shutdown();
   }

@@ -47,13 +47,20 @@ export interface KernelSnapshot {
   modules: Record<string, ModuleSnapshot>;
   microtasks: MicroTaskStats;
   tasks: TaskSchedulerStats;
-  errors: { count: number; last: { module: string; taskName: string; taskType: string; message: string } | null };
+  errors: {
+    count: number;
+    last: { module: string; taskName: string; taskType: string; message: string } | null;
+  };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Builds the snapshot from the kernel's state; O(modules + work). */
-export function buildSnapshot(core: KernelCore, status: KernelStatus, managed: boolean): KernelSnapshot {
+export function buildSnapshot(
+  core: KernelCore,
+  status: KernelStatus,
+  managed: boolean,
+): KernelSnapshot {
   const modules: Record<string, ModuleSnapshot> = {};
   let failure: FailureStatus = 'none';
   const workersByModule = new Map<string, WorkerSnapshot[]>();
@@ -106,7 +113,12 @@ export function buildSnapshot(core: KernelCore, status: KernelStatus, managed: b
       last:
         last === undefined
           ? null
-          : { module: last.module, taskName: last.taskName, taskType: last.taskType, message: last.message },
+          : {
+              module: last.module,
+              taskName: last.taskName,
+              taskType: last.taskType,
+              message: last.message,
+            },
     },
   };
 }

@@ -1,8 +1,13 @@
 import type { InjectionToken } from '../container/provider.js';
 import type { ModuleClass, ModuleRef } from '../decorators/metadata.js';
 import { KeelError } from '../errors/keel-error.js';
+import { describe } from '../errors/module-error.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
-import { assertTransition, KERNEL_TRANSITIONS, type KernelStatus } from '../lifecycle/module-status.js';
+import {
+  assertTransition,
+  KERNEL_TRANSITIONS,
+  type KernelStatus,
+} from '../lifecycle/module-status.js';
 import type { PhaseResult } from '../lifecycle/phase-runner.js';
 import { renderGraph, type GraphFormat } from '../graph/render.js';
 import { withDeadline } from '../time/deadline.js';
@@ -81,7 +86,10 @@ export class Kernel {
     const node = this.core.graph.find(ref);
     if (node === undefined) {
       const name = typeof ref === 'string' ? ref : (ref as ModuleClass).name;
-      throw new KeelError('E_MODULE_MISSING', `No module "${name}" in this kernel. Known: ${[...this.handles.keys()].join(', ')}.`);
+      throw new KeelError(
+        'E_MODULE_MISSING',
+        `No module "${name}" in this kernel. Known: ${[...this.handles.keys()].join(', ')}.`,
+      );
     }
     return this.handles.get(node.name)!;
   }
@@ -141,7 +149,10 @@ export class Kernel {
     const refused = this.refuseUnlessCreated('runCommand');
     if (refused !== undefined) await refused;
     this.move('starting');
-    const prep = await this.core.lifecycle.prep(this.core.runtimes, () => this.shuttingDown.aborted);
+    const prep = await this.core.lifecycle.prep(
+      this.core.runtimes,
+      () => this.shuttingDown.aborted,
+    );
     if (prep.failed.length === 0 && prep.skipped.length === 0) {
       try {
         await fn(this);
@@ -176,10 +187,17 @@ export class Kernel {
   /** The dependency graph with statuses, as Mermaid, Graphviz dot, or JSON. */
   graph(format: GraphFormat = 'mermaid'): string {
     if (format !== 'mermaid' && format !== 'dot' && format !== 'json') {
-      throw new KeelError('E_INVALID_OPTION', `kernel.graph: unknown format "${String(format)}"; use 'mermaid', 'dot' or 'json'.`);
+      throw new KeelError(
+        'E_INVALID_OPTION',
+        `kernel.graph: unknown format "${String(format)}"; use 'mermaid', 'dot' or 'json'.`,
+      );
     }
     return renderGraph(
-      this.core.runtimes.map((rt) => ({ name: rt.name, status: rt.status, dependencies: rt.node.dependencies })),
+      this.core.runtimes.map((rt) => ({
+        name: rt.name,
+        status: rt.status,
+        dependencies: rt.node.dependencies,
+      })),
       format,
     );
   }
@@ -203,7 +221,8 @@ export class Kernel {
       for (const rt of core.runtimes) rt.unplan();
       const module = failure?.node.name;
       const cause =
-        failure?.error ?? new KeelError('E_KERNEL_STATE', 'Shutdown began while the kernel was starting.');
+        failure?.error ??
+        new KeelError('E_KERNEL_STATE', 'Shutdown began while the kernel was starting.');
       if (failure !== undefined) this.exitCode = 1;
       if (this.shutdownPromise === undefined) {
         // Roll back: the phase has settled, so shutdown need not wait for it.
@@ -214,7 +233,7 @@ export class Kernel {
         'E_START_FAILED',
         module === undefined
           ? 'The kernel did not start: shutdown began during start.'
-          : `Module "${module}" failed to start: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+          : `Module "${module}" failed to start: ${describe(cause)}. ` +
               `Every module that had started was stopped again.`,
         { module, cause },
       );
@@ -236,10 +255,14 @@ export class Kernel {
     const failure = firstFailure(result);
     for (const rt of toStart) if (rt.status !== 'online') rt.unplan();
     if (failure !== undefined) {
-      throw new KeelError('E_START_FAILED', `Module "${failure.node.name}" failed to start while managing modules.`, {
-        module: failure.node.name,
-        cause: failure.error,
-      });
+      throw new KeelError(
+        'E_START_FAILED',
+        `Module "${failure.node.name}" failed to start while managing modules.`,
+        {
+          module: failure.node.name,
+          cause: failure.error,
+        },
+      );
     }
   }
 
@@ -256,7 +279,9 @@ export class Kernel {
       for (const rt of core.runtimes) rt.unplan();
       const online = core.runtimes.filter((rt) => rt.status === 'online');
       await core.lifecycle.stop(online);
-      await this.stopIdleWork(core.runtimes.filter((rt) => rt.status !== 'offline' || rt.activities.size > 0));
+      await this.stopIdleWork(
+        core.runtimes.filter((rt) => rt.status !== 'offline' || rt.activities.size > 0),
+      );
     })();
     const result = await withDeadline(work, core.options.shutdownTimeoutMs, core.timers);
     if (result.timedOut) this.reportShutdownOverrun();
@@ -271,7 +296,9 @@ export class Kernel {
     const idle = runtimes.filter((rt) => rt.status !== 'stopping' && rt.activities.size > 0);
     for (const rt of idle) rt.abortIdleWork();
     await Promise.all(
-      idle.map((rt) => withDeadline(rt.activities.idle(), this.core.options.stopTimeoutMs, this.core.timers)),
+      idle.map((rt) =>
+        withDeadline(rt.activities.idle(), this.core.options.stopTimeoutMs, this.core.timers),
+      ),
     );
   }
 
@@ -295,10 +322,12 @@ export class Kernel {
 
   private refuseUnlessCreated(what: string): Promise<never> | undefined {
     if (this.phase !== 'created') {
-      return Promise.reject(new KeelError(
-        'E_KERNEL_STATE',
-        `kernel.${what}() was called while the kernel is ${this.phase}; a kernel starts once. Create a new kernel to start again.`,
-      ));
+      return Promise.reject(
+        new KeelError(
+          'E_KERNEL_STATE',
+          `kernel.${what}() was called while the kernel is ${this.phase}; a kernel starts once. Create a new kernel to start again.`,
+        ),
+      );
     }
     return undefined;
   }
@@ -309,6 +338,8 @@ export class Kernel {
   }
 }
 
-function firstFailure(result: PhaseResult<ModuleRuntime>): { node: ModuleRuntime; error: unknown } | undefined {
+function firstFailure(
+  result: PhaseResult<ModuleRuntime>,
+): { node: ModuleRuntime; error: unknown } | undefined {
   return result.failed[0];
 }

@@ -4,7 +4,10 @@ import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
  * Recomputes `enabledAsDependency`: every module an enabled module needs, transitively.
  * Iterative, so deep chains do not overflow.
  */
-export function rebuildEnabledTree(runtimes: readonly ModuleRuntime[], byName: (name: string) => ModuleRuntime): void {
+export function rebuildEnabledTree(
+  runtimes: readonly ModuleRuntime[],
+  byName: (name: string) => ModuleRuntime,
+): void {
   for (const rt of runtimes) rt.enabledAsDependency = false;
   const stack: ModuleRuntime[] = [];
   for (const rt of runtimes) {

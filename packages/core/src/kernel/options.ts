@@ -68,15 +68,24 @@ const KNOWN = new Set([
 /** Validates `Kernel.create` options at once, naming the bad one. */
 export function resolveOptions(options: KernelOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
-    throw new KeelError('E_INVALID_OPTION', 'Kernel.create needs an options object: Kernel.create({ modules: [...] }).');
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      'Kernel.create needs an options object: Kernel.create({ modules: [...] }).',
+    );
   }
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) {
-      throw new KeelError('E_INVALID_OPTION', `Kernel.create: unknown option "${key}". Known options: ${[...KNOWN].join(', ')}.`);
+      throw new KeelError(
+        'E_INVALID_OPTION',
+        `Kernel.create: unknown option "${key}". Known options: ${[...KNOWN].join(', ')}.`,
+      );
     }
   }
   if (!Array.isArray(options.modules)) {
-    throw new KeelError('E_INVALID_OPTION', 'Kernel.create: `modules` must be an array of @Module classes.');
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      'Kernel.create: `modules` must be an array of @Module classes.',
+    );
   }
   if (options.providers !== undefined && !Array.isArray(options.providers)) {
     throw new KeelError('E_INVALID_OPTION', 'Kernel.create: `providers` must be an array.');
@@ -95,7 +104,11 @@ export function resolveOptions(options: KernelOptions): ResolvedOptions {
     maxConcurrentMicroTasks: microTaskLimit(options.maxConcurrentMicroTasks),
     startTimeoutMs: toMsOr(options.startTimeout, 60_000, 'Kernel.create option startTimeout'),
     stopTimeoutMs: toMsOr(options.stopTimeout, 60_000, 'Kernel.create option stopTimeout'),
-    shutdownTimeoutMs: toMsOr(options.shutdownTimeout, 120_000, 'Kernel.create option shutdownTimeout'),
+    shutdownTimeoutMs: toMsOr(
+      options.shutdownTimeout,
+      120_000,
+      'Kernel.create option shutdownTimeout',
+    ),
     taskConcurrency: positiveInt(options.taskConcurrency, 1, 'taskConcurrency'),
     lifecycleConcurrency: positiveInt(options.lifecycleConcurrency, 32, 'lifecycleConcurrency'),
     clock,
@@ -106,7 +119,10 @@ export function resolveOptions(options: KernelOptions): ResolvedOptions {
 function positiveInt(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new KeelError('E_INVALID_OPTION', `Kernel.create: \`${name}\` must be a whole number of at least 1, got ${String(value)}.`);
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `Kernel.create: \`${name}\` must be a whole number of at least 1, got ${String(value)}.`,
+    );
   }
   return value;
 }
@@ -115,7 +131,10 @@ function positiveInt(value: number | undefined, fallback: number, name: string):
 export function microTaskLimit(value: number | undefined): number {
   if (value === undefined) return Math.max(2, availableParallelism());
   if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new KeelError('E_INVALID_OPTION', `maxConcurrentMicroTasks must be a number, got ${String(value)}.`);
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `maxConcurrentMicroTasks must be a number, got ${String(value)}.`,
+    );
   }
   return Math.max(2, Math.floor(value));
 }

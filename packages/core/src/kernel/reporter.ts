@@ -18,14 +18,27 @@ export class Reporter {
     private readonly clock: Clock,
   ) {}
 
-  report(logger: Logger, module: string, err: unknown, taskName: string, taskType: TaskType): ModuleError {
+  report(
+    logger: Logger,
+    module: string,
+    err: unknown,
+    taskName: string,
+    taskType: TaskType,
+  ): ModuleError {
     const error =
-      err instanceof ModuleError ? err : new ModuleError({ module, taskName, taskType, cause: err });
+      err instanceof ModuleError
+        ? err
+        : new ModuleError({ module, taskName, taskType, cause: err });
     error.timestamp = this.clock.now();
     this.last = error;
     this.count++;
     logger.error(
-      { err: error.cause instanceof Error ? error.cause : undefined, taskName, taskType, severity: error.severity },
+      {
+        err: error.cause instanceof Error ? error.cause : undefined,
+        taskName,
+        taskType,
+        severity: error.severity,
+      },
       `${taskType} "${taskName}" failed: ${error.message}`,
     );
     this.telemetry.emit('error', error);

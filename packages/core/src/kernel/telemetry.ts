@@ -34,7 +34,9 @@ export class Telemetry {
   on<K extends KernelEventKind>(kind: K, listener: KernelListeners[K]): () => void {
     const set = this.listeners[kind] as Set<KernelListeners[K]> | undefined;
     if (set === undefined) {
-      throw new TypeError(`kernel.on: unknown kind "${String(kind)}"; use status, failure, error or event.`);
+      throw new TypeError(
+        `kernel.on: unknown kind "${String(kind)}"; use status, failure, error or event.`,
+      );
     }
     set.add(listener);
     return () => {
@@ -52,7 +54,8 @@ export class Telemetry {
     for (const listener of set) {
       try {
         const result = listener(...args) as unknown;
-        if (result instanceof Promise) result.catch((err: unknown) => this.onListenerError(err, kind));
+        if (result instanceof Promise)
+          result.catch((err: unknown) => this.onListenerError(err, kind));
       } catch (err) {
         this.onListenerError(err, kind);
       }

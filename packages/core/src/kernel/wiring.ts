@@ -27,7 +27,8 @@ export function validateModuleWork(core: KernelCore, rt: ModuleRuntime, meta: Mo
   for (const task of meta.tasks) validateTaskOptions(rt.name, String(task.method), task.options);
   for (const hook of meta.hooks) {
     const where = `@OnEvent on ${rt.name}.${String(hook.method)}`;
-    const source = typeof hook.source === 'string' ? hook.source : core.graph.nameOf(refClass(hook.source));
+    const source =
+      typeof hook.source === 'string' ? hook.source : core.graph.nameOf(refClass(hook.source));
     if (core.graph.find(source) === undefined) {
       throw new KeelError(
         'E_MODULE_MISSING',
@@ -49,7 +50,8 @@ export function validateModuleWork(core: KernelCore, rt: ModuleRuntime, meta: Mo
 /** Binds a constructed module's hook methods into the event bus. */
 export function registerHooks(core: KernelCore, rt: ModuleRuntime): void {
   for (const hook of rt.meta.hooks) {
-    const source = typeof hook.source === 'string' ? hook.source : core.graph.nameOf(refClass(hook.source));
+    const source =
+      typeof hook.source === 'string' ? hook.source : core.graph.nameOf(refClass(hook.source));
     const method = rt.instance[hook.method] as Method;
     const label = hook.options.description ?? String(hook.method);
     core.events.addHook(source, hook.event, {
@@ -73,8 +75,12 @@ export function launchDeclaredWork(core: KernelCore, rt: ModuleRuntime): void {
   }
   for (const task of rt.meta.tasks) {
     const method = instance[task.method] as Method;
-    startDeclaredTask(core.scheduler, rt, task.options.name ?? String(task.method), task.options, (signal, handle) =>
-      method.call(instance, signal, handle),
+    startDeclaredTask(
+      core.scheduler,
+      rt,
+      task.options.name ?? String(task.method),
+      task.options,
+      (signal, handle) => method.call(instance, signal, handle),
     );
   }
 }

@@ -35,12 +35,18 @@ export class Lifecycle {
   constructor(private readonly host: LifecycleHost) {}
 
   /** Preps modules, dependencies first; halts at the first failure. */
-  prep(modules: readonly ModuleRuntime[], halted: () => boolean): Promise<PhaseResult<ModuleRuntime>> {
+  prep(
+    modules: readonly ModuleRuntime[],
+    halted: () => boolean,
+  ): Promise<PhaseResult<ModuleRuntime>> {
     return this.phase(modules, 'up', (m) => this.prepOne(m), true, halted);
   }
 
   /** Starts modules, dependencies first; halts at the first failure. */
-  start(modules: readonly ModuleRuntime[], halted: () => boolean): Promise<PhaseResult<ModuleRuntime>> {
+  start(
+    modules: readonly ModuleRuntime[],
+    halted: () => boolean,
+  ): Promise<PhaseResult<ModuleRuntime>> {
     return this.phase(modules, 'up', (m) => this.startOne(m), true, halted);
   }
 
@@ -56,8 +62,10 @@ export class Lifecycle {
     haltOnError: boolean,
     halted?: () => boolean,
   ): Promise<PhaseResult<ModuleRuntime>> {
-    const deps = (m: ModuleRuntime): ModuleRuntime[] => m.node.dependencies.map((n) => this.host.runtime(n));
-    const dependents = (m: ModuleRuntime): ModuleRuntime[] => m.node.dependents.map((n) => this.host.runtime(n));
+    const deps = (m: ModuleRuntime): ModuleRuntime[] =>
+      m.node.dependencies.map((n) => this.host.runtime(n));
+    const dependents = (m: ModuleRuntime): ModuleRuntime[] =>
+      m.node.dependents.map((n) => this.host.runtime(n));
     return runPhase({
       nodes: modules,
       waitsFor: direction === 'up' ? deps : dependents,
@@ -139,7 +147,8 @@ export class Lifecycle {
 
   /** Calls a lifecycle method, bounded by its deadline; prep and start count as work. */
   private async call(m: ModuleRuntime, step: Step, budget?: number): Promise<void> {
-    const method = m.instance[step];
+    const instance: Record<string, unknown> = m.instance;
+    const method = instance[step];
     const timers = this.host.timers;
     const began = timers.now();
     if (typeof method !== 'function') {
@@ -149,11 +158,19 @@ export class Lifecycle {
     const ms = budget ?? this.host.startTimeoutMs;
     const end = step === 'stop' ? undefined : m.begin(step, `${step}()`);
     try {
-      const work = (async () => method.call(m.instance))();
+      // Promise.try semantics: a synchronous throw becomes a rejection.
+      const work = new Promise<unknown>((resolve) =>
+        resolve((method as () => unknown).call(m.instance)),
+      );
       const result = await withDeadline(work, ms, timers);
       if (result.timedOut) {
         work.catch(() => undefined);
-        throw timeoutError(m.name, `${step}()`, Math.round(ms), step === 'stop' ? 'stopTimeout' : 'startTimeout');
+        throw timeoutError(
+          m.name,
+          `${step}()`,
+          Math.round(ms),
+          step === 'stop' ? 'stopTimeout' : 'startTimeout',
+        );
       }
     } finally {
       end?.();
@@ -164,6 +181,11 @@ export class Lifecycle {
   private fail(m: ModuleRuntime, step: Step, err: unknown): void {
     this.host.report(m, err, `${step} module`, step);
     const title = `${step === 'prep' ? 'Preparing' : step === 'start' ? 'Starting' : 'Stopping'} module ${m.name} failed`;
-    m.failure.set('error', `${m.name}:${step}-failed`, title, `Failed to ${step} module: ${describe(err)}`);
+    m.failure.set(
+      'error',
+      `${m.name}:${step}-failed`,
+      title,
+      `Failed to ${step} module: ${describe(err)}`,
+    );
   }
 }

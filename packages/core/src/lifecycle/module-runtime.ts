@@ -94,7 +94,8 @@ export class ModuleRuntime implements WorkOwner {
     if (this.forced && from === 'offline' && to === 'offline') return; // a late stop after a forced one
     assertTransition(MODULE_TRANSITIONS, `Module "${this.name}"`, from, to);
     this.current = to;
-    if (to === 'starting' && this.controller.signal.aborted) this.controller = new AbortController();
+    if (to === 'starting' && this.controller.signal.aborted)
+      this.controller = new AbortController();
     if (to === 'online') this.settleWaiters(true);
     if (to === 'stopping') {
       this.planned = false;
@@ -119,7 +120,8 @@ export class ModuleRuntime implements WorkOwner {
 
   /** Aborts the signal of work started outside a run (in prep), when the module will not start. */
   abortIdleWork(): void {
-    if (this.current !== 'online' && this.current !== 'starting') this.controller.abort(this.host.stopReason);
+    if (this.current !== 'online' && this.current !== 'starting')
+      this.controller.abort(this.host.stopReason);
   }
 
   private settleWaiters(online: boolean): void {

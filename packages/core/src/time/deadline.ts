@@ -8,7 +8,11 @@ export type DeadlineResult<T> = { timedOut: false; value: T } | { timedOut: true
  * Waits for `work` at most `ms` of clock time. The work is not cancelled on timeout (it
  * cannot be), but its later failure is swallowed here so it never becomes unhandled.
  */
-export function withDeadline<T>(work: Promise<T>, ms: number, timers: TimerHeap): Promise<DeadlineResult<T>> {
+export function withDeadline<T>(
+  work: Promise<T>,
+  ms: number,
+  timers: TimerHeap,
+): Promise<DeadlineResult<T>> {
   if (ms === Infinity) return work.then((value) => ({ timedOut: false, value }));
   return new Promise((resolve, reject) => {
     const timer = timers.after(ms, () => resolve({ timedOut: true }));
@@ -19,6 +23,7 @@ export function withDeadline<T>(work: Promise<T>, ms: number, timers: TimerHeap)
       },
       (err: unknown) => {
         timers.cancel(timer);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- pass module errors through as thrown
         reject(err);
       },
     );

@@ -141,7 +141,11 @@ export class TimerHeap {
     this.firing = true;
     try {
       // Re-read the clock per entry: a callback may take time, and a due time is never early.
-      for (let first = this.heap[0]; first !== undefined && first.at <= this.clock.now(); first = this.heap[0]) {
+      for (
+        let first = this.heap[0];
+        first !== undefined && first.at <= this.clock.now();
+        first = this.heap[0]
+      ) {
         this.removeAt(0);
         try {
           first.fn();

@@ -25,20 +25,31 @@ export interface RestartPolicy {
 
 /** Builds and validates a policy; `what` names the worker in error messages. */
 export function restartPolicy(options: SupervisionOptions, what: string): RestartPolicy {
-  const backoffMs = toMsOr(options.backoff, DEFAULT_BACKOFF_MS, `${what}: backoff`) || DEFAULT_BACKOFF_MS;
-  const maxBackoffMs = options.maxBackoff === undefined ? Infinity : toMs(options.maxBackoff, `${what}: maxBackoff`);
+  const backoffMs =
+    toMsOr(options.backoff, DEFAULT_BACKOFF_MS, `${what}: backoff`) || DEFAULT_BACKOFF_MS;
+  const maxBackoffMs =
+    options.maxBackoff === undefined ? Infinity : toMs(options.maxBackoff, `${what}: maxBackoff`);
   const jitter = options.jitter ?? 0;
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
-    throw new KeelError('E_INVALID_OPTION', `${what}: jitter must be a number from 0 to 1, got ${String(jitter)}.`);
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `${what}: jitter must be a number from 0 to 1, got ${String(jitter)}.`,
+    );
   }
   const maxRestarts = options.maxRestarts ?? Infinity;
   if (typeof maxRestarts !== 'number' || !(maxRestarts >= 0)) {
-    throw new KeelError('E_INVALID_OPTION', `${what}: maxRestarts must be a non-negative number, got ${String(maxRestarts)}.`);
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `${what}: maxRestarts must be a non-negative number, got ${String(maxRestarts)}.`,
+    );
   }
   const windowMs = toMsOr(options.window, DEFAULT_WINDOW_MS, `${what}: window`);
   const escalate = options.escalate ?? 'fail-module';
   if (escalate !== 'fail-module' && escalate !== 'shutdown') {
-    throw new KeelError('E_INVALID_OPTION', `${what}: escalate must be 'fail-module' or 'shutdown', got ${String(escalate)}.`);
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `${what}: escalate must be 'fail-module' or 'shutdown', got ${String(escalate)}.`,
+    );
   }
   return {
     backoffMs,
@@ -67,7 +78,8 @@ export class RestartIntensity {
   exceeded(now: number): boolean {
     if (this.policy.maxRestarts === Infinity) return false;
     this.times.push(now);
-    while (this.times.length > 0 && this.times[0]! <= now - this.policy.windowMs) this.times.shift();
+    while (this.times.length > 0 && this.times[0]! <= now - this.policy.windowMs)
+      this.times.shift();
     return this.times.length > this.policy.maxRestarts;
   }
 

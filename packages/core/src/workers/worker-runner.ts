@@ -29,7 +29,6 @@ export interface WorkerHost {
   shutdownKernel(owner: WorkOwner, worker: string): void;
 }
 
-
 /**
  * Runs workers for every module of one kernel and keeps the list of those running.
  * A worker counts as running work of its module, so the module's stop waits for it.
@@ -73,7 +72,12 @@ export class WorkerRunner {
    * failure waits n × backoff (capped, with jitter); `RestartNow` restarts at once; a
    * normal return or the module stopping ends it.
    */
-  startService(owner: WorkOwner, name: string, fn: (signal: AbortSignal) => unknown, policy: RestartPolicy): void {
+  startService(
+    owner: WorkOwner,
+    name: string,
+    fn: (signal: AbortSignal) => unknown,
+    policy: RestartPolicy,
+  ): void {
     void this.supervise(owner, name, fn, policy);
   }
 

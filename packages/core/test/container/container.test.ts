@@ -90,7 +90,10 @@ describe('container', () => {
       constructor(readonly mail: Mail) {}
     }
     const fake = { start: () => void started.push('fake') };
-    const kernel = quietKernel({ modules: [Signup], providers: [{ provide: Mail, useValue: fake }] });
+    const kernel = quietKernel({
+      modules: [Signup],
+      providers: [{ provide: Mail, useValue: fake }],
+    });
     expect(kernel.get(Signup).mail).toBe(fake);
     expect(kernel.module('Mail').dependents).toEqual(['Signup']);
     await kernel.start();
@@ -116,10 +119,16 @@ describe('container', () => {
 
   it('rejects bad providers with a clear message', () => {
     expect(() => quietKernel({ modules: [Db], providers: [{} as never] })).toThrow(
-      expect.objectContaining({ code: 'E_INVALID_OPTION', message: expect.stringContaining('entry #0') }),
+      expect.objectContaining({
+        code: 'E_INVALID_OPTION',
+        message: expect.stringContaining('entry #0'),
+      }),
     );
     expect(() =>
-      quietKernel({ modules: [Db], providers: [{ provide: 'x', useValue: 1, useFactory: () => 2 }] }),
+      quietKernel({
+        modules: [Db],
+        providers: [{ provide: 'x', useValue: 1, useFactory: () => 2 }],
+      }),
     ).toThrow(expect.objectContaining({ code: 'E_INVALID_OPTION' }));
   });
 });

@@ -24,7 +24,8 @@ describe('module graph', () => {
     expect(names.sort()).toEqual(['Cache', 'Config', 'Db', 'api']);
     const order = kernel.modules.map((m) => m.name);
     for (const m of kernel.modules) {
-      for (const dep of m.dependencies) expect(order.indexOf(dep)).toBeLessThan(order.indexOf(m.name));
+      for (const dep of m.dependencies)
+        expect(order.indexOf(dep)).toBeLessThan(order.indexOf(m.name));
     }
     expect(kernel.module('api').dependencies.sort()).toEqual(['Cache', 'Db']);
     expect(kernel.module(Cache).dependencies).toEqual(['Db']);
@@ -38,7 +39,9 @@ describe('module graph', () => {
     }
     const kernel = quietKernel({ modules: [Viaject] });
     expect(kernel.module(Viaject).dependencies).toEqual(['Config']);
-    expect((kernel.module(Viaject).instance as Viaject).config).toBe(kernel.module(Config).instance);
+    expect((kernel.module(Viaject).instance as Viaject).config).toBe(
+      kernel.module(Config).instance,
+    );
   });
 
   it('names the cycle', () => {
@@ -56,13 +59,17 @@ describe('module graph', () => {
     }
     expect(error).toBeInstanceOf(KeelError);
     expect((error as KeelError).code).toBe('E_MODULE_CYCLE');
-    expect((error as KeelError).message).toMatch(/a -> c -> b -> a|c -> b -> a -> c|b -> a -> c -> b/);
+    expect((error as KeelError).message).toMatch(
+      /a -> c -> b -> a|c -> b -> a -> c|b -> a -> c -> b/,
+    );
   });
 
   it('rejects a module that depends on itself', () => {
     @Module({ name: 'self', dependsOn: ['self'] })
     class Self {}
-    expect(() => quietKernel({ modules: [Self] })).toThrow(expect.objectContaining({ code: 'E_MODULE_CYCLE' }));
+    expect(() => quietKernel({ modules: [Self] })).toThrow(
+      expect.objectContaining({ code: 'E_MODULE_CYCLE' }),
+    );
   });
 
   it('rejects two classes with one name', () => {
@@ -71,7 +78,10 @@ describe('module graph', () => {
     @Module({ name: 'twin' })
     class Two {}
     expect(() => quietKernel({ modules: [One, Two] })).toThrow(
-      expect.objectContaining({ code: 'E_MODULE_DUPLICATE', message: expect.stringContaining('One and Two') }),
+      expect.objectContaining({
+        code: 'E_MODULE_DUPLICATE',
+        message: expect.stringContaining('One and Two'),
+      }),
     );
   });
 
@@ -83,18 +93,26 @@ describe('module graph', () => {
     @Module({ name: 'lonely', dependsOn: ['ghost'] })
     class Lonely {}
     expect(() => quietKernel({ modules: [Lonely] })).toThrow(
-      expect.objectContaining({ code: 'E_MODULE_MISSING', message: expect.stringMatching(/"lonely" depends on "ghost"/) }),
+      expect.objectContaining({
+        code: 'E_MODULE_MISSING',
+        message: expect.stringMatching(/"lonely" depends on "ghost"/),
+      }),
     );
   });
 
   it('rejects a class that is not a module', () => {
     class Plain {}
     expect(() => quietKernel({ modules: [Plain] })).toThrow(
-      expect.objectContaining({ code: 'E_NOT_A_MODULE', message: expect.stringContaining('Plain') }),
+      expect.objectContaining({
+        code: 'E_NOT_A_MODULE',
+        message: expect.stringContaining('Plain'),
+      }),
     );
     @Module({ dependsOn: [Plain] })
     class NeedsPlain {}
-    expect(() => quietKernel({ modules: [NeedsPlain] })).toThrow(expect.objectContaining({ code: 'E_NOT_A_MODULE' }));
+    expect(() => quietKernel({ modules: [NeedsPlain] })).toThrow(
+      expect.objectContaining({ code: 'E_NOT_A_MODULE' }),
+    );
   });
 
   it('rejects method decorators on a class that is not a module', () => {
@@ -107,10 +125,16 @@ describe('module graph', () => {
       constructor(readonly helper: Helper) {}
     }
     expect(() => quietKernel({ modules: [UsesHelper] })).toThrow(
-      expect.objectContaining({ code: 'E_DECORATOR_MISUSE', message: expect.stringContaining('Helper') }),
+      expect.objectContaining({
+        code: 'E_DECORATOR_MISUSE',
+        message: expect.stringContaining('Helper'),
+      }),
     );
     expect(() => quietKernel({ modules: [Helper] })).toThrow(
-      expect.objectContaining({ code: 'E_NOT_A_MODULE', message: expect.stringContaining('@Worker') }),
+      expect.objectContaining({
+        code: 'E_NOT_A_MODULE',
+        message: expect.stringContaining('@Worker'),
+      }),
     );
   });
 
@@ -122,7 +146,9 @@ describe('module graph', () => {
     const json = JSON.parse(kernel.graph('json')) as { nodes: unknown[]; edges: unknown[] };
     expect(json.nodes).toContainEqual({ id: 'Db', status: 'dead' });
     expect(json.edges).toContainEqual({ from: 'Db', to: 'Config' });
-    expect(() => kernel.graph('png' as 'json')).toThrow(expect.objectContaining({ code: 'E_INVALID_OPTION' }));
+    expect(() => kernel.graph('png' as 'json')).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_OPTION' }),
+    );
   });
 
   it('handles a 10,000-module chain without recursion limits', () => {

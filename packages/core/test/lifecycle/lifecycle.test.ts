@@ -3,7 +3,11 @@ import { deferred, quietKernel } from '../helpers.js';
 
 /** Builds modules that log their lifecycle calls into `log`. */
 function recorder(log: string[]) {
-  return (name: string, dependsOn: ModuleClass[] = [], hooks: { start?: () => unknown; stop?: () => unknown } = {}) => {
+  return (
+    name: string,
+    dependsOn: ModuleClass[] = [],
+    hooks: { start?: () => unknown; stop?: () => unknown } = {},
+  ) => {
     const cls = class {
       prep() {
         log.push(`prep ${name}`);
@@ -40,7 +44,9 @@ describe('lifecycle', () => {
     await kernel.start();
     expect(kernel.status).toBe('online');
     expect(kernel.modules.every((m) => m.status === 'online')).toBe(true);
-    const lastPrep = Math.max(...['db', 'left', 'right', 'top'].map((n) => position(log, `prep ${n}`)));
+    const lastPrep = Math.max(
+      ...['db', 'left', 'right', 'top'].map((n) => position(log, `prep ${n}`)),
+    );
     expect(lastPrep).toBeLessThan(position(log, 'start db'));
     expect(position(log, 'prep db')).toBeLessThan(position(log, 'prep left'));
     expect(position(log, 'start db')).toBeLessThan(position(log, 'start left'));
@@ -60,7 +66,7 @@ describe('lifecycle', () => {
 
   it('keeps dependency order on a 50-module random graph', async () => {
     let seed = 42;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const log: string[] = [];
     const mod = recorder(log);
     const classes: ModuleClass[] = [];
@@ -68,7 +74,10 @@ describe('lifecycle', () => {
     for (let i = 0; i < 50; i++) {
       const picks = classes.filter(() => random() < 0.1).slice(0, 4);
       classes.push(mod(`m${i}`, picks));
-      deps.set(`m${i}`, picks.map((c) => classes.indexOf(c)).map((j) => `m${j}`));
+      deps.set(
+        `m${i}`,
+        picks.map((c) => classes.indexOf(c)).map((j) => `m${j}`),
+      );
     }
     const kernel = quietKernel({ modules: classes });
     await kernel.start();
@@ -99,35 +108,41 @@ describe('lifecycle', () => {
     await kernel.shutdown();
   });
 
-  it.each([0, 1, 2, 3])('rolls back when module %i of a 4-chain fails to start', async (failing) => {
-    const log: string[] = [];
-    const mod = recorder(log);
-    const boom = new Error(`m${failing} is broken`);
-    const classes: ModuleClass[] = [];
-    for (let i = 0; i < 4; i++) {
-      const fail = i === failing ? () => Promise.reject(boom) : undefined;
-      classes.push(mod(`m${i}`, classes.slice(-1), fail ? { start: fail } : {}));
-    }
-    const kernel = quietKernel({ modules: classes });
-    const errors: string[] = [];
-    kernel.on('error', (e) => errors.push(`${e.module}:${e.taskType}`));
-    const failure = await kernel.start().then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    expect(failure).toBeInstanceOf(KeelError);
-    expect(failure).toMatchObject({ code: 'E_START_FAILED', module: `m${failing}`, cause: boom });
-    // Everything that started is stopped again, in reverse order; nothing after the failure started.
-    const started = log.filter((l) => l.startsWith('start')).map((l) => l.slice(6));
-    expect(started).toEqual(classes.slice(0, failing + 1).map((_, i) => `m${i}`));
-    const stopped = log.filter((l) => l.startsWith('stop')).map((l) => l.slice(5));
-    expect(stopped).toEqual(started.slice(0, failing).reverse());
-    expect(errors).toEqual([`m${failing}:start`]);
-    expect(kernel.exitCode).toBe(1);
-    expect(kernel.status).toBe('stopped');
-    expect(kernel.module(`m${failing}`).failure).toMatchObject({ status: 'error', id: `m${failing}:start-failed` });
-    await kernel.shutdown(); // idempotent after a failed start
-  });
+  it.each([0, 1, 2, 3])(
+    'rolls back when module %i of a 4-chain fails to start',
+    async (failing) => {
+      const log: string[] = [];
+      const mod = recorder(log);
+      const boom = new Error(`m${failing} is broken`);
+      const classes: ModuleClass[] = [];
+      for (let i = 0; i < 4; i++) {
+        const fail = i === failing ? () => Promise.reject(boom) : undefined;
+        classes.push(mod(`m${i}`, classes.slice(-1), fail ? { start: fail } : {}));
+      }
+      const kernel = quietKernel({ modules: classes });
+      const errors: string[] = [];
+      kernel.on('error', (e) => errors.push(`${e.module}:${e.taskType}`));
+      const failure = await kernel.start().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(failure).toBeInstanceOf(KeelError);
+      expect(failure).toMatchObject({ code: 'E_START_FAILED', module: `m${failing}`, cause: boom });
+      // Everything that started is stopped again, in reverse order; nothing after the failure started.
+      const started = log.filter((l) => l.startsWith('start')).map((l) => l.slice(6));
+      expect(started).toEqual(classes.slice(0, failing + 1).map((_, i) => `m${i}`));
+      const stopped = log.filter((l) => l.startsWith('stop')).map((l) => l.slice(5));
+      expect(stopped).toEqual(started.slice(0, failing).reverse());
+      expect(errors).toEqual([`m${failing}:start`]);
+      expect(kernel.exitCode).toBe(1);
+      expect(kernel.status).toBe('stopped');
+      expect(kernel.module(`m${failing}`).failure).toMatchObject({
+        status: 'error',
+        id: `m${failing}:start-failed`,
+      });
+      await kernel.shutdown(); // idempotent after a failed start
+    },
+  );
 
   it('fails start when a prep fails, starting nothing', async () => {
     const log: string[] = [];
@@ -216,7 +231,9 @@ describe('lifecycle', () => {
     const mod = recorder(log);
     const only = mod('only');
     const ok = quietKernel({ modules: [only] });
-    await expect(ok.runCommand((k) => void log.push(`command ${k.module('only').status}`))).resolves.toBe(0);
+    await expect(
+      ok.runCommand((k) => void log.push(`command ${k.module('only').status}`)),
+    ).resolves.toBe(0);
     expect(log).toEqual(['prep only', 'command offline']);
     expect(ok.status).toBe('stopped');
     const failing = quietKernel({ modules: [mod('other')] });

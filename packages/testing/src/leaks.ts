@@ -33,12 +33,15 @@ function moduleLeaks(module: KernelSnapshot['modules'][string]): string[] {
   const leaks: string[] = [];
   const name = `module "${module.name}"`;
   if (!AT_REST.has(module.status)) leaks.push(`${name} is still "${module.status}"`);
-  for (const work of module.running)
+  for (const work of module.running) {
     leaks.push(`${name} still runs ${work.kind} "${work.name}" (since ${work.since})`);
+  }
+  // Workers and tasks also appear in `running`; name each piece of work once.
   const listed = new Set(module.running.map((w) => `${w.kind}:${w.name}`));
   for (const worker of module.workers) {
-    if (!listed.has(`worker:${worker.name}`))
+    if (!listed.has(`worker:${worker.name}`)) {
       leaks.push(`${name} still has worker "${worker.name}"`);
+    }
   }
   for (const task of module.tasks) {
     if (task.running) {

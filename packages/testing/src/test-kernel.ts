@@ -5,12 +5,13 @@ import {
   type ModuleRef,
   type ModuleStatus,
   type Provider,
+  type TaskHandle,
 } from '@keel/core';
 import type { LevelWithSilent } from 'pino';
 import { FakeClock, DEFAULT_FAKE_NOW } from './fake-clock.js';
 import { findLeaks } from './leaks.js';
 import { captureLogger, type LogRecord } from './log-capture.js';
-import { trigger, type TriggerOptions } from './trigger.js';
+import { runTask, trigger, type TriggerOptions } from './trigger.js';
 import { waitFor, type WaitForOptions } from './wait-for.js';
 
 /**
@@ -54,8 +55,13 @@ export interface TestKernelExtras {
   waitFor(module: ModuleRef, status: ModuleStatus, options?: WaitForOptions): Promise<void>;
   /**
    * Triggers a module's declared event on its behalf and waits for its hooks (see
-   * `waitFor` for `timeout`). The module must keep its `ModuleContext` as a property.
+   * `waitFor` for `timeout`).
    */
+  /**
+   * Runs a module's task now (front of the queue) and waits for that run to end (see
+   * `waitFor` for `timeout`); resolves with the task's handle.
+   */
+  runTask(module: ModuleRef, task: string, options?: TriggerOptions): Promise<TaskHandle>;
   trigger(
     module: ModuleRef,
     event: string,
@@ -93,8 +99,9 @@ export function createTestKernel(options: TestKernelOptions): TestKernel {
     );
   }
   const { overrides = [], now = DEFAULT_FAKE_NOW, logLevel = 'debug', ...rest } = options;
-  if (!Array.isArray(overrides))
-    throw new TypeError('createTestKernel: `overrides` must be an array.');
+  if (!Array.isArray(overrides)) {
+    throw new TypeError('createTestKernel: `overrides` must be an array of providers.');
+  }
   const clock = new FakeClock(now);
   const captured = captureLogger(logLevel, () => clock.now());
   const kernelOptions: KernelOptions = {
@@ -129,6 +136,7 @@ export function createTestKernel(options: TestKernelOptions): TestKernel {
       waitFor(kernel, clock, errors, module, status, waitOptions),
     trigger: (module, event, data, triggerOptions) =>
       trigger(kernel, clock, module, event, data, triggerOptions),
+    runTask: (module, name, taskOptions) => runTask(kernel, clock, module, name, taskOptions),
   };
   return Object.assign(kernel, extras);
 }

@@ -304,6 +304,22 @@ describe('createTestKernel', () => {
       await expect(started).rejects.toMatchObject({ code: 'E_START_FAILED', module: 'stuck' });
     });
 
+    it('names the errors captured so far when the status is not reached', async () => {
+      @Module({ name: 'broken' })
+      class Broken {
+        start(): void {
+          throw new Error('no config file');
+        }
+      }
+      k = createTestKernel({ modules: [Broken] });
+      const started = k.start();
+      started.catch(() => undefined);
+      await expect(k.waitFor(Broken, 'online')).rejects.toThrow(
+        /did not become "online" \(it is "offline"\)[\s\S]*errors so far:\n {2}- broken start "start module": no config file/,
+      );
+      await expect(started).rejects.toMatchObject({ code: 'E_START_FAILED' });
+    });
+
     it('rejects an unknown status or module', async () => {
       k = createTestKernel({ modules: [Slow] });
       await expect(k.waitFor(Slow, 'running' as never)).rejects.toThrow(/not a module status/);

@@ -1,4 +1,4 @@
-import { Module, ModuleContext, OnEvent, type Clock } from '@keel/core';
+import { Module, ModuleContext, OnEvent, Task, type Clock } from '@keel/core';
 import { createTestKernel, type TestKernel } from '@keel/testing';
 
 const CLOCK = 'clock';
@@ -71,10 +71,33 @@ describe('trigger', () => {
     });
   });
 
-  it('explains when the module keeps no ModuleContext to trigger with', async () => {
-    await expect(k.trigger(Silent, 'changed', 1)).rejects.toThrow(
-      /cannot reach the ModuleContext of module "silent"/,
-    );
+  it('triggers the event of a module that keeps no ModuleContext', async () => {
+    await k.trigger(Silent, 'changed', 1);
+    expect((k.module(Api).instance as Api).seen).toEqual([1]);
     expect((k.module(Config).instance as Config).describe()).toBe('config');
+  });
+});
+
+describe('runTask', () => {
+  @Module({ name: 'reports' })
+  class Reports {
+    made: number[] = [];
+    constructor(private readonly ctx: ModuleContext) {}
+
+    @Task({ every: '1d' })
+    async nightly(): Promise<void> {
+      this.made.push(this.ctx.now());
+    }
+  }
+
+  it('runs a declared task now and waits for the run to end', async () => {
+    const k = createTestKernel({ modules: [Reports] });
+    await k.start();
+    const task = await k.runTask(Reports, 'nightly');
+    expect(task.runs).toBe(1);
+    expect((k.module(Reports).instance as Reports).made).toEqual([Date.UTC(2026, 0, 1)]);
+    await expect(k.runTask(Reports, 'weekly')).rejects.toThrow(/no task "weekly"/);
+    await k.shutdown();
+    k.expectNoLeaks();
   });
 });

@@ -6,6 +6,7 @@ import type { TaskHandle } from '../tasks/task-handle.js';
 import type { WorkerRunner } from '../workers/worker-runner.js';
 import type { WorkOwner } from './work-owner.js';
 import type { Kernel } from '../kernel/kernel.js';
+import type { Clock } from '../time/clock.js';
 
 export type { MicroTaskOptions, SignalMicroTaskOptions } from '../microtasks/microtask-options.js';
 export type { TaskHandle };
@@ -16,6 +17,7 @@ export type TaskFn = (signal: AbortSignal, task: TaskHandle) => unknown;
 /** The kernel services a module context delegates to. */
 export interface ContextServices {
   readonly kernel: Kernel;
+  readonly clock: Clock;
   readonly workers: WorkerRunner;
   readonly scheduler: TaskScheduler;
   readonly microtasks: MicroTaskLimiter;

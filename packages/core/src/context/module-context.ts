@@ -45,6 +45,11 @@ export class ModuleContext {
     return this.services.kernel;
   }
 
+  /** The kernel clock's time in ms: use it instead of `Date.now()` so tests can control time. */
+  now(): number {
+    return this.services.clock.now();
+  }
+
   /** Aborted when this module begins to stop; a fresh one for every start. */
   get signal(): AbortSignal {
     return this.runtime.signal;

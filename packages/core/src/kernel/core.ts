@@ -129,6 +129,7 @@ export class KernelCore {
     for (const rt of this.runtimes) {
       const context = new ModuleContext(rt, {
         kernel: owner.facade as Kernel,
+        clock: this.clock,
         workers: this.workers,
         scheduler: this.scheduler,
         microtasks: this.microtasks,

@@ -44,7 +44,7 @@ export class Kernel {
 
   private constructor(options: KernelOptions) {
     this.core = new KernelCore(resolveOptions(options), this);
-    for (const rt of this.core.runtimes) this.handles.set(rt.name, new ModuleHandle(rt));
+    for (const rt of this.core.runtimes) this.handles.set(rt.name, new ModuleHandle(rt, this.core));
   }
 
   /**
@@ -278,10 +278,9 @@ export class Kernel {
       await this.busy;
       for (const rt of core.runtimes) rt.unplan();
       const online = core.runtimes.filter((rt) => rt.status === 'online');
-      await core.lifecycle.stop(online);
-      await this.stopIdleWork(
-        core.runtimes.filter((rt) => rt.status !== 'offline' || rt.activities.size > 0),
-      );
+      // Modules that never started may still run work begun in prep().
+      const idle = core.runtimes.filter((rt) => rt.status !== 'online' && rt.activities.size > 0);
+      await Promise.all([core.lifecycle.stop(online), this.stopIdleWork(idle)]);
     })();
     const result = await withDeadline(work, core.options.shutdownTimeoutMs, core.timers);
     if (result.timedOut) this.reportShutdownOverrun();
@@ -293,10 +292,9 @@ export class Kernel {
 
   /** Work started during prep by modules that never started: abort it and wait (bounded). */
   private async stopIdleWork(runtimes: readonly ModuleRuntime[]): Promise<void> {
-    const idle = runtimes.filter((rt) => rt.status !== 'stopping' && rt.activities.size > 0);
-    for (const rt of idle) rt.abortIdleWork();
+    for (const rt of runtimes) rt.abortIdleWork();
     await Promise.all(
-      idle.map((rt) =>
+      runtimes.map((rt) =>
         withDeadline(rt.activities.idle(), this.core.options.stopTimeoutMs, this.core.timers),
       ),
     );

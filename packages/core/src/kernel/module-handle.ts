@@ -1,11 +1,17 @@
+import type { EventBus } from '../events/event-bus.js';
 import type { FailureState } from '../failure/failure-state.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import type { ModuleStatus } from '../lifecycle/module-status.js';
+import type { TaskHandle } from '../tasks/task-handle.js';
+import type { TaskScheduler } from '../tasks/task-scheduler.js';
 
 /** A module as seen from outside: `kernel.module(ref)` and `kernel.modules`. */
 export class ModuleHandle {
   /** @internal */
-  constructor(private readonly runtime: ModuleRuntime) {}
+  constructor(
+    private readonly runtime: ModuleRuntime,
+    private readonly services: { readonly events: EventBus; readonly scheduler: TaskScheduler },
+  ) {}
 
   get name(): string {
     return this.runtime.name;
@@ -40,6 +46,19 @@ export class ModuleHandle {
   /** The module's instance (or its replacement). */
   get instance(): unknown {
     return this.runtime.instance;
+  }
+
+  /**
+   * A task of this module that is queued, scheduled or running (declared `@Task`s always
+   * are while the module runs), by name; `undefined` otherwise. Tests use it to run a task now.
+   */
+  task(name: string): TaskHandle | undefined {
+    return this.services.scheduler.find(this.runtime, name);
+  }
+
+  /** Triggers this module's event on its behalf, as its own `ctx.triggerEvent` would. */
+  triggerEvent(event: string, data?: unknown): Promise<void> {
+    return this.services.events.trigger(this.runtime, event, data);
   }
 
   /** Marks the module to run under management; `kernel.manage()` applies it. Returns whether it changed. */

@@ -137,7 +137,8 @@ export class Lifecycle {
     m.overran = m.activities.list().map((a) => `${a.kind} "${a.name}"`);
     const cause = new KeelError(
       'E_TIMEOUT',
-      `Module "${m.name}" stopped with work still running after ${Math.round(ms)} ms: ${m.overran.join(', ')}. ` +
+      `Module "${m.name}" stopped with work still running after ${Math.round(ms)} ms ` +
+        `(the share of stopTimeout that waiting for work may use; stop() keeps the rest): ${m.overran.join(', ')}. ` +
         `Make that work end when ctx.signal aborts, or raise Kernel.create({ stopTimeout }).`,
       { module: m.name, details: { running: m.overran } },
     );

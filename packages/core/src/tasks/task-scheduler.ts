@@ -129,6 +129,12 @@ export class TaskScheduler implements TaskOps {
     this.queue.forget(owner);
   }
 
+  /** A task of `owner` that is queued, scheduled or running, by name (declared tasks always are). */
+  find(owner: WorkOwner, name: string): TaskHandle | undefined {
+    for (const task of this.owners.get(owner) ?? []) if (task.name === name) return task.handle;
+    return undefined;
+  }
+
   /** Counts, for inspect. */
   stats(): TaskSchedulerStats {
     let scheduled = 0;

@@ -144,7 +144,7 @@ describe('TaskHandle repeat', () => {
     expect(() => handle.repeat(-1)).toThrow(
       expect.objectContaining({ code: 'E_INVALID_DURATION' }),
     );
-    expect(() => handle.repeat('often' as unknown as number)).toThrow(
+    expect(() => handle.repeat('often')).toThrow(
       expect.objectContaining({
         code: 'E_INVALID_DURATION',
         message: expect.stringContaining('task "r" of module "mod"') as unknown,

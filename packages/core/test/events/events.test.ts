@@ -1,0 +1,226 @@
+import { createTestKernel } from '@keel/testing';
+import { defineEvent, Module, ModuleContext, OnEvent } from '../../src/index.js';
+import { deferred } from '../helpers.js';
+
+describe('events', () => {
+  it('delivers a trigger made during start-up once both modules are online', async () => {
+    const seen: string[] = [];
+    @Module({ name: 'config', events: ['changed'] })
+    class Config {
+      constructor(readonly ctx: ModuleContext) {}
+      start() {
+        void this.ctx.triggerEvent('changed', { port: 1 });
+      }
+    }
+    @Module({ name: 'api', dependsOn: [Config] })
+    class Api {
+      constructor(readonly ctx: ModuleContext) {}
+      @OnEvent(Config, 'changed')
+      reload(data: { port: number }) {
+        seen.push(`${this.ctx.status}:${data.port}`);
+      }
+    }
+    const k = createTestKernel({ modules: [Api] });
+    await k.start();
+    await k.clock.settle();
+    expect(seen).toEqual(['online:1']);
+    await k.shutdown();
+    k.expectNoErrors();
+    k.expectNoLeaks();
+  });
+
+  it('does not make the hooking module a dependency', () => {
+    @Module({ name: 'src', events: ['e'] })
+    class Src {}
+    @Module({ name: 'sink' })
+    class Sink {
+      @OnEvent('src', 'e')
+      on() {}
+    }
+    const k = createTestKernel({ modules: [Sink, Src] });
+    expect(k.module('sink').dependencies).toEqual([]);
+  });
+
+  it('runs hooks concurrently, isolates a failing one, and settles without rejecting', async () => {
+    const both = deferred();
+    let entered = 0;
+    const meet = async (): Promise<void> => {
+      if (++entered === 2) both.resolve();
+      await both.promise;
+    };
+    const ran: string[] = [];
+    @Module({ name: 'bus', events: ['ping'] })
+    class Bus {
+      constructor(readonly ctx: ModuleContext) {}
+    }
+    @Module({ name: 'a' })
+    class A {
+      @OnEvent(Bus, 'ping')
+      async first() {
+        await meet();
+        ran.push('first');
+      }
+      @OnEvent(Bus, 'ping', { description: 'explodes' })
+      boom() {
+        throw new Error('hook failed');
+      }
+    }
+    @Module({ name: 'b' })
+    class B {
+      @OnEvent(Bus, 'ping')
+      async second() {
+        await meet();
+        ran.push('second');
+      }
+    }
+    const k = createTestKernel({ modules: [Bus, A, B] });
+    await k.start();
+    await expect(k.get(Bus).ctx.triggerEvent('ping', null)).resolves.toBeUndefined();
+    expect(ran.sort()).toEqual(['first', 'second']);
+    expect(k.errors).toHaveLength(1);
+    expect(k.errors[0]).toMatchObject({ module: 'a', taskType: 'hook', message: 'hook failed' });
+    expect(k.errors[0]!.taskName).toContain('explodes');
+    await k.shutdown();
+    k.expectNoLeaks();
+  });
+
+  it('skips hooks of a module that is stopping, and a stop waits for running hooks', async () => {
+    const release = deferred();
+    const events: string[] = [];
+    @Module({ name: 'source', events: ['tick'] })
+    class Source {
+      constructor(readonly ctx: ModuleContext) {}
+    }
+    @Module({ name: 'listener' })
+    class Listener {
+      @OnEvent(Source, 'tick')
+      async onTick(n: number) {
+        events.push(`hook ${n}`);
+        if (n === 1) await release.promise;
+      }
+      stop() {
+        events.push('stop listener');
+      }
+    }
+    const k = createTestKernel({ modules: [Source, Listener] });
+    await k.start();
+    const source = k.get(Source);
+    const first = source.ctx.triggerEvent('tick', 1);
+    await k.clock.settle();
+    const stopping = k.shutdown();
+    await k.clock.settle();
+    // Listener is stopping: a new trigger does not reach it.
+    await source.ctx.triggerEvent('tick', 2);
+    expect(events).toEqual(['hook 1']);
+    release.resolve();
+    await first;
+    await stopping;
+    expect(events).toEqual(['hook 1', 'stop listener']);
+    k.expectNoLeaks();
+  });
+
+  it('reports every trigger to kernel.on("event") with its exposure', async () => {
+    @Module({ name: 'vault', events: [{ name: 'secret', expose: false }, 'opened'] })
+    class Vault {
+      constructor(readonly ctx: ModuleContext) {}
+    }
+    const k = createTestKernel({ modules: [Vault] });
+    const seen: Array<[string, string, unknown, boolean]> = [];
+    k.on('event', (module, event, data, exposed) => seen.push([module, event, data, exposed]));
+    await k.start();
+    await k.get(Vault).ctx.triggerEvent('secret', 'hunter2');
+    await k.get(Vault).ctx.triggerEvent('opened', 1);
+    expect(seen).toEqual([
+      ['vault', 'secret', 'hunter2', false],
+      ['vault', 'opened', 1, true],
+    ]);
+    expect(k.inspect().modules['vault']!.events).toEqual([
+      { name: 'secret', exposed: false },
+      { name: 'opened', exposed: true },
+    ]);
+    await k.shutdown();
+  });
+
+  it('injects an event into another module', async () => {
+    const seen: unknown[] = [];
+    @Module({ name: 'target', events: ['done'] })
+    class Target {}
+    @Module({ name: 'hooker' })
+    class Hooker {
+      @OnEvent(Target, 'done')
+      on(data: unknown) {
+        seen.push(data);
+      }
+    }
+    @Module({ name: 'injector' })
+    class Injector {
+      constructor(readonly ctx: ModuleContext) {}
+    }
+    const k = createTestKernel({ modules: [Target, Hooker, Injector] });
+    await k.start();
+    await k.get(Injector).ctx.injectEvent('proxy', 'target', 'done', 42);
+    expect(seen).toEqual([42]);
+    expect(() => k.get(Injector).ctx.injectEvent('proxy', 'nobody', 'done', 1)).toThrow(
+      expect.objectContaining({ code: 'E_MODULE_MISSING' }),
+    );
+    await k.shutdown();
+  });
+
+  it('rejects undeclared events and unknown modules', async () => {
+    @Module({ name: 'quiet', events: ['known'] })
+    class Quiet {
+      constructor(readonly ctx: ModuleContext) {}
+    }
+    @Module({ name: 'wrongEvent' })
+    class WrongEvent {
+      @OnEvent(Quiet, 'unknown')
+      on() {}
+    }
+    @Module({ name: 'wrongModule' })
+    class WrongModule {
+      @OnEvent('ghost', 'known')
+      on() {}
+    }
+    expect(() => createTestKernel({ modules: [WrongEvent] })).toThrow(
+      expect.objectContaining({
+        code: 'E_EVENT_UNKNOWN',
+        message: expect.stringMatching(/wrongEvent.*"unknown".*"quiet"/),
+      }),
+    );
+    expect(() => createTestKernel({ modules: [WrongModule] })).toThrow(
+      expect.objectContaining({
+        code: 'E_MODULE_MISSING',
+        message: expect.stringContaining('"ghost"'),
+      }),
+    );
+    const k = createTestKernel({ modules: [Quiet] });
+    await k.start();
+    expect(() => k.get(Quiet).ctx.triggerEvent('nope', 1)).toThrow(
+      expect.objectContaining({ code: 'E_EVENT_UNKNOWN', module: 'quiet' }),
+    );
+    await k.shutdown();
+  });
+
+  it('checks typed events at compile time and delivers them', async () => {
+    const Changed = defineEvent<{ key: string }>('settings', 'changed');
+    const got: string[] = [];
+    @Module({ name: 'settings', events: ['changed'] })
+    class Settings {
+      constructor(readonly ctx: ModuleContext) {}
+    }
+    @Module({ name: 'watcher' })
+    class Watcher {
+      @OnEvent(Changed)
+      on(data: { key: string }) {
+        got.push(data.key);
+      }
+    }
+    const k = createTestKernel({ modules: [Settings, Watcher] });
+    await k.start();
+    await k.get(Settings).ctx.triggerEvent(Changed, { key: 'port' });
+    // @ts-expect-error the payload must be { key: string }
+    await k.get(Settings).ctx.triggerEvent(Changed, { key: 1 });
+    expect(got).toEqual(['port', 1]);
+    await k.shutdown();
+  });
+});

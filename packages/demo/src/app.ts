@@ -1,0 +1,14 @@
+import { Kernel, type KernelOptions } from '@keel/core';
+import { Config } from './modules/config.js';
+import { Http } from './modules/http.js';
+import { Janitor } from './modules/janitor.js';
+import { Storage } from './modules/storage.js';
+import { Ticker } from './modules/ticker.js';
+
+/** The demo's modules, dependencies first (the kernel would add Config and Storage anyway). */
+export const DEMO_MODULES = [Config, Storage, Http, Ticker, Janitor];
+
+/** Builds the demo kernel; `options` are passed on to `Kernel.create` (tests add a logger). */
+export function createDemoKernel(options: Omit<KernelOptions, 'modules'> = {}): Kernel {
+  return Kernel.create({ modules: DEMO_MODULES, ...options });
+}

@@ -1,0 +1,12 @@
+export { createDemoKernel, DEMO_MODULES } from './app.js';
+export { Config, ConfigChanged } from './modules/config.js';
+export type { ConfigChange, SettingsPatch } from './modules/config.js';
+export { Storage, StorageFullError } from './modules/storage.js';
+export type { Item } from './modules/storage.js';
+export { Http } from './modules/http.js';
+export { Ticker, FAIL_EVERY } from './modules/ticker.js';
+export { Janitor } from './modules/janitor.js';
+export { Environment } from './platform/environment.js';
+export { Timing } from './platform/timing.js';
+export { readSettings } from './settings.js';
+export type { Settings } from './settings.js';

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 export { Kernel } from './kernel/kernel.js';
 export type { KernelOptions } from './kernel/options.js';
+export type { CliOptions } from './kernel/cli.js';
 export type {
   KernelSnapshot,
   ModuleSnapshot,
@@ -24,6 +25,8 @@ export type {
   SupervisionOptions,
   RestartMode,
   Escalation,
+  FlagSpec,
+  FlagValue,
 } from './decorators/metadata.js';
 
 export { ModuleContext } from './context/module-context.js';

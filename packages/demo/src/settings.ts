@@ -29,12 +29,20 @@ export function readSettings(env: Environment): Settings {
   });
 }
 
-function integer(env: Environment, name: string, fallback: number, min: number, max: number): number {
+function integer(
+  env: Environment,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = env.get(name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name}=${JSON.stringify(raw)} is invalid: use a whole number from ${min} to ${max}.`);
+    throw new Error(
+      `${name}=${JSON.stringify(raw)} is invalid: use a whole number from ${min} to ${max}.`,
+    );
   }
   return value;
 }
@@ -43,6 +51,7 @@ function duration(env: Environment, name: string, fallback: string): number {
   const raw = env.get(name) ?? fallback;
   // toMs throws a KeelError E_INVALID_DURATION that names the variable.
   const ms = toMs(/^\d+$/.test(raw) ? Number(raw) : raw, name);
-  if (ms === 0) throw new Error(`${name}=${JSON.stringify(raw)} is invalid: use a duration above 0.`);
+  if (ms === 0)
+    throw new Error(`${name}=${JSON.stringify(raw)} is invalid: use a duration above 0.`);
   return ms;
 }

@@ -7,6 +7,8 @@ import type { WorkerRunner } from '../workers/worker-runner.js';
 import type { WorkOwner } from './work-owner.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Clock } from '../time/clock.js';
+import type { TimerHeap } from '../time/timer-heap.js';
+import type { FlagValue } from '../decorators/metadata.js';
 
 export type { MicroTaskOptions, SignalMicroTaskOptions } from '../microtasks/microtask-options.js';
 export type { TaskHandle };
@@ -18,6 +20,9 @@ export type TaskFn = (signal: AbortSignal, task: TaskHandle) => unknown;
 export interface ContextServices {
   readonly kernel: Kernel;
   readonly clock: Clock;
+  readonly timers: TimerHeap;
+  /** This module's parsed command-line flags. */
+  readonly flags: Readonly<Record<string, FlagValue>>;
   readonly workers: WorkerRunner;
   readonly scheduler: TaskScheduler;
   readonly microtasks: MicroTaskLimiter;

@@ -4,7 +4,9 @@ import type { EventKey } from '../events/event-key.js';
 import type { ModuleError, TaskType } from '../errors/module-error.js';
 import type { FailureState } from '../failure/failure-state.js';
 import type { ModuleStatus } from '../lifecycle/module-status.js';
-import type { Duration } from '../time/duration.js';
+import { toMs, type Duration } from '../time/duration.js';
+import { KeelError } from '../errors/keel-error.js';
+import type { FlagValue } from '../decorators/metadata.js';
 import type {
   ContextServices,
   MicroTaskOptions,
@@ -48,6 +50,26 @@ export class ModuleContext {
   /** The kernel clock's time in ms: use it instead of `Date.now()` so tests can control time. */
   now(): number {
     return this.services.clock.now();
+  }
+
+  /**
+   * Waits `duration` of kernel clock time; resolves early (without rejecting) when this
+   * module begins to stop. Use it instead of `setTimeout` so tests can control time.
+   */
+  sleep(duration: Duration): Promise<void> {
+    return this.services.timers.sleep(toMs(duration, `ctx.sleep() of module "${this.name}"`), this.runtime.signal);
+  }
+
+  /** The value of a command-line flag this module declares in `@Module({ flags })`. */
+  flag<T extends FlagValue = FlagValue>(name: string): T {
+    if (!(name in this.services.flags)) {
+      throw new KeelError(
+        'E_INVALID_OPTION',
+        `Module "${this.name}" reads flag --${name}, which it does not declare. Add it to @Module({ flags }).`,
+        { module: this.name },
+      );
+    }
+    return this.services.flags[name] as T;
   }
 
   /** Aborted when this module begins to stop; a fresh one for every start. */
@@ -155,5 +177,3 @@ export class ModuleContext {
     return this.runtime.report(err, options.taskName ?? 'report', options.taskType ?? 'worker');
   }
 }
-
-export type { Duration };

@@ -18,7 +18,21 @@ export interface ModuleOptions {
   dependsOn?: ModuleRef[];
   /** Events this module may trigger. `expose` defaults to true. */
   events?: EventDeclaration[];
+  /** Command-line flags this module reads (via `ctx.flag(name)`), parsed when `Kernel.create({ argv })` is given. */
+  flags?: Record<string, FlagSpec>;
 }
+
+/** A command-line flag a module declares, as `node:util` `parseArgs` takes it, plus help text. */
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  default?: string | boolean | string[] | boolean[];
+  description?: string;
+}
+
+/** A parsed flag value. */
+export type FlagValue = string | boolean | string[] | boolean[] | undefined;
 
 /** Restart policy of a `@Worker`. */
 export type RestartMode = 'on-error' | 'never';

@@ -21,6 +21,7 @@ import type { Clock } from '../time/clock.js';
 import { TimerHeap } from '../time/timer-heap.js';
 import { restartPolicy } from '../workers/restart-policy.js';
 import { WorkerRunner } from '../workers/worker-runner.js';
+import { parseCli, type ParsedCli } from './cli.js';
 import { launchDeclaredWork, registerHooks, validateModuleWork } from './wiring.js';
 import type { ResolvedOptions } from './options.js';
 import { Reporter } from './reporter.js';
@@ -53,6 +54,7 @@ export class KernelCore {
   readonly scheduler: TaskScheduler;
   readonly events: EventBus;
   readonly limit: LimitFunction;
+  readonly cli: ParsedCli;
   /** Shared by every module's abort: no error with a stack per module. */
   readonly stopReason = Object.freeze(new KeelError('E_KERNEL_STATE', 'The module is stopping.'));
 
@@ -72,6 +74,7 @@ export class KernelCore {
     this.reporter = new Reporter(this.telemetry, this.clock);
     this.limit = pLimit(options.lifecycleConcurrency);
     this.graph = ModuleGraph.build(options.modules);
+    this.cli = parseCli(this.graph.nodes, options.cli);
     this.container = new KernelContainer(options.providers, ModuleContext);
     this.microtasks = new MicroTaskLimiter({
       timers: this.timers,
@@ -130,6 +133,8 @@ export class KernelCore {
       const context = new ModuleContext(rt, {
         kernel: owner.facade as Kernel,
         clock: this.clock,
+        timers: this.timers,
+        flags: this.cli.values.get(rt.name) ?? {},
         workers: this.workers,
         scheduler: this.scheduler,
         microtasks: this.microtasks,

@@ -112,6 +112,7 @@ export class Kernel {
   start(): Promise<void> {
     const refused = this.refuseUnlessCreated('start');
     if (refused !== undefined) return refused;
+    if (this.core.cli.help) return this.cleanExit();
     this.move('starting');
     const started = this.startModules();
     this.busy = started.catch(() => undefined);
@@ -148,6 +149,10 @@ export class Kernel {
   async runCommand(fn: (kernel: Kernel) => Promise<void> | void): Promise<number> {
     const refused = this.refuseUnlessCreated('runCommand');
     if (refused !== undefined) await refused;
+    if (this.core.cli.help) {
+      await this.cleanExit();
+      return this.exitCode;
+    }
     this.move('starting');
     const prep = await this.core.lifecycle.prep(
       this.core.runtimes,
@@ -200,6 +205,13 @@ export class Kernel {
       })),
       format,
     );
+  }
+
+  /** `--help`: print every module's flags and stop without starting anything. */
+  private async cleanExit(): Promise<void> {
+    const print = this.core.options.cli?.print ?? ((text: string) => void process.stdout.write(text));
+    print(this.core.cli.helpText);
+    await this.shutdown();
   }
 
   private async startModules(): Promise<void> {

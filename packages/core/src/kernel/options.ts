@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { Provider } from '../container/provider.js';
+import type { CliOptions } from './cli.js';
 import type { ModuleClass } from '../decorators/metadata.js';
 import { KeelError } from '../errors/keel-error.js';
 import { systemClock, type Clock } from '../time/clock.js';
@@ -32,6 +33,11 @@ export interface KernelOptions {
   clock?: Clock;
   /** Random numbers in [0, 1) for backoff jitter; injectable for tests. */
   random?: () => number;
+  /**
+   * Command-line parsing of the flags modules declare (`@Module({ flags })`). Without it,
+   * every flag has its default and `process.argv` is never read.
+   */
+  cli?: CliOptions;
 }
 
 /** Options after validation, in milliseconds. */
@@ -48,6 +54,7 @@ export interface ResolvedOptions {
   readonly lifecycleConcurrency: number;
   readonly clock: Clock;
   readonly random: () => number;
+  readonly cli: CliOptions | undefined;
 }
 
 const KNOWN = new Set([
@@ -63,6 +70,7 @@ const KNOWN = new Set([
   'lifecycleConcurrency',
   'clock',
   'random',
+  'cli',
 ]);
 
 /** Validates `Kernel.create` options at once, naming the bad one. */
@@ -113,6 +121,7 @@ export function resolveOptions(options: KernelOptions): ResolvedOptions {
     lifecycleConcurrency: positiveInt(options.lifecycleConcurrency, 32, 'lifecycleConcurrency'),
     clock,
     random: options.random ?? Math.random,
+    cli: validCli(options.cli),
   };
 }
 
@@ -137,4 +146,12 @@ export function microTaskLimit(value: number | undefined): number {
     );
   }
   return Math.max(2, Math.floor(value));
+}
+
+function validCli(cli: CliOptions | undefined): CliOptions | undefined {
+  if (cli === undefined) return undefined;
+  if (cli === null || typeof cli !== 'object' || !Array.isArray(cli.argv)) {
+    throw new KeelError('E_INVALID_OPTION', 'Kernel.create: `cli` must be { argv: string[], name?, print? }, e.g. { argv: process.argv.slice(2) }.');
+  }
+  return cli;
 }

@@ -20,7 +20,8 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ClientError(413, `body larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES)
+      throw new ClientError(413, `body larger than ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk);
   }
   try {
@@ -32,5 +33,7 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 
 /** The field of a parsed JSON object, or `undefined`. */
 export function field(body: unknown, name: string): unknown {
-  return body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
+  return body !== null && typeof body === 'object'
+    ? (body as Record<string, unknown>)[name]
+    : undefined;
 }

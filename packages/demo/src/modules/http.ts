@@ -31,7 +31,7 @@ export class Http {
     server.on('error', (err) => this.ctx.report(err, { taskName: 'http server' }));
     // Stop accepting at once when the module begins to stop; stop() waits for the drain.
     this.closed = new Promise((resolve) => {
-      this.ctx.signal.addEventListener('abort', () => close(server).then(resolve), { once: true });
+      this.ctx.signal.addEventListener('abort', () => close(server, resolve), { once: true });
     });
     this.url = `http://${host}:${(server.address() as AddressInfo).port}`;
     this.ctx.logger.info({ url: this.url }, 'listening');
@@ -74,11 +74,10 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
+/** Stops accepting, closes idle keep-alive sockets, calls `done` once every request ended. */
+function close(server: Server, done: () => void): void {
+  server.close(() => done());
+  server.closeIdleConnections();
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -23,7 +23,9 @@ export class Janitor {
     let removed = 0;
     for (let i = 0; i < ids.length && !signal.aborted; i += BATCH) {
       const batch = ids.slice(i, i + BATCH);
-      removed += await this.ctx.runMicroTask('remove expired items', () => this.storage.remove(batch));
+      removed += await this.ctx.runMicroTask('remove expired items', () =>
+        this.storage.remove(batch),
+      );
     }
     if (removed > 0) this.ctx.logger.info({ removed }, 'expired items removed');
   }

@@ -88,7 +88,14 @@ export class Storage {
   onConfigChanged(change: ConfigChange): void {
     this.maxItems = change.settings.maxItems;
     const excess = this.items.size - this.maxItems;
-    const dropped = excess > 0 ? this.remove(this.list().slice(0, excess).map((i) => i.id)) : 0;
+    const dropped =
+      excess > 0
+        ? this.remove(
+            this.list()
+              .slice(0, excess)
+              .map((i) => i.id),
+          )
+        : 0;
     this.updateHint();
     this.ctx.logger.info({ maxItems: this.maxItems, dropped }, 'storage limit changed');
   }
@@ -96,7 +103,11 @@ export class Storage {
   /** A hint while the store is nearly full, resolved once it is not. */
   private updateHint(): void {
     if (this.items.size >= this.maxItems * NEARLY_FULL) {
-      this.ctx.hint(HINT_ID, 'Storage nearly full', `${this.items.size} of ${this.maxItems} items used.`);
+      this.ctx.hint(
+        HINT_ID,
+        'Storage nearly full',
+        `${this.items.size} of ${this.maxItems} items used.`,
+      );
     } else {
       this.ctx.resolve(HINT_ID);
     }

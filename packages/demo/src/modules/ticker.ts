@@ -40,7 +40,9 @@ export class Ticker {
           'Ticker failed',
           `Cycle ${this.cycles} failed; the worker restarts with backoff.`,
         );
-        throw new Error(`cycle ${this.cycles} failed (every ${FAIL_EVERY}th cycle fails on purpose)`);
+        throw new Error(
+          `cycle ${this.cycles} failed (every ${FAIL_EVERY}th cycle fails on purpose)`,
+        );
       }
       this.ctx.resolve(WARNING_ID);
       this.ctx.logger.info({ cycle: this.cycles, items: this.storage.size }, 'tick');

@@ -1,6 +1,5 @@
 import { request } from 'node:http';
-import type { Clock } from '@keel/core';
-import { createTestKernel, type FakeClock, type TestKernel } from '@keel/testing';
+import { createTestKernel, type TestKernel } from '@keel/testing';
 // The demo is a private package without a build-free entry in the test paths: import its source.
 import {
   Config,
@@ -9,27 +8,14 @@ import {
   Http,
   Storage,
   Ticker,
-  Timing,
 } from '../../packages/demo/src/index.js';
 
-/** The demo's modules in a test kernel: fake time for the kernel and for the demo's Timing. */
+/** The demo's modules in a test kernel, with settings given here instead of the environment. */
 function demoKernel(env: Record<string, string> = {}): TestKernel {
-  // Timing is built before the kernel (and its clock) exists, so it reads the clock lazily.
-  const ref: { clock?: FakeClock } = {};
-  const lazy: Clock = {
-    now: () => ref.clock!.now(),
-    setTimeout: (fn, ms) => ref.clock!.setTimeout(fn, ms),
-    clearTimeout: (handle) => ref.clock!.clearTimeout(handle),
-  };
-  const k = createTestKernel({
+  return createTestKernel({
     modules: DEMO_MODULES,
-    overrides: [
-      { provide: Environment, useValue: Environment.of({ DEMO_TICK: '1s', ...env }) },
-      { provide: Timing, useValue: Timing.on(lazy) },
-    ],
+    overrides: [{ provide: Environment, useValue: Environment.of({ DEMO_TICK: '1s', ...env }) }],
   });
-  ref.clock = k.clock;
-  return k;
 }
 
 /** A request to the in-process server on localhost; resolves with status and JSON body. */

@@ -7,6 +7,5 @@ export { Http } from './modules/http.js';
 export { Ticker, FAIL_EVERY } from './modules/ticker.js';
 export { Janitor } from './modules/janitor.js';
 export { Environment } from './platform/environment.js';
-export { Timing } from './platform/timing.js';
 export { readSettings } from './settings.js';
 export type { Settings } from './settings.js';

@@ -20,6 +20,10 @@ import type { Provider } from './provider.js';
 export class KernelContainer {
   private readonly container: DependencyContainer = rootContainer.createChildContainer();
   private readonly overrides = new Map<unknown, Provider>();
+  private readonly asyncProviders = new Map<unknown, Provider>();
+  private readonly asyncValues = new Map<unknown, Promise<void>>();
+  /** Values made by factories that declare `dispose`, in creation order. */
+  private readonly disposables: Array<{ provider: Provider; value: unknown }> = [];
   private constructing: unknown = undefined;
 
   constructor(providers: readonly Provider[], contextToken: ModuleClass) {
@@ -30,6 +34,58 @@ export class KernelContainer {
     }
     // Each module receives its own context: the one of the module being constructed now.
     this.container.register(contextToken, { useFactory: () => this.constructing });
+  }
+
+  /**
+   * True when constructing `cls` needs an async provider (directly or through a plain
+   * class it injects): it is constructed in `start()` instead of at `Kernel.create`.
+   */
+  needsAsync(cls: ModuleClass, lazyModules: ReadonlySet<unknown>): boolean {
+    const override = this.overrides.get(cls);
+    if (override !== undefined && override.useClass === undefined) return false;
+    const seen = new Set<unknown>();
+    const visit = (c: ModuleClass): boolean =>
+      constructorTokens(c).some((token) => {
+        if (this.asyncProviders.has(token) || lazyModules.has(token)) return true;
+        if (
+          typeof token !== 'function' ||
+          seen.has(token) ||
+          BUILTINS.has(token) ||
+          isModuleClass(token)
+        )
+          return false;
+        seen.add(token);
+        return visit(token as ModuleClass);
+      });
+    return visit(override?.useClass ?? cls);
+  }
+
+  /** Awaits every async provider `cls` needs (each factory runs once per kernel). */
+  async resolveAsyncFor(cls: ModuleClass): Promise<void> {
+    const seen = new Set<unknown>();
+    const pending: Array<Promise<void>> = [];
+    const visit = (c: ModuleClass): void => {
+      for (const token of constructorTokens(c)) {
+        if (seen.has(token)) continue;
+        seen.add(token);
+        if (this.asyncProviders.has(token)) pending.push(this.resolveAsync(token));
+        else if (typeof token === 'function' && !BUILTINS.has(token) && !isModuleClass(token))
+          visit(token as ModuleClass);
+      }
+    };
+    visit(this.overrides.get(cls)?.useClass ?? cls);
+    await Promise.all(pending);
+  }
+
+  /** Runs the disposers of factory-made values, newest first; each failure goes to `onError`. */
+  async disposeAll(onError: (err: unknown, token: string) => void): Promise<void> {
+    for (const { provider, value } of this.disposables.splice(0).reverse()) {
+      try {
+        await provider.dispose!(value);
+      } catch (err) {
+        onError(err, tokenName(provider.provide));
+      }
+    }
   }
 
   /** The replacement registered for a module class, if any. */
@@ -77,6 +133,20 @@ export class KernelContainer {
     }
   }
 
+  private resolveAsync(token: unknown): Promise<void> {
+    let done = this.asyncValues.get(token);
+    if (done === undefined) {
+      const provider = this.asyncProviders.get(token)!;
+      done = (async () => {
+        const value = await provider.useFactory!(this.container);
+        this.container.register(token as InjectionToken<unknown>, { useValue: value });
+        if (provider.dispose !== undefined) this.disposables.push({ provider, value });
+      })();
+      this.asyncValues.set(token, done);
+    }
+    return done;
+  }
+
   /** Resolves a token, as `kernel.get()` does. */
   resolve<T>(token: InjectionToken<T>): T {
     return this.container.resolve(token);
@@ -114,7 +184,18 @@ export class KernelContainer {
 
   private register(provider: Provider): void {
     const token = provider.provide;
-    if ('useValue' in provider) {
+    if (isAsync(provider)) {
+      this.asyncProviders.set(token, provider);
+      this.container.register(token, {
+        useFactory: () => {
+          throw new KeelError(
+            'E_ASYNC_PROVIDER',
+            `Provider ${tokenName(token)} is async: its value exists only once start() awaited it. ` +
+              `Resolve it from a module's constructor or later, not before kernel.start().`,
+          );
+        },
+      });
+    } else if ('useValue' in provider) {
       this.container.register(token, { useValue: provider.useValue });
     } else if (provider.useClass !== undefined) {
       injectable()(provider.useClass);
@@ -133,6 +214,15 @@ export class KernelContainer {
           if (!made) {
             value = factory(c);
             made = true;
+            if (isThenable(value)) {
+              (value as Promise<unknown>).catch(() => undefined);
+              throw new KeelError(
+                'E_ASYNC_PROVIDER',
+                `The factory of provider ${tokenName(token)} returned a promise. Declare it async ` +
+                  `(an async function, or { async: true }) so start() awaits it.`,
+              );
+            }
+            if (provider.dispose !== undefined) this.disposables.push({ provider, value });
           }
           return value;
         },
@@ -148,6 +238,21 @@ export class KernelContainer {
   }
 }
 
+function isAsync(provider: Provider): boolean {
+  return (
+    provider.useFactory !== undefined &&
+    (provider.async === true || provider.useFactory.constructor.name === 'AsyncFunction')
+  );
+}
+
+function isThenable(value: unknown): boolean {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
 function validateProvider(provider: Provider, index: number): void {
   if (provider === null || typeof provider !== 'object' || provider.provide === undefined) {
     throw new KeelError(
@@ -160,6 +265,12 @@ function validateProvider(provider: Provider, index: number): void {
     throw new KeelError(
       'E_INVALID_OPTION',
       `Kernel.create({ providers }): entry #${index} (${tokenName(provider.provide)}) sets more than one of useValue, useClass, useFactory. Keep one.`,
+    );
+  }
+  if (provider.dispose !== undefined && provider.useFactory === undefined) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `Kernel.create({ providers }): entry #${index} (${tokenName(provider.provide)}) has dispose but no useFactory; only values a factory makes are disposed by the kernel.`,
     );
   }
   if (kinds === 0 && typeof provider.provide !== 'function') {

@@ -6,7 +6,14 @@ export interface Provider<T = unknown> {
   useValue?: T;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   useClass?: new (...args: any[]) => T;
-  useFactory?: (resolver: Resolver) => T;
+  useFactory?: (resolver: Resolver) => T | Promise<T>;
+  /**
+   * The factory returns a promise (implied for an `async` function): it is awaited once,
+   * during `start()` before the prep of the first module that needs it.
+   */
+  async?: boolean;
+  /** Releases the value at shutdown, after every module stopped. Factory providers only. */
+  dispose?: (value: T) => unknown;
 }
 
 /** What a provider factory may resolve from. */

@@ -57,7 +57,10 @@ export class ModuleContext {
    * module begins to stop. Use it instead of `setTimeout` so tests can control time.
    */
   sleep(duration: Duration): Promise<void> {
-    return this.services.timers.sleep(toMs(duration, `ctx.sleep() of module "${this.name}"`), this.runtime.signal);
+    return this.services.timers.sleep(
+      toMs(duration, `ctx.sleep() of module "${this.name}"`),
+      this.runtime.signal,
+    );
   }
 
   /** The value of a command-line flag this module declares in `@Module({ flags })`. */

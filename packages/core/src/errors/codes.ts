@@ -29,8 +29,10 @@ export const ErrorCodes = {
   E_ILLEGAL_TRANSITION:
     'An internal state machine was asked for a move its table forbids (a bug in Keel: please report it).',
   E_TIMEOUT: 'A lifecycle step did not finish within its deadline.',
-  E_CLI_ARGUMENT: 'A command-line argument is unknown or malformed for the flags that modules declare.',
-  E_ASYNC_PROVIDER: 'An async provider was misused: resolved before start(), or a factory returned a promise without being marked async.',
+  E_CLI_ARGUMENT:
+    'A command-line argument is unknown or malformed for the flags that modules declare.',
+  E_ASYNC_PROVIDER:
+    'An async provider was misused: resolved before start(), or a factory returned a promise without being marked async.',
 } as const;
 
 /** A stable error code. */

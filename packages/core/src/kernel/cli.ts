@@ -41,9 +41,13 @@ export function parseCli(nodes: readonly ModuleNode[], cli: CliOptions | undefin
         );
       }
       if (spec.type !== 'string' && spec.type !== 'boolean') {
-        throw new KeelError('E_INVALID_OPTION', `Flag --${flag} of module "${node.name}" needs type 'string' or 'boolean'.`, {
-          module: node.name,
-        });
+        throw new KeelError(
+          'E_INVALID_OPTION',
+          `Flag --${flag} of module "${node.name}" needs type 'string' or 'boolean'.`,
+          {
+            module: node.name,
+          },
+        );
       }
       owners.set(flag, node.name);
       const { description: _description, ...parseSpec } = spec;
@@ -52,8 +56,12 @@ export function parseCli(nodes: readonly ModuleNode[], cli: CliOptions | undefin
   }
   let parsed: Record<string, FlagValue>;
   try {
-    parsed = parseArgs({ args: [...(cli?.argv ?? [])], options, strict: true, allowPositionals: false })
-      .values as Record<string, FlagValue>;
+    parsed = parseArgs({
+      args: [...(cli?.argv ?? [])],
+      options,
+      strict: true,
+      allowPositionals: false,
+    }).values as Record<string, FlagValue>;
   } catch (err) {
     throw new KeelError(
       'E_CLI_ARGUMENT',
@@ -68,7 +76,11 @@ export function parseCli(nodes: readonly ModuleNode[], cli: CliOptions | undefin
     record[flag] = parsed[flag];
     values.set(module, record);
   }
-  return { help: parsed['help'] === true, helpText: helpText(nodes, cli?.name ?? 'service'), values };
+  return {
+    help: parsed['help'] === true,
+    helpText: helpText(nodes, cli?.name ?? 'service'),
+    values,
+  };
 }
 
 function helpText(nodes: readonly ModuleNode[], name: string): string {

@@ -129,6 +129,7 @@ export class KernelCore {
     });
     // Plan, then construct: the whole graph is checked before any constructor runs.
     for (const rt of this.runtimes) validateModuleWork(this, rt, this.effectiveMeta(rt));
+    const lazy = new Set<unknown>();
     for (const rt of this.runtimes) {
       const context = new ModuleContext(rt, {
         kernel: owner.facade as Kernel,
@@ -141,11 +142,23 @@ export class KernelCore {
         events: this.events,
         startServiceWorker: (o, name, fn, opts) => this.startServiceWorker(o, name, fn, opts),
       });
-      rt.instance = this.container.constructModule(
-        rt.name,
-        rt.node.cls,
-        context,
-      ) as ModuleRuntime['instance'];
+      const construct = (): void => {
+        rt.instance = this.container.constructModule(
+          rt.name,
+          rt.node.cls,
+          context,
+        ) as ModuleRuntime['instance'];
+      };
+      // A module that needs an async provider is built in start(), before its prep.
+      if (this.container.needsAsync(rt.node.cls, lazy)) {
+        lazy.add(rt.node.cls);
+        rt.pendingConstruction = async () => {
+          await this.container.resolveAsyncFor(rt.node.cls);
+          construct();
+        };
+      } else {
+        construct();
+      }
     }
     for (const rt of this.runtimes) registerHooks(this, rt);
   }
@@ -169,8 +182,8 @@ export class KernelCore {
   }
 
   /** Reports a failure that is not module code's (a listener, a timer callback). */
-  reportInternal(err: unknown, taskName: string): void {
-    this.reporter.report(this.logger, 'kernel', err, taskName, 'hook');
+  reportInternal(err: unknown, taskName: string, taskType: TaskType = 'hook'): void {
+    this.reporter.report(this.logger, 'kernel', err, taskName, taskType);
   }
 
   /** Declared workers and tasks of a module that just started. */

@@ -209,7 +209,8 @@ export class Kernel {
 
   /** `--help`: print every module's flags and stop without starting anything. */
   private async cleanExit(): Promise<void> {
-    const print = this.core.options.cli?.print ?? ((text: string) => void process.stdout.write(text));
+    const print =
+      this.core.options.cli?.print ?? ((text: string) => void process.stdout.write(text));
     print(this.core.cli.helpText);
     await this.shutdown();
   }
@@ -293,6 +294,11 @@ export class Kernel {
       // Modules that never started may still run work begun in prep().
       const idle = core.runtimes.filter((rt) => rt.status !== 'online' && rt.activities.size > 0);
       await Promise.all([core.lifecycle.stop(online), this.stopIdleWork(idle)]);
+      // Provider values outlive every module that uses them.
+      await core.container.disposeAll((err, token) => {
+        this.exitCode = this.exitCode || 1;
+        core.reportInternal(err, `dispose ${token}`, 'stop');
+      });
     })();
     const result = await withDeadline(work, core.options.shutdownTimeoutMs, core.timers);
     if (result.timedOut) this.reportShutdownOverrun();

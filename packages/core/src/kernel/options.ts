@@ -151,7 +151,10 @@ export function microTaskLimit(value: number | undefined): number {
 function validCli(cli: CliOptions | undefined): CliOptions | undefined {
   if (cli === undefined) return undefined;
   if (cli === null || typeof cli !== 'object' || !Array.isArray(cli.argv)) {
-    throw new KeelError('E_INVALID_OPTION', 'Kernel.create: `cli` must be { argv: string[], name?, print? }, e.g. { argv: process.argv.slice(2) }.');
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      'Kernel.create: `cli` must be { argv: string[], name?, print? }, e.g. { argv: process.argv.slice(2) }.',
+    );
   }
   return cli;
 }

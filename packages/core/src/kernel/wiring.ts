@@ -52,13 +52,13 @@ export function registerHooks(core: KernelCore, rt: ModuleRuntime): void {
   for (const hook of rt.meta.hooks) {
     const source =
       typeof hook.source === 'string' ? hook.source : core.graph.nameOf(refClass(hook.source));
-    const method = rt.instance[hook.method] as Method;
     const label = hook.options.description ?? String(hook.method);
     core.events.addHook(source, hook.event, {
       owner: rt,
       name: `hook ${source}/${hook.event} -> ${rt.name}.${label}`,
       description: label,
-      call: (data, signal) => method.call(rt.instance, data, signal),
+      // Looked up per call: a module built in start() has no instance yet.
+      call: (data, signal) => (rt.instance[hook.method] as Method).call(rt.instance, data, signal),
     });
   }
 }

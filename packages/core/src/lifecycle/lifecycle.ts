@@ -80,6 +80,10 @@ export class Lifecycle {
   private async prepOne(m: ModuleRuntime): Promise<void> {
     m.transition('preparing');
     try {
+      if (m.pendingConstruction !== undefined) {
+        await m.pendingConstruction();
+        m.pendingConstruction = undefined;
+      }
       await this.call(m, 'prep');
     } catch (err) {
       this.fail(m, 'prep', err);

@@ -40,6 +40,8 @@ export class ModuleRuntime implements WorkOwner {
   enabledAsDependency = false;
   /** Milliseconds the last prep, start and stop took. */
   readonly durations: { prep?: number; start?: number; stop?: number } = {};
+  /** Set while the module waits for async providers: it is constructed in start(). */
+  pendingConstruction: (() => Promise<void>) | undefined = undefined;
   /** Names of work that was still running when the last stop overran. */
   overran: string[] = [];
   private current: ModuleStatus = 'dead';

@@ -45,7 +45,9 @@ describe('command-line flags', () => {
     expect(kernel.module(Http).status).toBe('dead');
     expect(printed).toContain('Usage: mysvc [options]');
     expect(printed).toMatch(/-h, --help\s+Show this help/);
-    expect(printed).toMatch(/http:\n\s+-p, --port <value>\s+Port to listen on\. \(default: "8080"\)/);
+    expect(printed).toMatch(
+      /http:\n\s+-p, --port <value>\s+Port to listen on\. \(default: "8080"\)/,
+    );
     expect(printed).toMatch(/--verbose\s+Log every request\./);
   });
 
@@ -57,14 +59,20 @@ describe('command-line flags', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(KeelError);
-    expect(error).toMatchObject({ code: 'E_CLI_ARGUMENT', message: expect.stringMatching(/--prot[\s\S]*--help/) });
+    expect(error).toMatchObject({
+      code: 'E_CLI_ARGUMENT',
+      message: expect.stringMatching(/--prot[\s\S]*--help/),
+    });
   });
 
   it('rejects one flag declared by two modules', () => {
     @Module({ name: 'other', flags: { port: { type: 'string' } } })
     class Other {}
     expect(() => quietKernel({ modules: [Http, Other] })).toThrow(
-      expect.objectContaining({ code: 'E_INVALID_OPTION', message: expect.stringContaining('"http" and "other"') }),
+      expect.objectContaining({
+        code: 'E_INVALID_OPTION',
+        message: expect.stringContaining('"http" and "other"'),
+      }),
     );
   });
 });

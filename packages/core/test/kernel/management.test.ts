@@ -22,7 +22,8 @@ function watchInvariant(k: TestKernel): string[] {
   k.on('status', (name, _from, to) => {
     if (to === 'starting' || to === 'online') {
       for (const dep of k.module(name).dependencies) {
-        if (k.module(dep).status !== 'online') violations.push(`${name} ${to} while ${dep} is ${k.module(dep).status}`);
+        if (k.module(dep).status !== 'online')
+          violations.push(`${name} ${to} while ${dep} is ${k.module(dep).status}`);
       }
     }
     if (to === 'stopping') {
@@ -58,16 +59,31 @@ describe('module management', () => {
     expect(log).toEqual(['start base']);
     expect(k.module('feature1').status).toBe('offline');
     expect(await step(() => k.module(feature1).enable())).toEqual(['start feature1']);
-    expect(await step(() => k.module(feature2).enable())).toEqual(['start base2', 'start feature2']);
-    expect(await step(() => k.module(feature3).enable())).toEqual(['start sub-feature', 'start feature3']);
+    expect(await step(() => k.module(feature2).enable())).toEqual([
+      'start base2',
+      'start feature2',
+    ]);
+    expect(await step(() => k.module(feature3).enable())).toEqual([
+      'start sub-feature',
+      'start feature3',
+    ]);
     expect(await step(() => k.module(feature4).enable())).toEqual(['start feature4']);
     expect(await step(() => k.module(feature1).disable())).toEqual(['stop feature1']);
     expect(await step(() => k.module(feature3).disable())).toEqual(['stop feature3']);
     expect(k.module('sub-feature').enabledAsDependency).toBe(true);
-    expect(await step(() => k.module(feature4).disable())).toEqual(['stop feature4', 'stop sub-feature']);
+    expect(await step(() => k.module(feature4).disable())).toEqual([
+      'stop feature4',
+      'stop sub-feature',
+    ]);
     expect(k.module('sub-feature').enabledAsDependency).toBe(false);
-    expect(await step(() => k.module(feature4).enable())).toEqual(['start sub-feature', 'start feature4']);
-    expect(await step(() => k.module(feature4).disable())).toEqual(['stop feature4', 'stop sub-feature']);
+    expect(await step(() => k.module(feature4).enable())).toEqual([
+      'start sub-feature',
+      'start feature4',
+    ]);
+    expect(await step(() => k.module(feature4).disable())).toEqual([
+      'stop feature4',
+      'stop sub-feature',
+    ]);
     log.length = 0;
     await k.shutdown();
     expect(log).toEqual(['stop feature2', 'stop base2', 'stop base']);
@@ -155,7 +171,7 @@ describe('module management', () => {
 
   it('keeps "a running module\'s dependencies run" through random enable/disable on 100 modules', async () => {
     let seed = 7;
-    const random = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const classes: ModuleClass[] = [];
     for (let i = 0; i < 100; i++) {
       const deps = classes.filter(() => random() < 0.04).slice(0, 3);

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Module, ModuleContext } from '@keel/core';
 import { route } from '../http/routes.js';
-import { Timing } from '../platform/timing.js';
 import { Config } from './config.js';
 import { Storage } from './storage.js';
 
@@ -20,7 +20,6 @@ export class Http {
   constructor(
     private readonly storage: Storage,
     private readonly config: Config,
-    private readonly timing: Timing,
     private readonly ctx: ModuleContext,
   ) {}
 
@@ -41,9 +40,10 @@ export class Http {
     await this.closed;
     const { slowStopMs } = this.config.settings;
     if (slowStopMs > 0) {
-      // DEMO_SLOW_STOP_MS: pretend draining takes a while, to try the second Ctrl-C.
+      // DEMO_SLOW_STOP_MS: pretend draining takes a while, to try the second Ctrl-C. A real
+      // timer: ctx.sleep() would return at once, as this module's signal is already aborted.
       this.ctx.logger.info({ slowStopMs }, 'stopping slowly (press Ctrl-C again to force)');
-      await this.timing.sleep(slowStopMs);
+      await delay(slowStopMs);
     }
     this.ctx.logger.info('stopped');
   }

@@ -1,5 +1,4 @@
 import { Module, ModuleContext, Task } from '@keel/core';
-import { Timing } from '../platform/timing.js';
 import { Config } from './config.js';
 import { Storage } from './storage.js';
 
@@ -12,14 +11,13 @@ export class Janitor {
   constructor(
     private readonly storage: Storage,
     private readonly config: Config,
-    private readonly timing: Timing,
     private readonly ctx: ModuleContext,
   ) {}
 
   /** Every 10 s (the first run 10 s after start): removes items older than `DEMO_ITEM_TTL`. */
   @Task({ every: '10s' })
   async sweep(signal: AbortSignal): Promise<void> {
-    const ids = this.storage.idsOlderThan(this.timing.now() - this.config.settings.itemTtlMs);
+    const ids = this.storage.idsOlderThan(this.ctx.now() - this.config.settings.itemTtlMs);
     let removed = 0;
     for (let i = 0; i < ids.length && !signal.aborted; i += BATCH) {
       const batch = ids.slice(i, i + BATCH);

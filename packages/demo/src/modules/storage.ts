@@ -1,5 +1,4 @@
 import { Module, ModuleContext, OnEvent } from '@keel/core';
-import { Timing } from '../platform/timing.js';
 import { Config, ConfigChanged, type ConfigChange } from './config.js';
 
 /** One stored item. */
@@ -30,7 +29,6 @@ export class Storage {
 
   constructor(
     private readonly config: Config,
-    private readonly timing: Timing,
     private readonly ctx: ModuleContext,
   ) {}
 
@@ -62,7 +60,7 @@ export class Storage {
     if (this.items.size >= this.maxItems) {
       throw new StorageFullError(`the store is full (${this.maxItems} items)`);
     }
-    const item: Item = Object.freeze({ id: this.nextId++, text, createdAt: this.timing.now() });
+    const item: Item = Object.freeze({ id: this.nextId++, text, createdAt: this.ctx.now() });
     this.items.set(item.id, item);
     this.updateHint();
     return item;

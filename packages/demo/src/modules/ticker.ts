@@ -1,5 +1,4 @@
 import { Module, ModuleContext, Worker } from '@keel/core';
-import { Timing } from '../platform/timing.js';
 import { Config } from './config.js';
 import { Storage } from './storage.js';
 
@@ -19,7 +18,6 @@ export class Ticker {
   constructor(
     private readonly storage: Storage,
     private readonly config: Config,
-    private readonly timing: Timing,
     private readonly ctx: ModuleContext,
   ) {}
 
@@ -31,8 +29,9 @@ export class Ticker {
   @Worker({ backoff: '1s', maxBackoff: '10s' })
   async tick(signal: AbortSignal): Promise<void> {
     for (;;) {
-      // Rejects when the module stops: the worker then ends without an error.
-      await this.timing.sleep(this.config.settings.tickMs, signal);
+      // Kernel time (faked in tests); returns early when the module stops.
+      await this.ctx.sleep(this.config.settings.tickMs);
+      if (signal.aborted) return;
       this.cycles++;
       if (this.cycles % FAIL_EVERY === 0) {
         this.ctx.warning(

@@ -135,8 +135,9 @@ export class Kernel {
       try {
         await this.start();
       } catch {
+        // A failed start already set exitCode 1; a signal during start is a clean stop.
         await this.shutdown();
-        return this.exitCode || 1;
+        return this.exitCode;
       }
       await Promise.race([this.stopped, signals.forced]);
       return this.exitCode;

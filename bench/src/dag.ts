@@ -53,7 +53,10 @@ export function topologicalOrder(dag: Dag): number[] {
   const order: number[] = [];
   for (let i = 0; i < n; i++) if (remaining[i] === 0) order.push(i);
   for (let k = 0; k < order.length; k++) {
-    for (const d of dependents[order[k]!]!) if (--remaining[d] === 0) order.push(d);
+    for (const d of dependents[order[k]!]!) {
+      remaining[d] = remaining[d]! - 1;
+      if (remaining[d] === 0) order.push(d);
+    }
   }
   if (order.length !== n) throw new Error('generateDag produced a cycle');
   return order;

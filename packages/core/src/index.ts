@@ -9,7 +9,7 @@ export type {
   TaskSnapshot,
   WorkerSnapshot,
 } from './kernel/inspect.js';
-export type { KernelEventKind, KernelListeners } from './kernel/telemetry.js';
+export type { KernelEvent, KernelEventKind, KernelListeners } from './kernel/telemetry.js';
 export { ModuleHandle } from './kernel/module-handle.js';
 
 export { Module, Worker, Task, OnEvent } from './decorators/decorators.js';

@@ -161,7 +161,7 @@ describe('createTestKernel', () => {
       );
       expect(k.logs).toContainEqual(expect.objectContaining({ level: 'error', module: 'flaky' }));
       expect(k.logs).toContainEqual(
-        expect.objectContaining({ level: 'debug', module: 'flaky', msg: 'module online' }),
+        expect.objectContaining({ level: 'info', module: 'flaky', msg: 'module online' }),
       );
       expect(k.logs.every((line) => line.time === Date.UTC(2026, 0, 1) + 300_000)).toBe(true);
     });

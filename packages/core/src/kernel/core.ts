@@ -25,6 +25,7 @@ import { parseCli, type ParsedCli } from './cli.js';
 import { launchDeclaredWork, registerHooks, validateModuleWork } from './wiring.js';
 import type { ResolvedOptions } from './options.js';
 import { Reporter } from './reporter.js';
+import { logEvent } from '../logging/log-event.js';
 import { Telemetry } from './telemetry.js';
 
 /** What the core needs from the facade. */
@@ -70,7 +71,11 @@ export class KernelCore {
       options.logger ?? defaultLogger(options.redact),
       options.logger ? options.redact : [],
     );
-    this.telemetry = new Telemetry((err, kind) => this.listenerFailed(err, kind));
+    this.telemetry = new Telemetry(
+      (event) =>
+        logEvent(this.logger, (name) => this.byName.get(name)?.logger ?? this.logger, event),
+      (err, kind) => this.listenerFailed(err, kind),
+    );
     this.reporter = new Reporter(this.telemetry, this.clock);
     this.limit = pLimit(options.lifecycleConcurrency);
     this.graph = ModuleGraph.build(options.modules);
@@ -92,10 +97,20 @@ export class KernelCore {
       random: options.random,
       failModule: (o, worker, failures) => this.failModule(o, worker, failures),
       recoverModule: (o, worker) => this.runtime(o.name).failure.resolve(restartLimitId(worker)),
-      shutdownKernel: (o, worker) => this.escalateShutdown(o, worker),
+      shutdownKernel: (o, worker, failures) => this.escalateShutdown(o, worker, failures),
+      onRestart: (o, worker, failures, delayMs, immediate) =>
+        this.telemetry.publish({
+          type: 'worker-restarting',
+          module: o.name,
+          worker,
+          failures,
+          delayMs,
+          immediate,
+        }),
     });
     this.events = new EventBus({
-      onEvent: (m, e, d, x) => this.telemetry.emit('event', m, e, d, x),
+      onEvent: (module, event, data, exposed) =>
+        this.telemetry.publish({ type: 'module-event', module, event, data, exposed }),
     });
     this.lifecycle = new Lifecycle({
       timers: this.timers,
@@ -117,9 +132,9 @@ export class KernelCore {
       onStatus: (rt: ModuleRuntime, from: ModuleStatus, to: ModuleStatus) =>
         this.onStatus(rt, from, to),
       onFailure: (rt: ModuleRuntime, state: FailureState) =>
-        this.telemetry.emit('failure', rt.name, state),
+        this.telemetry.publish({ type: 'module-failure', module: rt.name, state }),
       report: (rt: ModuleRuntime, err: unknown, name: string, type: TaskType) =>
-        this.reporter.report(rt.logger, rt.name, err, name, type),
+        this.reporter.report(rt.name, err, name, type),
     };
     this.runtimes = this.graph.nodes.map((node) => {
       const rt = new ModuleRuntime(node, this.logger.child({ module: node.name }), host);
@@ -183,7 +198,7 @@ export class KernelCore {
 
   /** Reports a failure that is not module code's (a listener, a timer callback). */
   reportInternal(err: unknown, taskName: string, taskType: TaskType = 'hook'): void {
-    this.reporter.report(this.logger, 'kernel', err, taskName, taskType);
+    this.reporter.report('kernel', err, taskName, taskType);
   }
 
   /** Declared workers and tasks of a module that just started. */
@@ -205,11 +220,32 @@ export class KernelCore {
   }
 
   private onStatus(rt: ModuleRuntime, from: ModuleStatus, to: ModuleStatus): void {
-    if (to === 'online' || to === 'offline') rt.logger.debug({ from, to }, `module ${to}`);
-    this.telemetry.emit('status', rt.name, from, to);
+    const step =
+      from === 'preparing'
+        ? 'prep'
+        : from === 'starting'
+          ? 'start'
+          : from === 'stopping'
+            ? 'stop'
+            : undefined;
+    const durationMs = step === undefined ? undefined : rt.durations[step];
+    this.telemetry.publish({
+      type: 'module-status',
+      module: rt.name,
+      from,
+      to,
+      ...(durationMs === undefined ? {} : { durationMs }),
+    });
   }
 
   private failModule(owner: WorkOwner, worker: string, failures: number): void {
+    this.telemetry.publish({
+      type: 'worker-escalated',
+      module: owner.name,
+      worker,
+      escalate: 'fail-module',
+      failures,
+    });
     this.runtime(owner.name).failure.set(
       'error',
       restartLimitId(worker),
@@ -218,11 +254,14 @@ export class KernelCore {
     );
   }
 
-  private escalateShutdown(owner: WorkOwner, worker: string): void {
-    this.runtime(owner.name).logger.error(
-      { worker },
-      'worker exceeded its restart limit: shutting the kernel down',
-    );
+  private escalateShutdown(owner: WorkOwner, worker: string, failures: number): void {
+    this.telemetry.publish({
+      type: 'worker-escalated',
+      module: owner.name,
+      worker,
+      escalate: 'shutdown',
+      failures,
+    });
     this.owner.exitCode = this.owner.exitCode || 1;
     void this.owner.shutdown();
   }
@@ -233,7 +272,7 @@ export class KernelCore {
       this.logger.error({ err }, "a kernel.on('error') listener threw");
       return;
     }
-    this.reporter.report(this.logger, 'kernel', err, `on('${kind}') listener`, 'hook');
+    this.reporter.report('kernel', err, `on('${kind}') listener`, 'hook');
   }
 }
 

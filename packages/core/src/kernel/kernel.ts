@@ -223,7 +223,6 @@ export class Kernel {
     rebuildEnabledTree(core.runtimes, (n) => core.runtime(n));
     const toStart = core.runtimes.filter((rt) => wanted(rt, this.managed));
     for (const rt of toStart) rt.planned = true;
-    core.logger.info({ modules: core.runtimes.length }, 'kernel starting');
 
     const prep = await core.lifecycle.prep(core.runtimes, halted);
     let failure = firstFailure(prep);
@@ -253,7 +252,6 @@ export class Kernel {
       );
     }
     this.move('online');
-    core.logger.info({ modules: toStart.length }, 'kernel online');
   }
 
   private async applyManagement(): Promise<void> {
@@ -287,7 +285,6 @@ export class Kernel {
     this.shutdownController.abort(core.stopReason);
     core.scheduler.stop();
     core.microtasks.releaseAll();
-    core.logger.info('kernel shutting down');
     const work = (async () => {
       await this.busy;
       for (const rt of core.runtimes) rt.unplan();
@@ -305,7 +302,6 @@ export class Kernel {
     if (result.timedOut) this.reportShutdownOverrun();
     core.timers.close();
     this.move('stopped');
-    core.logger.info({ exitCode: this.exitCode }, 'kernel stopped');
     this.markStopped();
   }
 
@@ -351,7 +347,9 @@ export class Kernel {
 
   private move(to: KernelStatus): void {
     assertTransition(KERNEL_TRANSITIONS, 'The kernel', this.phase, to);
+    const from = this.phase;
     this.phase = to;
+    this.core.telemetry.publish({ type: 'kernel-status', from, to });
   }
 }
 

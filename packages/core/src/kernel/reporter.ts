@@ -1,11 +1,10 @@
-import type { Logger } from 'pino';
 import { ModuleError, type TaskType } from '../errors/module-error.js';
 import type { Clock } from '../time/clock.js';
 import type { Telemetry } from './telemetry.js';
 
 /**
- * Turns failures of module code into `ModuleError`s: logged with the stack, emitted on
- * `kernel.on('error')`, and kept as the last error.
+ * Turns failures of module code into `ModuleError`s, published as telemetry (so they are
+ * logged with the stack and reach `kernel.on('error')`), and keeps the last one.
  */
 export class Reporter {
   /** The most recent report. */
@@ -18,13 +17,7 @@ export class Reporter {
     private readonly clock: Clock,
   ) {}
 
-  report(
-    logger: Logger,
-    module: string,
-    err: unknown,
-    taskName: string,
-    taskType: TaskType,
-  ): ModuleError {
+  report(module: string, err: unknown, taskName: string, taskType: TaskType): ModuleError {
     const error =
       err instanceof ModuleError
         ? err
@@ -32,16 +25,7 @@ export class Reporter {
     error.timestamp = this.clock.now();
     this.last = error;
     this.count++;
-    logger.error(
-      {
-        err: error.cause instanceof Error ? error.cause : undefined,
-        taskName,
-        taskType,
-        severity: error.severity,
-      },
-      `${taskType} "${taskName}" failed: ${error.message}`,
-    );
-    this.telemetry.emit('error', error);
+    this.telemetry.publish({ type: 'module-error', error });
     return error;
   }
 }

@@ -26,7 +26,15 @@ export interface WorkerHost {
   /** The worker ran stable for a window after `failModule`. */
   recoverModule(owner: WorkOwner, worker: string): void;
   /** Restart intensity exceeded with `escalate: 'shutdown'`. */
-  shutdownKernel(owner: WorkOwner, worker: string): void;
+  shutdownKernel(owner: WorkOwner, worker: string, failures: number): void;
+  /** A service worker is about to restart, after `delayMs` (0 with `RestartNow`). */
+  onRestart(
+    owner: WorkOwner,
+    worker: string,
+    failures: number,
+    delayMs: number,
+    immediate: boolean,
+  ): void;
 }
 
 /**
@@ -106,6 +114,7 @@ export class WorkerRunner {
           if (endedByAbort(err, signal)) return;
           if (err instanceof RestartNow) {
             info.restarts++;
+            this.host.onRestart(owner, name, failures, 0, true);
             continue;
           }
           info.lastError = owner.report(err, name, 'worker').message;
@@ -117,14 +126,16 @@ export class WorkerRunner {
           timers.cancel(stableTimer);
           if (intensity.exceeded(now)) {
             if (policy.escalate === 'shutdown') {
-              this.host.shutdownKernel(owner, name);
+              this.host.shutdownKernel(owner, name, failures);
               return;
             }
             if (!escalated) this.host.failModule(owner, name, failures);
             escalated = true;
           }
           info.restarts++;
-          await timers.sleep(policy.delay(failures, this.host.random()), signal);
+          const delayMs = policy.delay(failures, this.host.random());
+          this.host.onRestart(owner, name, failures, delayMs, false);
+          await timers.sleep(delayMs, signal);
           if (escalated && !signal.aborted) {
             // Resolved by the kernel once the worker has run a whole window without failing.
             stableTimer = timers.after(policy.windowMs, () => {

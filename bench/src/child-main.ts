@@ -1,0 +1,31 @@
+import { RESULT_MARKER, type ChildJob } from './harness/child.js';
+
+/**
+ * Entry of every bench child process: `node --expose-gc child-main.js '<job json>'`.
+ * Scenario files are imported lazily so a cold boot sample imports nothing it does not time.
+ */
+async function main(): Promise<void> {
+  const job = JSON.parse(process.argv[2] ?? '{}') as ChildJob;
+  const result = await dispatch(job);
+  process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
+}
+
+async function dispatch(job: ChildJob): Promise<unknown> {
+  const args = job.args as never;
+  switch (job.scenario) {
+    case 'boot-warm':
+      return (await import('./scenarios/boot.js')).runWarm(args);
+    case 'boot-cold':
+      return (await import('./scenarios/boot.js')).runCold(args);
+    default:
+      throw new Error(`unknown bench child scenario "${job.scenario}"`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,67 @@
+import type { Logger } from 'pino';
+import type { KernelEvent } from '../kernel/telemetry.js';
+
+/**
+ * The logging consumer of kernel telemetry: one line per event, at a level that fits.
+ * `moduleLogger` gives the pino child of a module (with `{ module: name }`).
+ */
+export function logEvent(
+  kernel: Logger,
+  moduleLogger: (name: string) => Logger,
+  event: KernelEvent,
+): void {
+  switch (event.type) {
+    case 'kernel-status':
+      kernel.info({ from: event.from, to: event.to }, `kernel ${event.to}`);
+      return;
+    case 'module-status': {
+      const settled = event.to === 'online' || event.to === 'offline';
+      const fields = { from: event.from, to: event.to, durationMs: event.durationMs };
+      if (settled) moduleLogger(event.module).info(fields, `module ${event.to}`);
+      else moduleLogger(event.module).debug(fields, `module ${event.to}`);
+      return;
+    }
+    case 'module-failure': {
+      const { status, id, title, message } = event.state;
+      const log = moduleLogger(event.module);
+      if (status === 'none') log.info('failure status resolved');
+      else if (status === 'error') log.error({ id, message }, `failure status ${status}: ${title}`);
+      else log.warn({ id, message }, `failure status ${status}: ${title}`);
+      return;
+    }
+    case 'module-error': {
+      const { error } = event;
+      moduleLogger(error.module).error(
+        {
+          err: error.cause instanceof Error ? error.cause : undefined,
+          taskName: error.taskName,
+          taskType: error.taskType,
+          severity: error.severity,
+        },
+        `${error.taskType} "${error.taskName}" failed: ${error.message}`,
+      );
+      return;
+    }
+    case 'module-event':
+      // The data stays out of the logs: it may be large, or not meant to be exposed.
+      moduleLogger(event.module).debug(
+        { event: event.event, exposed: event.exposed },
+        'event triggered',
+      );
+      return;
+    case 'worker-restarting':
+      moduleLogger(event.module).info(
+        { worker: event.worker, failures: event.failures, delayMs: event.delayMs },
+        event.immediate
+          ? `worker ${event.worker} restarting now`
+          : `worker ${event.worker} restarting in ${event.delayMs} ms`,
+      );
+      return;
+    case 'worker-escalated':
+      moduleLogger(event.module).error(
+        { worker: event.worker, failures: event.failures, escalate: event.escalate },
+        `worker ${event.worker} exceeded its restart limit: ${event.escalate}`,
+      );
+      return;
+  }
+}

@@ -1,0 +1,154 @@
+import 'reflect-metadata';
+import { Module, ModuleContext, OnEvent, Task, Worker, type ModuleClass } from '@keel/core';
+import type { FakeClock } from '@keel/testing';
+import { moduleName, type LifecycleFault, type ModulePlan } from './plan.js';
+import type { Recorder } from './recorder.js';
+
+/** Fake ms a `linger` worker keeps running after its signal aborted. */
+export const LINGER_MS = 1500;
+/** Interval of every generated `@Task`. */
+export const TASK_EVERY_MS = 700;
+/** Backoff of restarting (`on-error`) workers. */
+export const WORKER_BACKOFF_MS = 400;
+
+/**
+ * The kernel the generated classes currently run in. Classes are shared by the kernels of
+ * one scenario (a "process restart" builds a second kernel from them), so they look up
+ * their recorder and clock here rather than capturing them.
+ */
+export interface World {
+  recorder: Recorder;
+  clock: FakeClock;
+}
+
+type Instance = { readonly ctx: ModuleContext };
+type Step = 'prep' | 'start' | 'stop';
+
+/** Builds one fresh `@Module` class per plan, with the planned faults. */
+export function buildModules(plans: readonly ModulePlan[], world: World): ModuleClass[] {
+  const classes: ModuleClass[] = [];
+  plans.forEach((plan, index) => {
+    const name = moduleName(index);
+    // A computed key gives the anonymous class its name (the graph and messages use it).
+    const cls = {
+      [name]: class {
+        constructor(readonly ctx: ModuleContext) {}
+      },
+    }[name]!;
+    // Decorators applied by hand emit no constructor metadata: declare the context param.
+    Reflect.defineMetadata('design:paramtypes', [ModuleContext], cls);
+    const proto = cls.prototype as Record<string, unknown>;
+    proto.prep = lifecycleMethod(world, name, 'prep', plan.prep);
+    proto.start = lifecycleMethod(world, name, 'start', plan.start);
+    proto.stop = lifecycleMethod(world, name, 'stop', plan.stop);
+    if (plan.worker !== 'none') {
+      proto.work = workerMethod(world, name, plan);
+      const options =
+        plan.workerRestart === 'never'
+          ? { restart: 'never' as const }
+          : { restart: 'on-error' as const, backoff: WORKER_BACKOFF_MS };
+      decorate(Worker({ name: 'work', ...options }), proto, 'work');
+    }
+    if (plan.task !== 'none') {
+      proto.tick = taskMethod(world, name, plan);
+      decorate(Task({ name: 'tick', every: TASK_EVERY_MS }), proto, 'tick');
+    }
+    if (plan.hook !== 'none') {
+      const source = moduleName(plan.hookSource);
+      proto.onPing = hookMethod(world, name, source, plan);
+      decorate(OnEvent(source, 'ping'), proto, 'onPing');
+    }
+    const dependsOn = plan.deps.map((d) => classes[d]!);
+    Module({ name, dependsOn, events: ['ping'] })(cls);
+    classes.push(cls as ModuleClass);
+  });
+  return classes;
+}
+
+function decorate(
+  decorator: (target: object, key: string, descriptor?: PropertyDescriptor) => void,
+  proto: object,
+  key: string,
+): void {
+  decorator(proto, key, Object.getOwnPropertyDescriptor(proto, key));
+}
+
+function lifecycleMethod(
+  world: World,
+  module: string,
+  step: Step,
+  fault: LifecycleFault,
+): () => unknown {
+  return () => {
+    world.recorder.called(module, step, fault !== 'ok');
+    switch (fault) {
+      case 'ok':
+        return undefined;
+      case 'throw':
+        throw new Error(`planned ${step} fault in ${module}`);
+      case 'reject':
+        return Promise.reject(new Error(`planned ${step} rejection in ${module}`));
+      case 'panic':
+        // A thrown non-Error: the kernel must classify it as a panic.
+        // eslint-disable-next-line @typescript-eslint/only-throw-error
+        throw `planned ${step} panic in ${module}`;
+      case 'hang':
+        return new Promise<never>(() => undefined);
+    }
+  };
+}
+
+function workerMethod(world: World, module: string, plan: ModulePlan) {
+  return function (this: Instance, signal: AbortSignal): Promise<void> {
+    const { recorder, clock } = world;
+    recorder.called(module, 'worker', plan.worker === 'fail');
+    if (signal.aborted) recorder.violation(`worker of ${module} started with an aborted signal`);
+    const status = recorder.kernel.module(module).status;
+    if (status !== 'starting' && status !== 'online') {
+      recorder.violation(`worker of ${module} started while the module was ${status}`);
+    }
+    switch (plan.worker) {
+      case 'fail':
+        return Promise.reject(new Error(`planned worker fault in ${module}`));
+      case 'ignore-abort':
+        return new Promise<never>(() => undefined);
+      case 'linger':
+        return new Promise((resolve) =>
+          signal.addEventListener('abort', () => clock.setTimeout(resolve, LINGER_MS), {
+            once: true,
+          }),
+        );
+      case 'ok':
+      case 'none':
+        return new Promise((resolve) =>
+          signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
+    }
+  };
+}
+
+function taskMethod(world: World, module: string, plan: ModulePlan) {
+  return function (this: Instance): void {
+    const { recorder } = world;
+    recorder.called(module, 'task', plan.task === 'throw');
+    recorder.expectOnline(module, `task of ${module}`);
+    if (plan.microtask !== 'none') {
+      this.ctx.startMicroTask('mt', () => {
+        recorder.called(module, 'microtask', plan.microtask === 'throw');
+        if (plan.microtask === 'throw') throw new Error(`planned microtask fault in ${module}`);
+      });
+    }
+    void this.ctx.triggerEvent('ping', module);
+    if (plan.task === 'throw') throw new Error(`planned task fault in ${module}`);
+  };
+}
+
+function hookMethod(world: World, module: string, source: string, plan: ModulePlan) {
+  return function (this: Instance): void {
+    const { recorder } = world;
+    recorder.called(module, 'hook', plan.hook === 'throw');
+    recorder.expectOnline(module, `hook of ${module}`);
+    recorder.expectOnline(source, `hook of ${module} on ${source}/ping`);
+    if (plan.hook === 'throw') throw new Error(`planned hook fault in ${module}`);
+  };
+}

@@ -39,7 +39,8 @@ export class Exports {
   constructor(private readonly ctx: ModuleContext) {}
 
   start(): void {
-    const at = (): string => `${(this.ctx.now() - Date.UTC(2026, 0, 1)) / 1000}s`;
+    const t0 = this.ctx.now();
+    const at = (): string => `${(this.ctx.now() - t0) / 1000}s`;
     this.reindex = this.ctx.newTask('reindex', () => {
       this.log.push(`reindex at ${at()}`);
     });

@@ -51,7 +51,7 @@ export function parseCli(nodes: readonly ModuleNode[], cli: CliOptions | undefin
       }
       owners.set(flag, node.name);
       const { description: _description, ...parseSpec } = spec;
-      options[flag] = parseSpec as NonNullable<ParseArgsConfig['options']>[string];
+      options[flag] = parseSpec;
     }
   }
   let parsed: Record<string, FlagValue>;

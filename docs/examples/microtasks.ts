@@ -1,25 +1,25 @@
-import { Module, ModuleContext } from '@keel/core';
+import { Module, ModuleContext, type MicroTaskPriority } from '@keel/core';
 import { createTestKernel } from '@keel/testing';
 
 /** Resizes images in short jobs that share the kernel's microtask slots. */
 @Module()
 export class Thumbnails {
-  /** Microtasks running now, and the most ever seen at once. */
+  /** Microtasks of this module running now, and the most seen at once. */
   running = 0;
   peak = 0;
-  readonly started: string[] = [];
+  readonly started: Array<{ name: string; at: number }> = [];
 
   constructor(private readonly ctx: ModuleContext) {}
 
-  /** One 300 ms job in a microtask slot; resolves with its result. */
-  resize(name: string, priority: 'high' | 'medium' | 'low' = 'medium'): Promise<string> {
+  /** One job of `duration` in a microtask slot; resolves with its result. */
+  resize(name: string, priority: MicroTaskPriority = 'medium', duration = '300ms'): Promise<string> {
     return this.ctx.runMicroTask(
       `resize ${name}`,
       async () => {
-        this.started.push(`${name} at ${this.ctx.now() % 100_000}ms`);
+        this.started.push({ name, at: this.ctx.now() });
         this.peak = Math.max(this.peak, ++this.running);
         try {
-          await this.ctx.sleep('300ms');
+          await this.ctx.sleep(duration);
           return `${name}.thumb.png`;
         } finally {
           this.running--;
@@ -35,13 +35,13 @@ export class Thumbnails {
     try {
       await this.ctx.sleep('100ms'); // stands for waiting on the child process
     } finally {
-      done(); // idempotent: calling it twice frees one slot only
+      done(); // idempotent: a second call frees nothing more
     }
   }
 }
 
 /** Four medium jobs under a limit of 2 run two by two; a high one never waits. */
-export async function main() {
+export async function limit() {
   const k = createTestKernel({ modules: [Thumbnails], maxConcurrentMicroTasks: 2 });
   const t0 = k.clock.now();
   await k.start();
@@ -50,11 +50,41 @@ export async function main() {
   const urgent = thumbs.resize('urgent', 'high');
   await k.clock.advance('600ms');
   const results = await Promise.all([jobs, urgent]);
-  const startedAt = thumbs.started.map((s) => s.replace(/\d+ms$/, (m) => `${Number.parseInt(m) - (t0 % 100_000)}ms`));
   const converting = thumbs.convert();
   await k.clock.advance('100ms');
   await converting;
   const slots = k.inspect().microtasks;
   await k.shutdown();
-  return { results, peak: thumbs.peak, startedAt, slots };
+  return {
+    results,
+    peak: thumbs.peak,
+    started: thumbs.started.map((s) => `${s.name} at ${s.at - t0} ms`),
+    slots,
+  };
+}
+
+/** Both slots are busy for 5 s: a medium job runs anyway after its 1 s max delay. */
+export async function maxDelay() {
+  const k = createTestKernel({ modules: [Thumbnails], maxConcurrentMicroTasks: 2 });
+  const t0 = k.clock.now();
+  await k.start();
+  const thumbs = k.module(Thumbnails).instance as Thumbnails;
+  const all = Promise.all([
+    thumbs.resize('poster-1', 'medium', '5s'),
+    thumbs.resize('poster-2', 'medium', '5s'),
+    thumbs.resize('icon', 'medium'),
+    thumbs.resize('banner', 'low'),
+  ]);
+  await k.clock.advance('6s');
+  await all;
+  await k.shutdown();
+  return {
+    started: thumbs.started.map((s) => `${s.name} at ${s.at - t0} ms`),
+    overdue: k.inspect().microtasks.overdue,
+  };
+}
+
+/** Runs every scenario of this page. */
+export async function main() {
+  return { limit: await limit(), maxDelay: await maxDelay() };
 }

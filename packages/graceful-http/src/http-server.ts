@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KeelError, Module, ModuleContext, type Provider } from '@keel/core';
 import { inject } from 'tsyringe';
@@ -80,19 +80,20 @@ export class HttpServer {
   /** Listens, then triggers `listening` with the bound address. */
   async start(): Promise<void> {
     const { host, port, drainTimeoutMs, handler } = this.options;
-    const inFlight = new Set<Promise<void>>();
-    let deps: Parameters<typeof serveRequest>[0] | undefined;
-    const server = createServer((req, res) => {
-      const served = serveRequest(deps!, req, res);
-      inFlight.add(served);
-      void served.finally(() => inFlight.delete(served));
-    });
+    const server = createServer();
     await listen(server, port, host);
     server.on('error', (err) => this.ctx.report(err, { taskName: 'http server' }));
     const address = server.address() as AddressInfo;
     const url = boundUrl(address);
     const drain = new ConnectionDrain(server, drainTimeoutMs, this.ctx.logger);
-    deps = { ctx: this.ctx, handler, drain, baseUrl: url };
+    const inFlight = new Set<Promise<void>>();
+    const deps = { ctx: this.ctx, handler, drain, baseUrl: url };
+    // Attached before any I/O callback can run, so no request is missed.
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const served = serveRequest(deps, req, res);
+      inFlight.add(served);
+      void served.finally(() => inFlight.delete(served));
+    });
     this.current = { server, drain, address, url, inFlight };
 
     // The kernel aborts the signal, then waits for this module's workers (the requests in

@@ -13,7 +13,7 @@ export interface ServeDeps {
 }
 
 type Outcome = { ok: true } | { ok: false; error: unknown };
-const RELEASED = 'released';
+const RELEASED = 'released' as const;
 
 /**
  * Serves one request as a worker of the module, so the module's stop waits for it and a

@@ -1,4 +1,5 @@
 import type { Escalation } from '../decorators/metadata.js';
+import { KeelError } from '../errors/keel-error.js';
 import type { ModuleError } from '../errors/module-error.js';
 import type { FailureState } from '../failure/failure-state.js';
 import type { KernelStatus, ModuleStatus } from '../lifecycle/module-status.js';
@@ -73,7 +74,8 @@ export class Telemetry {
   on<K extends KernelEventKind>(kind: K, listener: KernelListeners[K]): () => void {
     const set = this.listeners[kind] as Set<KernelListeners[K]> | undefined;
     if (set === undefined || typeof listener !== 'function') {
-      throw new TypeError(
+      throw new KeelError(
+        'E_INVALID_OPTION',
         `kernel.on(kind, listener): kind must be one of ${Object.keys(this.listeners).join(', ')} and listener a function; got ${String(kind)}.`,
       );
     }

@@ -15,7 +15,7 @@ export const PriceChanged = defineEvent<PriceChange>(() => Catalog, 'price-chang
 export class Catalog {
   constructor(private readonly ctx: ModuleContext) {}
 
-  async start(): Promise<void> {
+  start(): void {
     // Triggered during start-up: hooks run once Catalog and the hooking module are online.
     void this.ctx.triggerEvent('reloaded', { items: 3 });
   }

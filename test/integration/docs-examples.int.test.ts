@@ -1,15 +1,14 @@
-import { Kernel, Module } from '@keel/core';
-import { pino } from 'pino';
+import * as lifecycle from '../../docs/examples/lifecycle.js';
+import * as workers from '../../docs/examples/workers.js';
+import * as failure from '../../docs/examples/failure-status.js';
+import * as errors from '../../docs/examples/errors.js';
+import * as tasks from '../../docs/examples/tasks.js';
+import * as microtasks from '../../docs/examples/microtasks.js';
+import * as events from '../../docs/examples/events.js';
 
-@Module()
-class A {}
-
-it('run via process.emit', async () => {
-  const kernel = Kernel.create({ modules: [A], logger: pino({ level: 'silent' }) });
-  const code = kernel.run();
-  await new Promise((r) => setImmediate(r));
-  expect(kernel.status).toBe('online');
-  process.emit('SIGTERM');
-  expect(await code).toBe(0);
-  expect(process.listenerCount('SIGTERM')).toBe(0);
+it('prints', async () => {
+  for (const [name, mod] of Object.entries({ lifecycle, workers, failure, errors, tasks, microtasks, events })) {
+    const r = await mod.main();
+    console.log(name, JSON.stringify(r, null, 1));
+  }
 });

@@ -1,0 +1,91 @@
+import { Kernel, KeelError } from '@keel/core';
+import { pino } from 'pino';
+import {
+  HTTP_SERVER_OPTIONS,
+  HttpServer,
+  Router,
+  type HttpServerOptions,
+  type ResolvedHttpServerOptions,
+} from '../src/index.js';
+
+const handler = (): void => undefined;
+
+/** The KeelError `configure()` throws for `options`. */
+function configureError(options: unknown): KeelError {
+  try {
+    HttpServer.configure(options as HttpServerOptions);
+  } catch (err) {
+    expect(err).toBeInstanceOf(KeelError);
+    return err as KeelError;
+  }
+  throw new Error('expected HttpServer.configure() to throw');
+}
+
+describe('HttpServer.configure()', () => {
+  it('returns the options provider with the defaults filled in', () => {
+    const providers = HttpServer.configure({ handler });
+    expect(providers).toHaveLength(1);
+    expect(providers[0]!.provide).toBe(HTTP_SERVER_OPTIONS);
+    const resolved = providers[0]!.useValue as ResolvedHttpServerOptions;
+    expect(resolved).toMatchObject({ host: '127.0.0.1', port: 0, drainTimeoutMs: 10_000 });
+    expect(resolved.handler).toBe(handler);
+    expect(Object.isFrozen(resolved)).toBe(true);
+  });
+
+  it('accepts a duration string and a dispatcher such as a Router', () => {
+    const [provider] = HttpServer.configure({
+      host: '::1',
+      port: 8080,
+      drainTimeout: '250ms',
+      handler: new Router(),
+    });
+    const resolved = provider!.useValue as ResolvedHttpServerOptions;
+    expect(resolved).toMatchObject({ host: '::1', port: 8080, drainTimeoutMs: 250 });
+    expect(typeof resolved.handler).toBe('function');
+  });
+
+  it.each([-1, 65_536, 1.5, Number.NaN, '8080', null])(
+    'rejects port %p with E_INVALID_OPTION naming the option',
+    (port) => {
+      const err = configureError({ handler, port });
+      expect(err.code).toBe('E_INVALID_OPTION');
+      expect(err.message).toContain('port');
+      expect(err.details).toMatchObject({ option: 'port' });
+    },
+  );
+
+  it.each([
+    ['host', { handler, host: '' }],
+    ['host', { handler, host: 42 }],
+    ['handler', {}],
+    ['handler', { handler: 'index.html' }],
+    ['handler', { handler: { route: () => undefined } }],
+    ['prot', { handler, prot: 80 }],
+    ['options', null],
+  ])('rejects a bad %s with E_INVALID_OPTION naming it', (option, options) => {
+    const err = configureError(options);
+    expect(err.code).toBe('E_INVALID_OPTION');
+    expect(err.message).toContain(option);
+    expect(err.details).toMatchObject({ option });
+  });
+
+  it('rejects a bad drainTimeout with E_INVALID_DURATION naming it', () => {
+    const err = configureError({ handler, drainTimeout: '10 parsecs' });
+    expect(err.code).toBe('E_INVALID_DURATION');
+    expect(err.message).toContain('drainTimeout');
+  });
+
+  it('makes Kernel.create fail, saying what to add, when configure() was not used', () => {
+    let thrown: unknown;
+    try {
+      Kernel.create({ modules: [HttpServer], logger: pino({ level: 'silent' }) });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(KeelError);
+    expect((thrown as KeelError).code).toBe('E_MODULE_CONSTRUCTOR');
+    const cause = (thrown as KeelError).cause as KeelError;
+    expect(cause.code).toBe('E_INVALID_OPTION');
+    expect(cause.message).toContain('HttpServer.configure');
+  });
+});

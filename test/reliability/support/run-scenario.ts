@@ -1,0 +1,236 @@
+import { isKeelError, type ModuleClass, type ModuleStatus } from '@keel/core';
+import { createTestKernel, type TestKernel } from '@keel/testing';
+import { settleUnder, track } from './drive.js';
+import { checkAfterShutdown } from './final-checks.js';
+import { buildModules, LINGER_MS, type World } from './fault-modules.js';
+import { describeScenario, moduleName, STEP_TIMEOUT_MS, wantedSet, type Scenario } from './plan.js';
+import { watchProcess } from './process-watch.js';
+import { Recorder } from './recorder.js';
+import { StatusMonitor } from './status-monitor.js';
+
+/** Fake time any one kernel call may take before the run counts as hung. */
+const CAP_MS = 10 * 60_000;
+
+/**
+ * Runs one scenario end to end (start, manage steps, shutdown; then, if planned, a second
+ * kernel from the same classes) and throws, describing the scenario and every broken
+ * invariant, if anything went wrong.
+ */
+export async function runScenario(s: Scenario): Promise<void> {
+  const watch = watchProcess();
+  try {
+    const world = {} as World;
+    const classes = buildModules(s.modules, world);
+    const violations = await runKernel(s, classes, world, true);
+    if (violations.length === 0 && s.secondKernel) {
+      violations.push(...(await runKernel(s, classes, world, false)).map((v) => `2nd kernel: ${v}`));
+    }
+    violations.push(...watch.problems);
+    if (violations.length > 0) {
+      throw new Error(
+        `${violations.length} invariant(s) broken:\n- ${violations.join('\n- ')}\nScenario:\n${describeScenario(s)}`,
+      );
+    }
+  } finally {
+    watch.dispose();
+  }
+}
+
+/** The state of one kernel's run that the checks need. */
+export interface KernelRun {
+  readonly k: TestKernel;
+  readonly s: Scenario;
+  readonly recorder: Recorder;
+  readonly monitor: StatusMonitor;
+  startRejected: boolean;
+}
+
+async function runKernel(
+  s: Scenario,
+  classes: ModuleClass[],
+  world: World,
+  first: boolean,
+): Promise<string[]> {
+  const k = createTestKernel({
+    modules: classes,
+    startTimeout: STEP_TIMEOUT_MS,
+    stopTimeout: STEP_TIMEOUT_MS,
+    shutdownTimeout: s.shutdownTimeoutMs,
+    maxConcurrentMicroTasks: 2,
+    logLevel: 'error',
+  });
+  const recorder = new Recorder(k);
+  world.recorder = recorder;
+  world.clock = k.clock;
+  const run: KernelRun = {
+    k,
+    s,
+    recorder,
+    monitor: new StatusMonitor(k, s.modules, recorder),
+    startRejected: false,
+  };
+  const fail = (message: string): void => recorder.violation(message);
+  const handle = (i: number) => k.module(moduleName(i % s.modules.length));
+
+  s.modules.forEach((m, i) => {
+    const actual = [...k.module(moduleName(i)).dependencies].sort();
+    const planned = m.deps.map(moduleName).sort();
+    if (actual.join() !== planned.join()) fail(`${moduleName(i)} depends on [${actual.join()}], planned [${planned.join()}]`);
+  });
+
+  // Start, possibly with a shutdown racing it.
+  const enabled = new Set<number>();
+  let managed = s.management === 'before-start';
+  if (managed) {
+    k.enableManagement();
+    for (const i of s.enabledAtStart) {
+      handle(i).enable();
+      enabled.add(i);
+    }
+  }
+  const wantedAtStart = wantedSet(s.modules, managed, enabled);
+  const starting = track(k.clock, k.start());
+  let shutdown: { promise: Promise<void>; calledAt: number } | undefined;
+  const racing = first && s.shutdownDuringStartMs !== undefined;
+  if (racing) {
+    await k.clock.advance(s.shutdownDuringStartMs!);
+    shutdown = { promise: k.shutdown(), calledAt: k.clock.now() };
+  }
+  const started = await settleUnder(k.clock, starting, 'start()', CAP_MS);
+  run.startRejected = !started.ok;
+  checkStart(run, started, wantedAtStart, racing);
+
+  if (first && s.management === 'after-start') {
+    k.enableManagement();
+    managed = true;
+  }
+  for (const op of first ? s.ops : []) {
+    switch (op.kind) {
+      case 'enable':
+      case 'disable':
+        handle(op.module)[op.kind]();
+        if (op.kind === 'enable') enabled.add(op.module % s.modules.length);
+        else enabled.delete(op.module % s.modules.length);
+        break;
+      case 'manage':
+        await manage(run, managed, enabled);
+        break;
+      case 'restart': {
+        const i = op.module % s.modules.length;
+        handle(i).disable();
+        enabled.delete(i);
+        await manage(run, managed, enabled);
+        handle(i).enable();
+        enabled.add(i);
+        await manage(run, managed, enabled);
+        break;
+      }
+      case 'trigger':
+        handle(op.module)
+          .triggerEvent('ping', 'op')
+          .catch((err: unknown) => fail(`triggerEvent rejected: ${String(err)}`));
+        break;
+      case 'advance':
+        await k.clock.advance(op.ms);
+        break;
+    }
+  }
+
+  // Shutdown: idempotent, bounded by shutdownTimeout.
+  shutdown ??= { promise: k.shutdown(), calledAt: k.clock.now() };
+  if (k.shutdown() !== shutdown.promise) fail('a second shutdown() returned another promise');
+  const stopped = await settleUnder(k.clock, track(k.clock, shutdown.promise), 'shutdown()', CAP_MS);
+  if (!stopped.ok) fail(`shutdown() rejected: ${String(stopped.error)}`);
+  const took = k.clock.now() - shutdown.calledAt - (stopped.ok ? 0 : 0);
+  if (stopped.elapsedMs + (k.clock.now() - shutdown.calledAt - took) > s.shutdownTimeoutMs) {
+    fail(`shutdown() took ${stopped.elapsedMs} ms of fake time, over shutdownTimeout ${s.shutdownTimeoutMs} ms`);
+  }
+  // Let work that ignores its signal for a while (linger workers) end, then check.
+  await k.clock.advance(LINGER_MS + 500);
+  checkAfterShutdown(run);
+  return recorder.violations;
+}
+
+function checkStart(
+  run: KernelRun,
+  started: { ok: boolean; error?: unknown; elapsedMs: number },
+  wanted: ReadonlySet<number>,
+  racing: boolean,
+): void {
+  const { k, s, recorder } = run;
+  const fail = (message: string): void => recorder.violation(message);
+  const prepFault = s.modules.some((m) => m.prep !== 'ok');
+  const startFault = [...wanted].some((i) => s.modules[i]!.start !== 'ok');
+  const bound = 3 * STEP_TIMEOUT_MS + s.shutdownTimeoutMs;
+  if (started.elapsedMs > bound) fail(`start() took ${started.elapsedMs} ms of fake time (bound ${bound})`);
+  if (!racing && started.ok === (prepFault || startFault)) {
+    fail(
+      started.ok
+        ? `start() resolved although a ${prepFault ? 'prep' : 'start'} fault was planned on a module it had to run`
+        : `start() rejected without a planned prep/start fault: ${String(started.error)}`,
+    );
+  }
+  if (!started.ok) {
+    const err = started.error;
+    if (!isKeelError(err) || err.code !== 'E_START_FAILED') {
+      fail(`start() rejected with something else than E_START_FAILED: ${String(err)}`);
+    } else if (err.module !== undefined) {
+      const i = Number(err.module.slice(1));
+      const plan = s.modules[i];
+      if (plan === undefined || (plan.prep === 'ok' && plan.start === 'ok')) {
+        fail(`start() blamed ${err.module}, which has no prep/start fault`);
+      }
+    } else if (!racing) {
+      fail('start() rejected without naming the module');
+    }
+    if (!racing) {
+      if (k.status !== 'stopped') fail(`after a failed start the kernel is ${k.status}`);
+      if (k.exitCode === 0) fail('after a failed start exitCode is 0');
+      for (const h of k.modules) {
+        if (h.status !== 'offline' && h.status !== 'dead') fail(`after a failed start ${h.name} is ${h.status}`);
+      }
+    }
+  } else if (!racing) {
+    if (k.status !== 'online') fail(`start() resolved but the kernel is ${k.status}`);
+    expectOnlineExactly(run, wanted, 'after start()');
+  }
+}
+
+async function manage(run: KernelRun, managed: boolean, enabled: ReadonlySet<number>): Promise<void> {
+  const { k, s, recorder } = run;
+  const fail = (message: string): void => recorder.violation(message);
+  const before: ModuleStatus[] = k.modules.map(() => 'dead');
+  s.modules.forEach((_, i) => (before[i] = k.module(moduleName(i)).status));
+  const active = managed && k.status === 'online';
+  const wanted = wantedSet(s.modules, true, enabled);
+  const expectReject =
+    active && [...wanted].some((i) => before[i] !== 'online' && s.modules[i]!.start !== 'ok');
+  const outcome = await settleUnder(k.clock, track(k.clock, k.manage()), 'manage()', CAP_MS);
+  if (outcome.ok === expectReject) {
+    fail(`manage() ${outcome.ok ? 'resolved' : `rejected (${String(outcome.error)})`}, expected the opposite`);
+  }
+  if (!active) {
+    s.modules.forEach((_, i) => {
+      const now = k.module(moduleName(i)).status;
+      if (now !== before[i]) fail(`manage() without effect moved ${moduleName(i)} ${before[i]}->${now}`);
+    });
+  } else if (outcome.ok) {
+    expectOnlineExactly(run, wanted, 'after manage()');
+  } else {
+    const err = outcome.error;
+    if (!isKeelError(err) || err.code !== 'E_START_FAILED') fail(`manage() rejected with ${String(err)}`);
+    s.modules.forEach((_, i) => {
+      const status = k.module(moduleName(i)).status;
+      if (status === 'online' && !wanted.has(i)) fail(`${moduleName(i)} runs after manage() but is not wanted`);
+      if (status !== 'online' && status !== 'offline') fail(`${moduleName(i)} is ${status} after manage()`);
+    });
+  }
+}
+
+function expectOnlineExactly(run: KernelRun, wanted: ReadonlySet<number>, when: string): void {
+  run.s.modules.forEach((_, i) => {
+    const status = run.k.module(moduleName(i)).status;
+    const expected: ModuleStatus = wanted.has(i) ? 'online' : 'offline';
+    if (status !== expected) run.recorder.violation(`${when}: ${moduleName(i)} is ${status}, expected ${expected}`);
+  });
+}

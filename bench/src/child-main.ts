@@ -17,6 +17,16 @@ async function dispatch(job: ChildJob): Promise<unknown> {
       return (await import('./scenarios/boot.js')).runWarm(args);
     case 'boot-cold':
       return (await import('./scenarios/boot.js')).runCold(args);
+    case 'events':
+      return (await import('./scenarios/events.js')).eventsScenario(args);
+    case 'microtasks':
+      return (await import('./scenarios/microtasks.js')).microTasksScenario(args);
+    case 'scheduler-timing':
+      return (await import('./scenarios/scheduler.js')).schedulerTiming(args);
+    case 'scheduler-memory':
+      return (await import('./scenarios/scheduler.js')).schedulerMemory(args);
+    case 'task-queue':
+      return (await import('./scenarios/task-queue.js')).taskQueueTiming(args);
     default:
       throw new Error(`unknown bench child scenario "${job.scenario}"`);
   }

@@ -33,7 +33,10 @@ export class Disk {
 export async function main() {
   const readings = [50, 8, 7, 1, 40];
   const probe: DiskProbe = { freePercent: () => readings.shift() ?? 40 };
-  const k = createTestKernel({ modules: [Disk], overrides: [{ provide: DiskProbe, useValue: probe }] });
+  const k = createTestKernel({
+    modules: [Disk],
+    overrides: [{ provide: DiskProbe, useValue: probe }],
+  });
   const changes: FailureState[] = [];
   k.on('failure', (_module, state) => changes.push(state));
   await k.start();

@@ -88,8 +88,8 @@ export async function inOrder() {
   const started = k.start();
   await k.clock.advance('2s'); // Db's start waits 2 s of (fake) kernel time
   await started;
-  const durations = k.inspect().modules['Db']!.durations;
   await k.shutdown();
+  const durations = k.inspect().modules['Db']!.durations; // prepMs, startMs, stopMs
   return { journal: k.get(Journal).lines, durations, status: k.status, exitCode: k.exitCode };
 }
 

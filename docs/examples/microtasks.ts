@@ -12,7 +12,11 @@ export class Thumbnails {
   constructor(private readonly ctx: ModuleContext) {}
 
   /** One job of `duration` in a microtask slot; resolves with its result. */
-  resize(name: string, priority: MicroTaskPriority = 'medium', duration = '300ms'): Promise<string> {
+  resize(
+    name: string,
+    priority: MicroTaskPriority = 'medium',
+    duration = '300ms',
+  ): Promise<string> {
     return this.ctx.runMicroTask(
       `resize ${name}`,
       async () => {

@@ -4,7 +4,14 @@ import { main as management } from '../../docs/examples/management.js';
 describe('docs examples: management and cli', () => {
   it('management.md: a feature switched on and off at run time', async () => {
     await expect(management()).resolves.toEqual({
-      seen: ['Storage offline', 'Reports offline', 'Storage online', 'Reports online', 'Reports offline', 'Storage offline'],
+      seen: [
+        'Storage offline',
+        'Reports offline',
+        'Storage online',
+        'Reports online',
+        'Reports offline',
+        'Storage offline',
+      ],
       whileOn: true,
     });
   });

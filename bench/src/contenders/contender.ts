@@ -28,7 +28,10 @@ export interface BootContender {
 export const CALLS_PER_MODULE = 3;
 
 /** A class with a given name: dynamic classes need it for readable graphs and unique names. */
-export function named<T extends abstract new (...args: never[]) => unknown>(cls: T, name: string): T {
+export function named<T extends abstract new (...args: never[]) => unknown>(
+  cls: T,
+  name: string,
+): T {
   Object.defineProperty(cls, 'name', { value: name });
   return cls;
 }

@@ -1,10 +1,11 @@
 import { topologicalOrder, type Dag } from '../dag.js';
 import { moduleName, named, type BootContender, type CallCounter } from './contender.js';
 
+/** Lifecycle methods may be async in a real app, so the floor awaits each call. */
 interface Instance {
-  prep(): void;
-  start(): void;
-  stop(): void;
+  prep(): void | Promise<void>;
+  start(): void | Promise<void>;
+  stop(): void | Promise<void>;
 }
 type Ctor = new (deps: Instance[]) => Instance;
 

@@ -17,6 +17,14 @@ export interface ChildOutcome<T> {
 }
 
 const ENTRY = fileURLToPath(new URL('../child-main.js', import.meta.url));
+const OVERRIDE = new URL('./core-override.js', import.meta.url).href;
+
+/** Node flags of every child: GC access for memory figures, and the optional core override. */
+function childFlags(): string[] {
+  const flags = ['--expose-gc'];
+  if ((process.env['KEEL_BENCH_CORE'] ?? '') !== '') flags.push('--import', OVERRIDE);
+  return flags;
+}
 
 /**
  * Runs `job` in a fresh `node --expose-gc` process (so imports are cold and memory figures
@@ -25,7 +33,7 @@ const ENTRY = fileURLToPath(new URL('../child-main.js', import.meta.url));
 export function runInChild<T>(job: ChildJob, timeoutMs = 120_000): Promise<ChildOutcome<T>> {
   return new Promise((resolve, reject) => {
     const began = performance.now();
-    const child = spawn(process.execPath, ['--expose-gc', ENTRY, JSON.stringify(job)], {
+    const child = spawn(process.execPath, [...childFlags(), ENTRY, JSON.stringify(job)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -10,7 +10,7 @@ import { canCollectGarbage, retainedHeap, summarize } from '../stats.js';
  * seeded DAG. Warm: repeats in one process (classes defined once). Cold: a fresh process per
  * sample, timed from before the framework's import to after shutdown.
  */
-export const BOOT_CONTENDERS = ['keel', 'nestjs', 'tsyringe', 'plain'] as const;
+export const BOOT_CONTENDERS = ['keel', 'nestjs', 'nestjs-modules', 'tsyringe', 'plain'] as const;
 export type BootContenderName = (typeof BOOT_CONTENDERS)[number];
 
 /** Imported lazily: a cold sample's clock starts before its framework is imported. */
@@ -20,6 +20,8 @@ export async function loadContender(name: BootContenderName): Promise<BootConten
       return (await import('../contenders/keel.js')).keel;
     case 'nestjs':
       return (await import('../contenders/nestjs.js')).nestjs;
+    case 'nestjs-modules':
+      return (await import('../contenders/nestjs-modules.js')).nestjsModules;
     case 'tsyringe':
       return (await import('../contenders/tsyringe.js')).tsyringe;
     case 'plain':
@@ -49,7 +51,8 @@ export interface WarmArgs {
   contender: BootContenderName;
   n: number;
   iterations: number;
-  warmup: number;
+  /** Warm-up boots: at least one, then more until `warmupMs` passed (at most 200). */
+  warmupMs: number;
   seed?: number;
 }
 
@@ -69,7 +72,11 @@ export async function runWarm(args: WarmArgs): Promise<WarmResult> {
   const contender = await loadContender(args.contender);
   const counter: CallCounter = { calls: 0 };
   const graph = contender.define(dag, counter);
-  for (let i = 0; i < args.warmup; i++) await bootAndShutdown(graph, counter, args.n);
+  // Until the JIT settled: small graphs need hundreds of boots before their timings do.
+  const warmupEnd = performance.now() + args.warmupMs;
+  for (let i = 0; i < 200 && (i === 0 || performance.now() < warmupEnd); i++) {
+    await bootAndShutdown(graph, counter, args.n);
+  }
   const result: WarmResult = {
     totalMs: [],
     bootMs: [],
@@ -136,13 +143,24 @@ export interface BootPlan {
   contenders: readonly BootContenderName[];
   warmIterations: (n: number, contender: BootContenderName) => number;
   coldSamples: (n: number, contender: BootContenderName) => number;
+  /** Time spent warming up before each warm series. */
+  warmupMs: number;
 }
 
 export const DEFAULT_BOOT_PLAN: BootPlan = {
   sizes: [100, 1_000, 10_000],
   contenders: BOOT_CONTENDERS,
-  warmIterations: (n, c) => (n <= 100 ? 40 : n <= 1_000 ? 15 : c === 'nestjs' ? 3 : 7),
-  coldSamples: (n, c) => (n <= 1_000 ? 5 : c === 'nestjs' ? 2 : 3),
+  warmIterations: (n, c) => {
+    const slow = c === 'nestjs-modules' ? 3 : c === 'nestjs' ? 2 : 1;
+    if (n <= 100) return Math.round(60 / slow);
+    if (n <= 1_000) return Math.round(21 / slow);
+    return slow === 3 ? 2 : slow === 2 ? 3 : 7;
+  },
+  warmupMs: 1_000,
+  coldSamples: (n, c) => {
+    if (n <= 1_000) return c === 'nestjs-modules' ? 3 : 5;
+    return c === 'nestjs-modules' ? 1 : c === 'nestjs' ? 2 : 3;
+  },
 };
 
 /** Runs the whole boot scenario, one child process per warm series and per cold sample. */
@@ -151,13 +169,13 @@ export async function bootScenario(
   log: (line: string) => void = () => {},
 ): Promise<Row[]> {
   const rows: Row[] = [];
+  const imports = new Map<BootContenderName, number[]>();
   for (const n of plan.sizes) {
     for (const contender of plan.contenders) {
       const iterations = plan.warmIterations(n, contender);
-      const warmup = Math.max(1, Math.min(3, Math.ceil(iterations / 5)));
       const warm = await runInChild<WarmResult>({
         scenario: 'boot-warm',
-        args: { contender, n, iterations, warmup },
+        args: { contender, n, iterations, warmupMs: plan.warmupMs } satisfies WarmArgs,
       });
       const w = warm.result;
       rows.push({
@@ -184,9 +202,12 @@ export async function bootScenario(
 
       const cold: ColdResult[] = [];
       for (let i = 0; i < plan.coldSamples(n, contender); i++) {
-        cold.push((await runInChild<ColdResult>({ scenario: 'boot-cold', args: { contender, n } })).result);
+        cold.push(
+          (await runInChild<ColdResult>({ scenario: 'boot-cold', args: { contender, n } })).result,
+        );
       }
       const pick = (k: keyof ColdResult): number => summarize(cold.map((c) => c[k])).median;
+      imports.set(contender, [...(imports.get(contender) ?? []), ...cold.map((c) => c.importMs)]);
       rows.push({
         scenario: `boot+shutdown cold N=${n}`,
         contender,
@@ -205,8 +226,18 @@ export async function bootScenario(
         unit: 'MB',
         summary: summarize(cold.map((c) => c.maxRssBytes / 2 ** 20)),
       });
-      log(`  boot cold  N=${n} ${contender}: ${pick('totalMs').toFixed(1)} ms (import ${pick('importMs').toFixed(1)} ms)`);
+      log(
+        `  boot cold  N=${n} ${contender}: ${pick('totalMs').toFixed(1)} ms (import ${pick('importMs').toFixed(1)} ms)`,
+      );
     }
+  }
+  for (const [contender, samples] of imports) {
+    rows.push({
+      scenario: 'import of the framework, cold process',
+      contender,
+      unit: 'ms',
+      summary: summarize(samples),
+    });
   }
   return rows;
 }

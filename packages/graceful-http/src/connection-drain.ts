@@ -1,4 +1,5 @@
 import type { Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 
 type Phase = 'serving' | 'draining' | 'forced';
@@ -8,9 +9,11 @@ type Phase = 'serving' | 'draining' | 'forced';
  * connections, ask busy ones to close after their response, and after the drain timeout
  * close whatever is left by force.
  *
- * Node's `server.close()` alone is not enough: it only stops accepting, and a keep-alive
- * connection whose response started before the drain stays open until its
- * `keepAliveTimeout`, so `close` would wait for it.
+ * Node's `server.close()` alone is not enough: it only stops accepting, and `close` waits
+ * for every connection. A keep-alive connection whose response started before the drain
+ * stays open until its `keepAliveTimeout`, and one that never sent a request (a browser's
+ * or fetch's pre-connect) is not "idle" to `closeIdleConnections()` and stays until
+ * `headersTimeout`.
  */
 export class ConnectionDrain {
   /** Resolves once the server has closed: it no longer listens and every connection ended. */
@@ -19,12 +22,17 @@ export class ConnectionDrain {
   private timer: NodeJS.Timeout | undefined;
   /** Open responses, each with the function that releases its request when forced. */
   private readonly open = new Map<ServerResponse, () => void>();
+  private readonly sockets = new Set<Socket>();
 
   constructor(
     private readonly server: Server,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
   ) {
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     this.closed = new Promise((resolve) => {
       server.once('close', () => {
         this.clearTimer();
@@ -65,6 +73,8 @@ export class ConnectionDrain {
     );
     this.server.close();
     this.server.closeIdleConnections();
+    // Connections that have not sent a byte carry no request: closing them loses nothing.
+    for (const socket of this.sockets) if (socket.bytesRead === 0) socket.destroy();
     for (const res of this.open.keys()) askToClose(res);
     // Armed even with nothing in flight: a connection that was mid-request may still bring one.
     this.timer = setTimeout(() => this.force(), this.timeoutMs);

@@ -1,12 +1,15 @@
 /* global document */
 // The dependency graph as SVG: one column per dependency depth (foundations on the left),
 // edges from a module to what it depends on. No libraries: the page works offline.
+// Edges that skip columns run through small "waypoints" in the columns between, so they
+// never cross a module's box.
 
 const NS = 'http://www.w3.org/2000/svg';
 const NODE_W = 176;
 const NODE_H = 50;
+const WAYPOINT_H = 10;
 const COL_GAP = 80;
-const ROW_GAP = 18;
+const ROW_GAP = 16;
 const PAD = 12;
 const MAX_LABEL = 20;
 
@@ -28,35 +31,75 @@ function depths(nodes, deps) {
   return depth;
 }
 
-/** Positions every node: columns by depth, rows ordered to keep edges short. */
+/**
+ * Places every node (and every waypoint of a long edge): columns by depth, each column
+ * ordered by the mean row of what its entries point to, which keeps edges short.
+ */
 export function layout(graph) {
   const deps = new Map(graph.nodes.map((n) => [n.id, []]));
   for (const e of graph.edges) deps.get(e.from)?.push(e.to);
   const depth = depths(graph.nodes, deps);
+  const items = new Map(
+    graph.nodes.map((n) => [n.id, { id: n.id, col: depth.get(n.id), next: [] }]),
+  );
+  const routes = [];
+  for (const e of graph.edges) {
+    const from = items.get(e.from);
+    const to = items.get(e.to);
+    if (from === undefined || to === undefined) continue;
+    const chain = [from];
+    for (let col = from.col - 1; col > to.col; col--) {
+      const waypoint = { id: `${e.from}->${e.to}@${col}`, col, next: [], waypoint: true };
+      items.set(waypoint.id, waypoint);
+      chain.push(waypoint);
+    }
+    chain.push(to);
+    for (let i = 0; i + 1 < chain.length; i++) chain[i].next.push(chain[i + 1]);
+    routes.push({ from: e.from, to: e.to, chain });
+  }
   const columns = [];
-  for (const n of graph.nodes) (columns[depth.get(n.id)] ??= []).push(n.id);
-  const row = new Map();
-  columns.forEach((column, c) => {
-    const weight = (id) => {
-      const ys = (deps.get(id) ?? []).map((d) => row.get(d)).filter((y) => y !== undefined);
-      return ys.length === 0 ? Number.MAX_SAFE_INTEGER : ys.reduce((a, b) => a + b, 0) / ys.length;
-    };
-    if (c === 0) column.sort((a, b) => a.localeCompare(b));
-    else column.sort((a, b) => weight(a) - weight(b) || a.localeCompare(b));
-    column.forEach((id, i) => row.set(id, i));
-  });
-  const tallest = Math.max(1, ...columns.map((col) => col.length));
-  const height = PAD * 2 + tallest * NODE_H + (tallest - 1) * ROW_GAP;
-  const positions = new Map();
-  columns.forEach((column, c) => {
-    const used = column.length * NODE_H + (column.length - 1) * ROW_GAP;
-    const top = (height - used) / 2;
-    column.forEach((id, i) => {
-      positions.set(id, { x: PAD + c * (NODE_W + COL_GAP), y: top + i * (NODE_H + ROW_GAP) });
-    });
-  });
+  for (const item of items.values()) (columns[item.col] ??= []).push(item);
+  for (const [c, column] of columns.entries()) {
+    const weight = (item) =>
+      item.next.length === 0
+        ? Number.MAX_SAFE_INTEGER
+        : item.next.reduce((sum, n) => sum + n.row, 0) / item.next.length;
+    if (c === 0) column.sort((a, b) => a.id.localeCompare(b.id));
+    else column.sort((a, b) => weight(a) - weight(b) || a.id.localeCompare(b.id));
+    column.forEach((item, i) => (item.row = i));
+  }
+  const extent = (column) =>
+    column.reduce((h, item) => h + (item.waypoint ? WAYPOINT_H : NODE_H), 0) +
+    Math.max(0, column.length - 1) * ROW_GAP;
+  const tallest = Math.max(NODE_H, ...columns.map(extent));
+  const height = PAD * 2 + tallest;
+  for (const [c, column] of columns.entries()) {
+    let y = PAD + (tallest - extent(column)) / 2;
+    for (const item of column) {
+      const h = item.waypoint ? WAYPOINT_H : NODE_H;
+      item.x = PAD + c * (NODE_W + COL_GAP);
+      item.y = y + h / 2; // vertical centre
+      y += h + ROW_GAP;
+    }
+  }
   const width = PAD * 2 + columns.length * NODE_W + Math.max(0, columns.length - 1) * COL_GAP;
-  return { positions, deps, width: Math.max(width, NODE_W + PAD * 2), height };
+  return { items, routes, width: Math.max(width, NODE_W + PAD * 2), height };
+}
+
+/** A smooth path from a dependent's left side to its dependency's right side. */
+function routePath(chain) {
+  let d = `M ${chain[0].x} ${chain[0].y}`;
+  let x = chain[0].x;
+  let y = chain[0].y;
+  for (const item of chain.slice(1)) {
+    const tx = item.x + NODE_W;
+    const mid = (x + tx) / 2;
+    d += ` C ${mid} ${y}, ${mid} ${item.y}, ${tx} ${item.y}`;
+    if (item.waypoint) d += ` L ${item.x} ${item.y}`;
+    x = item.x;
+    y = item.y;
+  }
+  return d;
 }
 
 function el(tag, attrs = {}, children = []) {
@@ -70,12 +113,56 @@ function label(name) {
   return name.length > MAX_LABEL ? `${name.slice(0, MAX_LABEL - 1)}…` : name;
 }
 
+function arrowMarker() {
+  const attrs = {
+    id: 'arrow',
+    viewBox: '0 0 10 10',
+    refX: 9,
+    refY: 5,
+    markerWidth: 7,
+    markerHeight: 7,
+  };
+  return el('defs', {}, [
+    el('marker', { ...attrs, orient: 'auto-start-reverse' }, [
+      el('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow' }),
+    ]),
+  ]);
+}
+
+function nodeGroup(node, item, m, managed) {
+  const status = m?.status ?? node.status;
+  const failure = m?.failure?.status ?? 'none';
+  const wanted = !managed || m === undefined || m.enabled || m.enabledAsDependency;
+  const g = el('g', {
+    class: `node${wanted ? '' : ' unwanted'}`,
+    transform: `translate(${item.x} ${item.y - NODE_H / 2})`,
+    'data-module': node.id,
+    'data-status': status,
+    'data-failure': failure,
+  });
+  g.append(
+    el('title', {}, [`${node.id}: ${status}${failure !== 'none' ? `, ${failure}` : ''}`]),
+    el('rect', { class: 'node-box', width: NODE_W, height: NODE_H, rx: 8 }),
+    el('rect', { class: 'node-strip', width: 5, height: NODE_H - 12, x: 7, y: 6, rx: 2.5 }),
+    el('text', { class: 'node-name', x: 20, y: 21 }, [label(node.id)]),
+    el('circle', { class: 'node-dot', cx: 24, cy: 35, r: 4 }),
+    el('text', { class: 'node-status', x: 33, y: 39 }, [wanted ? status : `${status} · disabled`]),
+  );
+  if (failure !== 'none') {
+    g.append(
+      el('circle', { class: 'node-failure', cx: NODE_W - 14, cy: 14, r: 7 }),
+      el('text', { class: 'node-failure-mark', x: NODE_W - 14, y: 18 }, ['!']),
+    );
+  }
+  return g;
+}
+
 /**
  * Draws the graph into `container`. `modules` (the snapshot's) adds failure state and
  * whether each module should run; statuses come from it when present (fresher).
  */
 export function renderGraph(container, graph, modules, managed) {
-  const { positions, deps, width, height } = layout(graph);
+  const { items, routes, width, height } = layout(graph);
   const svg = el('svg', {
     viewBox: `0 0 ${width} ${height}`,
     width,
@@ -84,63 +171,22 @@ export function renderGraph(container, graph, modules, managed) {
     'aria-label': 'Module dependency graph',
     class: 'graph-svg',
   });
-  const defs = el('defs', {}, [
-    el('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, [
-      el('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow' }),
-    ]),
-  ]);
-  svg.append(defs);
+  svg.append(arrowMarker());
   const edges = el('g', { class: 'edges' });
-  for (const [from, targets] of deps) {
-    const a = positions.get(from);
-    for (const to of targets) {
-      const b = positions.get(to);
-      if (a === undefined || b === undefined) continue;
-      const x1 = a.x;
-      const y1 = a.y + NODE_H / 2;
-      const x2 = b.x + NODE_W;
-      const y2 = b.y + NODE_H / 2;
-      const mid = (x1 + x2) / 2;
-      edges.append(
-        el('path', {
-          d: `M ${x1} ${y1} C ${mid} ${y1}, ${mid} ${y2}, ${x2} ${y2}`,
-          class: 'edge',
-          'marker-end': 'url(#arrow)',
-          'data-from': from,
-          'data-to': to,
-        }),
-      );
-    }
+  for (const route of routes) {
+    const path = routePath(route.chain);
+    edges.append(
+      el('path', {
+        d: path,
+        class: 'edge',
+        'marker-end': 'url(#arrow)',
+        'data-from': route.from,
+        'data-to': route.to,
+      }),
+    );
   }
   svg.append(edges);
-  for (const node of graph.nodes) {
-    const p = positions.get(node.id);
-    const m = modules?.[node.id];
-    const status = m?.status ?? node.status;
-    const failure = m?.failure?.status ?? 'none';
-    const wanted = !managed || m === undefined || m.enabled || m.enabledAsDependency;
-    const g = el('g', {
-      class: `node${wanted ? '' : ' unwanted'}`,
-      transform: `translate(${p.x} ${p.y})`,
-      'data-module': node.id,
-      'data-status': status,
-      'data-failure': failure,
-    });
-    g.append(
-      el('title', {}, [`${node.id}: ${status}${failure !== 'none' ? `, ${failure}` : ''}`]),
-      el('rect', { class: 'node-box', width: NODE_W, height: NODE_H, rx: 8 }),
-      el('rect', { class: 'node-strip', width: 5, height: NODE_H - 12, x: 7, y: 6, rx: 2.5 }),
-      el('text', { class: 'node-name', x: 20, y: 21 }, [label(node.id)]),
-      el('circle', { class: 'node-dot', cx: 24, cy: 35, r: 4 }),
-      el('text', { class: 'node-status', x: 33, y: 39 }, [wanted ? status : `${status} · disabled`]),
-    );
-    if (failure !== 'none') {
-      g.append(
-        el('circle', { class: 'node-failure', cx: NODE_W - 14, cy: 14, r: 6 }),
-        el('text', { class: 'node-failure-mark', x: NODE_W - 14, y: 18 }, ['!']),
-      );
-    }
-    svg.append(g);
-  }
+  for (const node of graph.nodes)
+    svg.append(nodeGroup(node, items.get(node.id), modules?.[node.id], managed));
   container.replaceChildren(svg);
 }

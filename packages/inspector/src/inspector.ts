@@ -91,7 +91,8 @@ export class Inspector {
       createRequestListener({
         router,
         guard: (req) => checkHost(req, settings.host, settings.allowedHosts),
-        report: (err, where) => this.ctx.report(err, { taskName: `http ${where}`, taskType: 'worker' }),
+        report: (err, where) =>
+          this.ctx.report(err, { taskName: `http ${where}`, taskType: 'worker' }),
       }),
     );
     const address = await server.listen(settings.host, settings.port);

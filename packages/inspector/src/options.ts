@@ -30,9 +30,8 @@ export interface ResolvedInspectorOptions {
  * The injection token under which `Inspector.configure()` registers its options.
  * `Symbol.for` so two copies of this package in one process agree on it.
  */
-export const INSPECTOR_OPTIONS: InjectionToken<InspectorOptions> = Symbol.for(
-  '@keel/inspector:options',
-);
+export const INSPECTOR_OPTIONS: InjectionToken<InspectorOptions> =
+  Symbol.for('@keel/inspector:options');
 
 /** The port used when none is configured. */
 export const DEFAULT_PORT = 7117;
@@ -83,7 +82,19 @@ function invalid(message: string): KeelError {
 }
 
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return 'an array';
-  return value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value);
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return String(value);
+    case 'symbol':
+    case 'function':
+      return `a ${typeof value}`;
+    case 'object':
+      if (value === null) return 'null';
+      return Array.isArray(value) ? 'an array' : 'an object';
+  }
 }

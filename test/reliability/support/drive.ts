@@ -2,21 +2,27 @@ import type { FakeClock } from '@keel/testing';
 
 /** How a promise ended, and the fake time it took. */
 export type Outcome<T> =
-  | { readonly ok: true; readonly value: T; readonly elapsedMs: number }
-  | { readonly ok: false; readonly error: unknown; readonly elapsedMs: number };
+  | { readonly ok: true; readonly value: T; readonly elapsedMs: number; readonly at: number }
+  | { readonly ok: false; readonly error: unknown; readonly elapsedMs: number; readonly at: number };
 
 /** A promise observed from the moment it was made, so its rejection is never unhandled. */
 export interface Tracked<T> {
   readonly outcome: Outcome<T> | undefined;
 }
 
-/** Starts observing `work` now; `elapsedMs` counts fake time from now. */
+/** Starts observing `work` now; `elapsedMs` counts fake time from now, `at` is when it settled. */
 export function track<T>(clock: FakeClock, work: Promise<T>): Tracked<T> {
   const from = clock.now();
   const tracked: { outcome: Outcome<T> | undefined } = { outcome: undefined };
   work.then(
-    (value) => (tracked.outcome = { ok: true, value, elapsedMs: clock.now() - from }),
-    (error: unknown) => (tracked.outcome = { ok: false, error, elapsedMs: clock.now() - from }),
+    (value) => {
+      const at = clock.now();
+      tracked.outcome = { ok: true, value, elapsedMs: at - from, at };
+    },
+    (error: unknown) => {
+      const at = clock.now();
+      tracked.outcome = { ok: false, error, elapsedMs: at - from, at };
+    },
   );
   return tracked;
 }

@@ -1,5 +1,13 @@
 import 'reflect-metadata';
-import { Module, ModuleContext, OnEvent, Task, Worker, type ModuleClass } from '@keel/core';
+import {
+  Module,
+  ModuleContext,
+  OnEvent,
+  Task,
+  Worker,
+  type ModuleClass,
+  type WorkerOptions,
+} from '@keel/core';
 import type { FakeClock } from '@keel/testing';
 import { moduleName, type LifecycleFault, type ModulePlan } from './plan.js';
 import type { Recorder } from './recorder.js';
@@ -37,17 +45,17 @@ export function buildModules(plans: readonly ModulePlan[], world: World): Module
     }[name]!;
     // Decorators applied by hand emit no constructor metadata: declare the context param.
     Reflect.defineMetadata('design:paramtypes', [ModuleContext], cls);
-    const proto = cls.prototype as Record<string, unknown>;
-    proto.prep = lifecycleMethod(world, name, 'prep', plan.prep);
-    proto.start = lifecycleMethod(world, name, 'start', plan.start);
+    const proto = cls.prototype as unknown as Record<string, unknown>;
+    proto.prep = lifecycleMethod(world, name, 'prep', plan.prep, (ctx) => {
+      if (plan.prepWorker) ctx.startWorker('prep-work', untilAborted);
+    });
+    proto.start = lifecycleMethod(world, name, 'start', plan.start, (ctx) => {
+      if (plan.triggerInStart) void ctx.triggerEvent('ping', 'start');
+    });
     proto.stop = lifecycleMethod(world, name, 'stop', plan.stop);
     if (plan.worker !== 'none') {
       proto.work = workerMethod(world, name, plan);
-      const options =
-        plan.workerRestart === 'never'
-          ? { restart: 'never' as const }
-          : { restart: 'on-error' as const, backoff: WORKER_BACKOFF_MS };
-      decorate(Worker({ name: 'work', ...options }), proto, 'work');
+      decorate(Worker({ name: 'work', ...workerOptions(plan) }), proto, 'work');
     }
     if (plan.task !== 'none') {
       proto.tick = taskMethod(world, name, plan);
@@ -73,14 +81,32 @@ function decorate(
   decorator(proto, key, Object.getOwnPropertyDescriptor(proto, key));
 }
 
+function workerOptions(plan: ModulePlan): WorkerOptions {
+  if (plan.worker === 'escalate') {
+    // The second failure within 10 s exceeds the limit and shuts the whole kernel down.
+    return { backoff: WORKER_BACKOFF_MS, maxRestarts: 1, window: '10s', escalate: 'shutdown' };
+  }
+  if (plan.workerRestart === 'never') return { restart: 'never' };
+  return { restart: 'on-error', backoff: WORKER_BACKOFF_MS };
+}
+
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
 function lifecycleMethod(
   world: World,
   module: string,
   step: Step,
   fault: LifecycleFault,
-): () => unknown {
-  return () => {
+  before?: (ctx: ModuleContext) => void,
+): (this: Instance) => unknown {
+  return function (this: Instance) {
     world.recorder.called(module, step, fault !== 'ok');
+    before?.(this.ctx);
     switch (fault) {
       case 'ok':
         return undefined;
@@ -101,7 +127,7 @@ function lifecycleMethod(
 function workerMethod(world: World, module: string, plan: ModulePlan) {
   return function (this: Instance, signal: AbortSignal): Promise<void> {
     const { recorder, clock } = world;
-    recorder.called(module, 'worker', plan.worker === 'fail');
+    recorder.called(module, 'worker', plan.worker === 'fail' || plan.worker === 'escalate');
     if (signal.aborted) recorder.violation(`worker of ${module} started with an aborted signal`);
     const status = recorder.kernel.module(module).status;
     if (status !== 'starting' && status !== 'online') {
@@ -109,6 +135,7 @@ function workerMethod(world: World, module: string, plan: ModulePlan) {
     }
     switch (plan.worker) {
       case 'fail':
+      case 'escalate':
         return Promise.reject(new Error(`planned worker fault in ${module}`));
       case 'ignore-abort':
         return new Promise<never>(() => undefined);
@@ -120,9 +147,7 @@ function workerMethod(world: World, module: string, plan: ModulePlan) {
         );
       case 'ok':
       case 'none':
-        return new Promise((resolve) =>
-          signal.addEventListener('abort', () => resolve(), { once: true }),
-        );
+        return untilAborted(signal);
     }
   };
 }

@@ -40,7 +40,7 @@ export class Kernel {
   private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
   /** The lifecycle phase in flight (start, manage); shutdown waits for it to settle. */
   private busy: Promise<unknown> = Promise.resolve();
-  private managed = false;
+  private isManaged = false;
 
   private constructor(options: KernelOptions) {
     this.core = new KernelCore(resolveOptions(options), this);
@@ -92,6 +92,16 @@ export class Kernel {
       );
     }
     return this.handles.get(node.name)!;
+  }
+
+  /** True when module management is on (`enableManagement()` was called). */
+  get managed(): boolean {
+    return this.isManaged;
+  }
+
+  /** True when `token` is registered in this kernel (a module, a provider). */
+  has(token: InjectionToken<unknown>): boolean {
+    return this.core.container.has(token);
   }
 
   /** Resolves a token from the kernel's container. */
@@ -175,7 +185,7 @@ export class Kernel {
 
   /** Turns module management on: from now on only enabled modules (and their dependencies) run. */
   enableManagement(): void {
-    this.managed = true;
+    this.isManaged = true;
   }
 
   /** Starts what should run and stops what should not (dependents first). Serialized. */
@@ -187,7 +197,7 @@ export class Kernel {
 
   /** A JSON-serialisable snapshot of every module and the kernel's work. */
   inspect(): KernelSnapshot {
-    return buildSnapshot(this.core, this.phase, this.managed);
+    return buildSnapshot(this.core, this.phase, this.isManaged);
   }
 
   /** The dependency graph with statuses, as Mermaid, Graphviz dot, or JSON. */
@@ -221,7 +231,7 @@ export class Kernel {
     const halted = (): boolean => this.shuttingDown.aborted;
     core.scheduler.start();
     rebuildEnabledTree(core.runtimes, (n) => core.runtime(n));
-    const toStart = core.runtimes.filter((rt) => wanted(rt, this.managed));
+    const toStart = core.runtimes.filter((rt) => wanted(rt, this.isManaged));
     for (const rt of toStart) rt.planned = true;
 
     const prep = await core.lifecycle.prep(core.runtimes, halted);
@@ -256,7 +266,7 @@ export class Kernel {
 
   private async applyManagement(): Promise<void> {
     const { core } = this;
-    if (!this.managed || this.phase !== 'online') return;
+    if (!this.isManaged || this.phase !== 'online') return;
     rebuildEnabledTree(core.runtimes, (n) => core.runtime(n));
     const toStop = core.runtimes.filter((rt) => rt.status === 'online' && !wanted(rt, true));
     await core.lifecycle.stop(toStop);

@@ -12,6 +12,8 @@ export interface FetchOptions {
   method?: string;
   /** A keep-alive agent to reuse connections; default: a fresh connection, closed after. */
   agent?: Agent;
+  /** Aborting it destroys the request (the client goes away). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -20,7 +22,11 @@ export interface FetchOptions {
  */
 export function fetchText(url: string, options: FetchOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', agent: options.agent ?? false });
+    const req = request(url, {
+      method: options.method ?? 'GET',
+      agent: options.agent ?? false,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
     req.on('error', reject);
     req.on('response', (res) => {
       let body = '';

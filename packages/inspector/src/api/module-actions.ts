@@ -27,7 +27,10 @@ export function moduleActionHandler(
       );
     }
     if (snapshot.status !== 'online') {
-      throw new HttpError(409, `The kernel is ${snapshot.status}; modules can change only while it is online.`);
+      throw new HttpError(
+        409,
+        `The kernel is ${snapshot.status}; modules can change only while it is online.`,
+      );
     }
     const module = snapshot.modules[name];
     if (module === undefined) throw new HttpError(404, `No module "${name}" in this kernel.`);

@@ -36,7 +36,10 @@ export function inspectorRoutes(deps: RouteDeps): Route[] {
       path: '/healthz',
       GET: ({ res }) => {
         const alive = kernel.status !== 'stopped';
-        sendJson(res, alive ? 200 : 503, { status: alive ? 'ok' : 'stopped', kernel: kernel.status });
+        sendJson(res, alive ? 200 : 503, {
+          status: alive ? 'ok' : 'stopped',
+          kernel: kernel.status,
+        });
       },
     },
     {

@@ -1,10 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname } from 'node:path';
 import { HttpError, sendText } from './respond.js';
-
-/** The page's files: a fixed list, so no request path ever reaches the file system. */
-export const ASSET_FILES = ['index.html', 'style.css', 'app.js', 'graph.js', 'views.js'] as const;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -31,12 +28,24 @@ const ASSETS_DIR = new URL('../../assets/', import.meta.url);
 export class StaticAssets {
   private constructor(private readonly files: ReadonlyMap<string, Buffer>) {}
 
-  /** Reads every asset; fails (and so fails the module's start) when one is missing. */
+  /**
+   * Reads every page file (HTML, CSS, JS) of the folder once. Requests are then served from
+   * this map, so no request path ever reaches the file system. Fails (and so fails the
+   * module's start) when the folder or `index.html` is missing.
+   */
   static async load(dir: URL = ASSETS_DIR): Promise<StaticAssets> {
+    const names = (await readdir(dir)).filter((name) => TYPES[extname(name)] !== undefined);
     const entries = await Promise.all(
-      ASSET_FILES.map(async (name) => [name, await readFile(new URL(name, dir))] as const),
+      names.map(async (name) => [name, await readFile(new URL(name, dir))] as const),
     );
-    return new StaticAssets(new Map(entries));
+    const files = new Map(entries);
+    if (!files.has('index.html')) throw new Error(`index.html is missing in ${dir.href}`);
+    return new StaticAssets(files);
+  }
+
+  /** The names of the files served under `/assets/`. */
+  get names(): string[] {
+    return [...this.files.keys()].sort();
   }
 
   /** Sends one asset by file name; 404 for anything not on the list. */

@@ -168,9 +168,11 @@ export class KernelMetrics {
     this.microtaskWaiting.set({ priority: 'low' }, microtasks.waiting.low);
     this.microtaskOverdue.reset();
     this.microtaskOverdue.inc(microtasks.overdue);
-    for (const [queue, count] of Object.entries(tasks.queued)) {
-      this.tasksQueued.set({ queue }, count);
-    }
+    const { queued } = tasks;
+    this.tasksQueued.set({ queue: 'prioritized' }, queued.prioritized);
+    this.tasksQueued.set({ queue: 'normal' }, queued.normal);
+    this.tasksQueued.set({ queue: 'overdue' }, queued.overdue);
+    this.tasksQueued.set({ queue: 'parked' }, queued.parked);
   }
 
   private gauge<L extends string>(name: string, help: string, labelNames: L[] = []): Gauge<L> {

@@ -1,0 +1,128 @@
+import type { Row } from './result.js';
+
+/** A target of the issue, checked against the measured rows. */
+export interface TargetCheck {
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean | null;
+}
+
+function median(rows: readonly Row[], scenario: string, contender: string): number | undefined {
+  return rows.find((r) => r.scenario === scenario && r.contender === contender)?.summary.median;
+}
+
+function x(value: number): string {
+  return value >= 10 ? `${value.toFixed(1)}×` : `${value.toFixed(2)}×`;
+}
+
+/** Checks every target the issue names; `met: null` when a figure is missing. */
+export function checkTargets(rows: readonly Row[]): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const add = (
+    target: string,
+    measure: () => { measured: string; met: boolean } | undefined,
+  ): void => {
+    const result = measure();
+    checks.push(
+      result === undefined
+        ? { target, measured: 'not measured', met: null }
+        : { target, ...result },
+    );
+  };
+
+  for (const mode of ['warm', 'cold'] as const) {
+    const s1k = `boot+shutdown ${mode} N=1000`;
+    const s10k = `boot+shutdown ${mode} N=10000`;
+    add(`boot+shutdown 1,000 modules ${mode}: ≥10× faster than NestJS`, () => {
+      const k = median(rows, s1k, 'keel');
+      const n = median(rows, s1k, 'nestjs');
+      if (k === undefined || n === undefined) return undefined;
+      return {
+        measured: `Keel is ${x(n / k)} faster (${k.toFixed(1)} vs ${n.toFixed(1)} ms)`,
+        met: n / k >= 10,
+      };
+    });
+    add(`boot+shutdown 1,000 modules ${mode}: within 2× of plain tsyringe`, () => {
+      const k = median(rows, s1k, 'keel');
+      const t = median(rows, s1k, 'tsyringe');
+      if (k === undefined || t === undefined) return undefined;
+      return {
+        measured: `Keel ÷ tsyringe = ${x(k / t)} (${k.toFixed(1)} vs ${t.toFixed(1)} ms)`,
+        met: k / t <= 2,
+      };
+    });
+    add(`boot+shutdown ${mode}: growth 1,000 → 10,000 modules ≤ 12×`, () => {
+      const a = median(rows, s1k, 'keel');
+      const b = median(rows, s10k, 'keel');
+      if (a === undefined || b === undefined) return undefined;
+      return { measured: `${x(b / a)} (${a.toFixed(1)} → ${b.toFixed(1)} ms)`, met: b / a <= 12 };
+    });
+  }
+  add('triggerEvent to 10 hooks at least as fast as eventemitter2 emitAsync', () => {
+    const s = 'event to 10 hooks, per trigger';
+    const k = median(rows, s, 'keel');
+    const e = median(rows, s, 'eventemitter2 emitAsync');
+    if (k === undefined || e === undefined) return undefined;
+    return {
+      measured: `${k.toFixed(2)} vs ${e.toFixed(2)} µs (Keel ÷ ee2 = ${x(k / e)})`,
+      met: k <= e,
+    };
+  });
+  for (const shape of ['one at a time', 'bursts of']) {
+    add(
+      `runMicroTask overhead no worse than bare p-limit (${shape === 'bursts of' ? 'bursts' : shape})`,
+      () => {
+        const s = rows.find(
+          (r) =>
+            r.scenario.startsWith(`microtask, ${shape}`) &&
+            r.scenario.endsWith('overhead over a direct call'),
+        )?.scenario;
+        if (s === undefined) return undefined;
+        const k = median(rows, s, 'keel');
+        const p = median(rows, s, 'p-limit');
+        if (k === undefined || p === undefined) return undefined;
+        return { measured: `${k.toFixed(3)} vs ${p.toFixed(3)} µs per call`, met: k <= p };
+      },
+    );
+  }
+  const memory = rows.find(
+    (r) => r.scenario.startsWith('heap retained by') && r.scenario.endsWith('scheduled tasks'),
+  )?.scenario;
+  add('100,000 scheduled tasks retain ≤ half the memory of one setTimeout per task', () => {
+    if (memory === undefined) return undefined;
+    const k = median(rows, memory, 'keel');
+    const t = median(rows, memory, 'setTimeout');
+    if (k === undefined || t === undefined) return undefined;
+    return {
+      measured: `${k.toFixed(1)} vs ${t.toFixed(1)} MB (Keel ÷ setTimeout = ${x(k / t)})`,
+      met: k <= t / 2,
+    };
+  });
+  for (const phase of ['schedule', 'cancel']) {
+    add(
+      `${phase === 'schedule' ? 'scheduling' : 'cancelling'} 100,000 tasks faster than setTimeout`,
+      () => {
+        const s = rows.find(
+          (r) => r.scenario.startsWith(`${phase} `) && r.scenario.endsWith(' tasks'),
+        )?.scenario;
+        if (s === undefined) return undefined;
+        const k = median(rows, s, 'keel');
+        const t = median(rows, s, 'setTimeout');
+        if (k === undefined || t === undefined) return undefined;
+        return {
+          measured: `${k.toFixed(1)} vs ${t.toFixed(1)} ms (Keel ÷ setTimeout = ${x(k / t)})`,
+          met: k < t,
+        };
+      },
+    );
+  }
+  return checks;
+}
+
+export function renderTargets(checks: readonly TargetCheck[]): string {
+  return checks
+    .map(
+      (c) => `${c.met === null ? '[ ? ]' : c.met ? '[met]' : '[MISS]'} ${c.target}: ${c.measured}`,
+    )
+    .join('\n');
+}

@@ -1,0 +1,95 @@
+/**
+ * Keeps the benchmark scenarios from rotting: each runs once, in-process, at a tiny size.
+ * No figure is asserted (timings in tests would be flaky); only that every contender did
+ * the same work and that the report renders. The real run is `npm run bench`.
+ */
+import { generateDag, topologicalOrder } from '../../bench/src/dag.js';
+import type { Row } from '../../bench/src/harness/result.js';
+import { renderTable } from '../../bench/src/harness/table.js';
+import { checkTargets, renderTargets } from '../../bench/src/harness/targets.js';
+import { BOOT_CONTENDERS, runCold, runWarm } from '../../bench/src/scenarios/boot.js';
+import { eventsScenario } from '../../bench/src/scenarios/events.js';
+import { microTasksScenario } from '../../bench/src/scenarios/microtasks.js';
+import {
+  schedulerMemory,
+  schedulerRows,
+  schedulerTiming,
+} from '../../bench/src/scenarios/scheduler.js';
+import { taskQueueRows, taskQueueTiming } from '../../bench/src/scenarios/task-queue.js';
+import { summarize } from '../../bench/src/stats.js';
+
+const TINY_MICRO = { batch: 4, time: 5, warmupTime: 0 };
+
+describe('bench smoke', () => {
+  const rows: Row[] = [];
+
+  it('generates the same seeded DAG every time, each module on up to 3 earlier ones', () => {
+    const a = generateDag(200, 7);
+    expect(generateDag(200, 7)).toEqual(a);
+    expect(generateDag(200, 8)).not.toEqual(a);
+    a.deps.forEach((deps, i) => {
+      expect(deps.length).toBeLessThanOrEqual(3);
+      expect(new Set(deps).size).toBe(deps.length);
+      for (const j of deps) expect(j).toBeLessThan(i);
+    });
+    const position = new Map(topologicalOrder(a).map((m, k) => [m, k]));
+    a.deps.forEach((deps, i) => {
+      for (const j of deps) expect(position.get(j)!).toBeLessThan(position.get(i)!);
+    });
+  });
+
+  it.each(BOOT_CONTENDERS)(
+    'boots and shuts down a tiny graph with %s, warm and cold',
+    async (contender) => {
+      const warm = await runWarm({ contender, n: 12, iterations: 2, warmupMs: 0 });
+      expect(warm.totalMs).toHaveLength(2);
+      const cold = await runCold({ contender, n: 12 });
+      expect(cold.totalMs).toBeGreaterThan(0);
+      rows.push({
+        scenario: 'boot+shutdown warm N=1000',
+        contender,
+        unit: 'ms',
+        summary: summarize(warm.totalMs),
+      });
+    },
+  );
+
+  it('dispatches events to every hook with each contender', async () => {
+    const events = await eventsScenario({ hooks: 3, micro: TINY_MICRO });
+    expect(events.map((r) => r.contender)).toEqual([
+      'keel',
+      'node EventEmitter',
+      'eventemitter2 emitAsync',
+    ]);
+    rows.push(...events);
+  });
+
+  it('runs microtasks one at a time and in bursts', async () => {
+    const micro = await microTasksScenario({ burst: 8, micro: TINY_MICRO });
+    expect(micro.filter((r) => r.contender === 'keel')).toHaveLength(4);
+    rows.push(...micro);
+  });
+
+  it('schedules, cancels and fires tasks, and measures their memory', async () => {
+    const timing = await schedulerTiming({ tasks: 50, rounds: 1 });
+    expect(timing.fire.keel).toHaveLength(1);
+    const memory = {
+      keel: await schedulerMemory({ contender: 'keel', tasks: 50 }),
+      setTimeout: await schedulerMemory({ contender: 'setTimeout', tasks: 50 }),
+    };
+    rows.push(...schedulerRows(50, timing, memory));
+  });
+
+  it('drains the task queue', async () => {
+    const result = await taskQueueTiming({ tasks: 50, rounds: 1 });
+    rows.push(...taskQueueRows(50, result));
+    expect(result.keel).toHaveLength(1);
+  });
+
+  it('renders the table and checks the targets', () => {
+    const table = renderTable(rows);
+    expect(table).toContain('event to 3 hooks, per trigger');
+    const targets = renderTargets(checkTargets(rows));
+    expect(targets).toContain('triggerEvent to 10 hooks');
+  });
+});

@@ -1,0 +1,204 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Module, ModuleContext, Task, Worker } from '@keel/core';
+import { Inspector } from '@keel/inspector';
+import { createTestKernel, type TestKernel } from '@keel/testing';
+import { chromium, type Browser } from 'playwright-core';
+
+// Debian's chromium: CI installs it with .ci/install-chromium. Missing means a broken setup,
+// so the test fails (loudly) instead of skipping.
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const TOKEN = 'e2e-token-0123456789abcdef';
+
+@Module({ name: 'config', events: ['changed'] })
+class Config {
+  constructor(readonly ctx: ModuleContext) {}
+}
+
+@Module({ name: 'storage' })
+class Storage {
+  constructor(
+    readonly config: Config,
+    readonly ctx: ModuleContext,
+  ) {}
+
+  @Task({ every: '10m' })
+  async compact(): Promise<void> {}
+}
+
+@Module({ name: 'api' })
+class Api {
+  constructor(
+    readonly storage: Storage,
+    readonly config: Config,
+    readonly ctx: ModuleContext,
+  ) {}
+
+  @Worker()
+  async listen(signal: AbortSignal): Promise<void> {
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+  }
+}
+
+@Module({ name: 'mailer', dependsOn: [Config] })
+class Mailer {
+  @Task({ every: '1m' })
+  async sendQueued(): Promise<void> {}
+}
+
+describe('inspector page in headless Chromium', () => {
+  let browser: Browser | undefined;
+  let k: TestKernel | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `${CHROMIUM} is missing: the inspector's browser test needs Debian's chromium. ` +
+          'Install it with `bash .ci/install-chromium` (CI runs it before the tests).',
+      );
+    }
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  afterEach(async () => {
+    if (k === undefined) return;
+    await k.shutdown();
+    k.expectNoLeaks();
+    k = undefined;
+  });
+
+  it('lists the modules, shows a disabled module go offline within 2 s, and follows failures, errors and events', async () => {
+    k = createTestKernel({
+      modules: [Api, Storage, Config, Mailer, Inspector],
+      providers: Inspector.configure({ port: 0, token: TOKEN }),
+    });
+    k.enableManagement();
+    for (const m of k.modules) m.enable();
+    await k.start();
+    const url = k.get(Inspector).url!;
+
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(url);
+
+    for (const name of ['config', 'storage', 'api', 'mailer', 'Inspector']) {
+      await page.locator(`tr[data-module="${name}"]`).waitFor({ timeout: 2000 });
+      await page.locator(`svg g.node[data-module="${name}"]`).waitFor({ timeout: 2000 });
+    }
+    expect(await page.locator('tbody#modules tr').count()).toBe(5);
+    const mailerNode = page.locator('svg g.node[data-module="mailer"]');
+    expect(await mailerNode.getAttribute('data-status')).toBe('online');
+    // The live stream is connected before we change anything.
+    await page.locator('#live[data-state="live"]').waitFor({ timeout: 2000 });
+    // With a token configured the page offers the buttons (and a field for the token).
+    expect(await page.locator('button[data-action="disable"][data-module="mailer"]').count()).toBe(
+      1,
+    );
+
+    const started = performance.now();
+    const reply = await fetch(new URL('api/modules/mailer/disable', url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(reply.status).toBe(200);
+    expect(await reply.json()).toMatchObject({
+      module: 'mailer',
+      enabled: false,
+      status: 'offline',
+    });
+
+    await page
+      .locator('svg g.node[data-module="mailer"][data-status="offline"]')
+      .waitFor({ timeout: 2000 });
+    await page
+      .locator('tr[data-module="mailer"][data-status="offline"]')
+      .waitFor({ timeout: 2000 });
+    const seenAfterMs = Math.round(performance.now() - started);
+    // The change also shows in the event log, and the row then offers to enable it again.
+    await page
+      .locator('#log .log-entry[data-kind="status"]', { hasText: 'online → stopping' })
+      .first()
+      .waitFor({ timeout: 2000 });
+    await page
+      .locator('button[data-action="enable"][data-module="mailer"]')
+      .waitFor({ timeout: 2000 });
+
+    // Failure states, errors and events reach the page live too.
+    (k.module('storage').instance as Storage).ctx.warning(
+      'slow-disk',
+      'Slow disk',
+      'fsync took 900 ms',
+    );
+    (k.module('api').instance as Api).ctx.report(new Error('upstream timed out after 5s'), {
+      taskName: 'fetch-rates',
+      taskType: 'task',
+    });
+    await k.module('config').triggerEvent('changed', { key: 'rates.url' });
+    await page
+      .locator('svg g.node[data-module="storage"][data-failure="warning"]')
+      .waitFor({ timeout: 2000 });
+    await page
+      .locator('#log .log-entry[data-kind="error"]', { hasText: 'upstream timed out after 5s' })
+      .waitFor({ timeout: 2000 });
+    await page
+      .locator('#log .log-entry[data-kind="event"]', { hasText: 'rates.url' })
+      .waitFor({ timeout: 2000 });
+    await page.locator('.stat[data-tone="bad"]', { hasText: 'Errors reported' }).waitFor({
+      timeout: 2000,
+    });
+    // A module error arriving on the stream is not mistaken for a dropped connection.
+    expect(await page.locator('#live').getAttribute('data-state')).toBe('live');
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}inspector.png`, fullPage: true });
+
+    // The page's own button, with the token typed in, turns the module back on.
+    await page.locator('#token').fill(TOKEN);
+    await page.locator('button[data-action="enable"][data-module="mailer"]').click();
+    await page
+      .locator('svg g.node[data-module="mailer"][data-status="online"]')
+      .waitFor({ timeout: 2000 });
+    expect(k.module('mailer').status).toBe('online');
+    await page.close();
+
+    expect(pageErrors).toEqual([]);
+    process.stdout.write(`inspector e2e: page showed "offline" ${seenAfterMs} ms after the POST\n`);
+  });
+
+  it('offers no changes without a token: no buttons, no token field', async () => {
+    k = createTestKernel({
+      modules: [Api, Storage, Config, Mailer, Inspector],
+      providers: Inspector.configure({ port: 0 }),
+    });
+    k.enableManagement();
+    for (const m of k.modules) m.enable();
+    await k.start();
+
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(k.get(Inspector).url!);
+    await page.locator('tr[data-module="mailer"]').waitFor({ timeout: 2000 });
+    await page.locator('#live[data-state="live"]').waitFor({ timeout: 2000 });
+    expect(await page.locator('#token-form').isVisible()).toBe(false);
+    expect(await page.locator('button[data-action]').count()).toBe(0);
+    expect(await page.locator('#management-note').textContent()).toContain('read-only');
+    await page.close();
+  });
+});

@@ -190,7 +190,8 @@ export async function bootScenario(
           graph: w.fingerprint,
         },
       });
-      if (w.onlineHeapBytes !== null) {
+      // Below ~1,000 modules the figure drowns in GC noise.
+      if (w.onlineHeapBytes !== null && n >= 1_000) {
         rows.push({
           scenario: `heap retained by a booted app N=${n}`,
           contender,

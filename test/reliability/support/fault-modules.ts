@@ -18,6 +18,8 @@ export const LINGER_MS = 1500;
 export const TASK_EVERY_MS = 700;
 /** Backoff of restarting (`on-error`) workers. */
 export const WORKER_BACKOFF_MS = 400;
+/** Far more runs of one worker than backoff allows in a scenario's fake time. */
+const MAX_WORKER_RUNS = 500;
 
 /**
  * The kernel the generated classes currently run in. Classes are shared by the kernels of
@@ -127,6 +129,11 @@ function lifecycleMethod(
 function workerMethod(world: World, module: string, plan: ModulePlan) {
   return function (this: Instance, signal: AbortSignal): Promise<void> {
     const { recorder, clock } = world;
+    if (recorder.callCount(module, 'worker') >= MAX_WORKER_RUNS) {
+      // A restart loop without backoff would starve the event loop (and this test) for good.
+      recorder.violation(`worker of ${module} ran ${MAX_WORKER_RUNS} times: a restart loop`);
+      return new Promise<never>(() => undefined);
+    }
     recorder.called(module, 'worker', plan.worker === 'fail' || plan.worker === 'escalate');
     if (signal.aborted) recorder.violation(`worker of ${module} started with an aborted signal`);
     const status = recorder.kernel.module(module).status;

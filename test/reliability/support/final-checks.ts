@@ -24,6 +24,9 @@ function checkRest(run: KernelRun): void {
   const { k, s, recorder, monitor } = run;
   const fail = (message: string): void => recorder.violation(message);
   if (k.status !== 'stopped') fail(`after shutdown the kernel is ${k.status}`);
+  if (run.overran && !k.errors.some((e) => e.taskType === 'stop' && e.message.includes('shutdownTimeout'))) {
+    fail('shutdown overran shutdownTimeout but no stop error reports the overrun');
+  }
   s.modules.forEach((_, i) => {
     const name = moduleName(i);
     const status = k.module(name).status;

@@ -10,12 +10,12 @@ import {
 } from '../lifecycle/module-status.js';
 import type { PhaseResult } from '../lifecycle/phase-runner.js';
 import { renderGraph, type GraphFormat } from '../graph/render.js';
-import { withDeadline } from '../time/deadline.js';
 import { KernelCore } from './core.js';
 import { buildSnapshot, type KernelSnapshot } from './inspect.js';
 import { rebuildEnabledTree, wanted } from './management.js';
 import { ModuleHandle } from './module-handle.js';
 import { resolveOptions, type KernelOptions } from './options.js';
+import { stopEverything } from './shutdown.js';
 import { handleSignals } from './signals.js';
 import type { KernelEventKind, KernelListeners } from './telemetry.js';
 
@@ -295,52 +295,12 @@ export class Kernel {
     this.shutdownController.abort(core.stopReason);
     core.scheduler.stop();
     core.microtasks.releaseAll();
-    const work = (async () => {
-      await this.busy;
-      for (const rt of core.runtimes) rt.unplan();
-      const online = core.runtimes.filter((rt) => rt.status === 'online');
-      // Modules that never started may still run work begun in prep().
-      const idle = core.runtimes.filter((rt) => rt.status !== 'online' && rt.activities.size > 0);
-      await Promise.all([core.lifecycle.stop(online), this.stopIdleWork(idle)]);
-      // Provider values outlive every module that uses them.
-      await core.container.disposeAll((err, token) => {
-        this.exitCode = this.exitCode || 1;
-        core.reportInternal(err, `dispose ${token}`, 'stop');
-      });
-    })();
-    const result = await withDeadline(work, core.options.shutdownTimeoutMs, core.timers);
-    if (result.timedOut) this.reportShutdownOverrun();
+    await stopEverything(core, this.busy, () => {
+      this.exitCode = this.exitCode || 1;
+    });
     core.timers.close();
     this.move('stopped');
     this.markStopped();
-  }
-
-  /** Work started during prep by modules that never started: abort it and wait (bounded). */
-  private async stopIdleWork(runtimes: readonly ModuleRuntime[]): Promise<void> {
-    for (const rt of runtimes) rt.abortIdleWork();
-    await Promise.all(
-      runtimes.map((rt) =>
-        withDeadline(rt.activities.idle(), this.core.options.stopTimeoutMs, this.core.timers),
-      ),
-    );
-  }
-
-  private reportShutdownOverrun(): void {
-    this.exitCode = this.exitCode || 1;
-    for (const rt of this.core.runtimes) {
-      if (rt.status !== 'stopping' && rt.activities.size === 0) continue;
-      const running = rt.activities.describe() || 'stop()';
-      rt.report(
-        new KeelError(
-          'E_TIMEOUT',
-          `Shutdown overran shutdownTimeout (${this.core.options.shutdownTimeoutMs} ms) while module "${rt.name}" was still ${rt.status} (running: ${running}). It is treated as offline.`,
-          { module: rt.name },
-        ),
-        'shutdown',
-        'stop',
-      );
-      rt.forceOffline();
-    }
   }
 
   private refuseUnlessCreated(what: string): Promise<never> | undefined {

@@ -51,8 +51,41 @@ export class Lifecycle {
   }
 
   /** Stops modules, dependents first; goes on after failures (each is reported). */
-  stop(modules: readonly ModuleRuntime[]): Promise<PhaseResult<ModuleRuntime>> {
-    return this.phase(modules, 'down', (m) => this.stopOne(m), false);
+  stop(
+    modules: readonly ModuleRuntime[],
+    halted?: () => boolean,
+  ): Promise<PhaseResult<ModuleRuntime>> {
+    return this.phase(modules, 'down', (m) => this.stopOne(m), false, halted);
+  }
+
+  /**
+   * The shutdown ran out of time: a module still online is told to stop (its signal
+   * aborts, stop() is called) without waiting; one still stopping is left to finish.
+   * Either is reported and treated as offline from now on.
+   */
+  abandonStop(m: ModuleRuntime, why: string): void {
+    if (m.status !== 'online' && m.status !== 'stopping') return;
+    const wasOnline = m.status === 'online';
+    const running = m.activities.describe();
+    const cause = new KeelError(
+      'E_TIMEOUT',
+      `${why} while module "${m.name}" was ${m.status}${running === '' ? '' : ` (still running: ${running})`}. ` +
+        `It is treated as offline${wasOnline ? '; its stop() was called without waiting' : ''}.`,
+      { module: m.name },
+    );
+    this.host.report(m, cause, 'stop module', 'stop');
+    if (wasOnline) {
+      m.transition('stopping');
+      this.host.beginStop(m);
+      const instance: Record<string, unknown> = m.instance;
+      const stop = instance['stop'];
+      if (typeof stop === 'function') {
+        new Promise<unknown>((resolve) => resolve((stop as () => unknown).call(m.instance))).catch(
+          (err: unknown) => this.fail(m, 'stop', err),
+        );
+      }
+    }
+    m.forceOffline();
   }
 
   private phase(

@@ -54,7 +54,7 @@ export function runPhase<N>(phase: Phase<N>): Promise<PhaseResult<N>> {
       launched.add(node);
       inFlight++;
       limit(() => {
-        if (!stopped) return run(node);
+        if (!stopped && halted?.() !== true) return run(node);
         launched.delete(node); // halted while queued for a slot: never ran
         return Promise.resolve();
       }).then(

@@ -55,3 +55,17 @@ export function retainedHeap(): number {
   collectGarbage();
   return process.memoryUsage().heapUsed;
 }
+
+/**
+ * Heap in use after full GCs on a quiet event loop, in bytes: the lowest of three rounds, each
+ * after a macrotask turn. A single GC right after big work sometimes keeps the previous round's
+ * garbage alive (objects allocated during incremental marking survive that cycle).
+ */
+export async function settledHeap(): Promise<number> {
+  let lowest = Infinity;
+  for (let round = 0; round < 3; round++) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    lowest = Math.min(lowest, retainedHeap());
+  }
+  return lowest;
+}

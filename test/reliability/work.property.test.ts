@@ -19,7 +19,7 @@ describe('module work under random faults (property)', () => {
     async () => {
       const scenarios = scenarioArb({
         maxLifecycleFaults: 3,
-        prepFaults: true,
+        prepFaults: false,
         work: true,
         maxOps: 10,
         management: true,

@@ -3,7 +3,7 @@ import { CALLS_PER_MODULE } from '../contenders/contender.js';
 import { dagFingerprint, DEFAULT_SEED, generateDag } from '../dag.js';
 import { runInChild } from '../harness/child.js';
 import type { Row } from '../harness/result.js';
-import { canCollectGarbage, retainedHeap, summarize } from '../stats.js';
+import { canCollectGarbage, settledHeap, summarize } from '../stats.js';
 
 /**
  * Scenario 1: boot + shutdown of N modules with trivial lifecycle methods, on the shared
@@ -91,9 +91,9 @@ export async function runWarm(args: WarmArgs): Promise<WarmResult> {
     result.shutdownMs.push(shutdownMs);
   }
   if (canCollectGarbage()) {
-    const before = retainedHeap();
+    const before = await settledHeap();
     const app = await graph.boot();
-    result.onlineHeapBytes = Math.max(0, retainedHeap() - before);
+    result.onlineHeapBytes = Math.max(0, (await settledHeap()) - before);
     await app.shutdown();
   }
   return result;

@@ -1,7 +1,7 @@
 import type { TaskHandle } from '@keel/core';
 import { startKeelFixture } from '../harness/keel-fixture.js';
 import type { Row } from '../harness/result.js';
-import { canCollectGarbage, retainedHeap, summarize } from '../stats.js';
+import { canCollectGarbage, settledHeap, summarize } from '../stats.js';
 
 /**
  * Scenario 4: many scheduled tasks. Keel tasks are made through the public API of a started
@@ -126,19 +126,19 @@ export async function schedulerMemory(args: SchedulerMemoryArgs): Promise<Schedu
   // retained is what the scheduler keeps. The handles let the timers be cleared afterwards.
   const handles: unknown[] = new Array<unknown>(n).fill(undefined);
   if (args.contender === 'setTimeout') {
-    const before = retainedHeap();
+    const before = await settledHeap();
     for (let i = 0; i < n; i++) handles[i] = setTimeout(noop, FAR_MS);
-    const retainedBytes = retainedHeap() - before;
+    const retainedBytes = (await settledHeap()) - before;
     for (const handle of handles) clearTimeout(handle as NodeJS.Timeout);
     return { retainedBytes, tasks: n, exactGc: canCollectGarbage() };
   }
   const keel = await startKeelFixture();
   try {
     const due = Date.now() + FAR_MS;
-    const before = retainedHeap();
+    const before = await settledHeap();
     for (let i = 0; i < n; i++)
       handles[i] = keel.ctx.newTask(TASK_NAME, noop).schedule(new Date(due));
-    const retainedBytes = retainedHeap() - before;
+    const retainedBytes = (await settledHeap()) - before;
     return { retainedBytes, tasks: n, exactGc: canCollectGarbage() };
   } finally {
     await keel.kernel.shutdown();

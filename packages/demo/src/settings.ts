@@ -1,5 +1,5 @@
 import { toMs } from '@keel/core';
-import type { Environment } from './platform/environment.js';
+import type { Environment } from './environment.js';
 
 /** The demo's settings, read from environment variables by `Config.prep()`. */
 export interface Settings {

@@ -101,7 +101,7 @@ export class HttpServer {
     // arriving all that time.
     const signal = this.ctx.signal;
     if (signal.aborted) drain.begin();
-    else void 0;
+    else signal.addEventListener('abort', () => drain.begin(), { once: true });
 
     this.ctx.logger.info({ url }, 'listening');
     // Not awaited: hooks run once this module is online, which is after start() returns.

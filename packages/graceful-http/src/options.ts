@@ -50,7 +50,11 @@ export function resolveHttpServerOptions(options: HttpServerOptions): ResolvedHt
   }
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) {
-      throw invalid(key, (options as unknown as Record<string, unknown>)[key], `unknown option; known: ${[...KNOWN].join(', ')}`);
+      throw invalid(
+        key,
+        (options as unknown as Record<string, unknown>)[key],
+        `unknown option; known: ${[...KNOWN].join(', ')}`,
+      );
     }
   }
   const { host = DEFAULT_HOST, port = 0, drainTimeout = DEFAULT_DRAIN_TIMEOUT } = options;

@@ -66,7 +66,10 @@ describe('HttpServer: serving', () => {
       severity: 'error',
       message: 'handler exploded',
     });
-    expect(k.errors[1]).toMatchObject({ taskName: 'request GET /reject', message: 'async failure' });
+    expect(k.errors[1]).toMatchObject({
+      taskName: 'request GET /reject',
+      message: 'async failure',
+    });
     expect(k.module('http').status).toBe('online');
 
     await k.shutdown();

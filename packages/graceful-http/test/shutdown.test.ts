@@ -19,6 +19,7 @@ const WELL_BEFORE_KEEP_ALIVE_TIMEOUT_MS = 2000;
 
 describe('HttpServer: graceful shutdown', () => {
   it('lets an in-flight request finish, refuses new connections, and resolves after it', async () => {
+    const agent = new Agent({ keepAlive: true });
     const entered = deferred();
     const release = deferred();
     const order: string[] = [];
@@ -31,7 +32,7 @@ describe('HttpServer: graceful shutdown', () => {
       },
     });
 
-    const slow = fetchText(`${url}/slow`);
+    const slow = fetchText(`${url}/slow`, { agent });
     await entered.promise;
     const shutdown = k.shutdown().then(() => order.push('shutdown resolved'));
     await k.waitFor(HttpServer, 'stopping');
@@ -47,8 +48,10 @@ describe('HttpServer: graceful shutdown', () => {
     release.resolve();
     const reply = await slow;
     expect(reply).toMatchObject({ status: 200, body: 'slow but complete' });
+    // The client asked for keep-alive; the draining server answers that it closes.
     expect(reply.headers.connection).toBe('close');
     await shutdown;
+    agent.destroy();
     expect(order).toEqual(['response sent', 'shutdown resolved']);
     expect(k.logs).toContainEqual(
       expect.objectContaining({ module: 'http', msg: 'draining connections', inFlight: 1 }),
@@ -186,25 +189,28 @@ describe('HttpServer: graceful shutdown', () => {
 
     @Module({ name: 'http', events: ['listening'], dependsOn: [Store] })
     class ApiServer extends HttpServer {
-      constructor(ctx: ModuleContext, @inject(HTTP_SERVER_OPTIONS) options: ResolvedHttpServerOptions) {
+      constructor(
+        ctx: ModuleContext,
+        @inject(HTTP_SERVER_OPTIONS) options: ResolvedHttpServerOptions,
+      ) {
         super(ctx, options);
       }
     }
 
-    let store: Store | undefined;
+    const ref: { store?: Store } = {};
     const { k, url } = await serve(
       {
         handler: async (_req, res) => {
           entered.resolve();
           await release.promise;
-          res.end(store!.list().join(','));
+          res.end(ref.store!.list().join(','));
           order.push('request done');
         },
       },
       [Store],
       ApiServer,
     );
-    store = k.module(Store).instance as Store;
+    ref.store = k.module(Store).instance as Store;
     expect(k.module('http').dependencies).toEqual(['store']);
 
     const reply = fetchText(url);

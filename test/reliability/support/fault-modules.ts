@@ -9,11 +9,11 @@ import {
   type WorkerOptions,
 } from '@keel/core';
 import type { FakeClock } from '@keel/testing';
-import { moduleName, type LifecycleFault, type ModulePlan } from './plan.js';
+import { isFault, moduleName, SLOW_MS, type LifecycleFault, type ModulePlan } from './plan.js';
 import type { Recorder } from './recorder.js';
 
 /** Fake ms a `linger` worker keeps running after its signal aborted. */
-export const LINGER_MS = 1500;
+export const LINGER_MS = 1200;
 /** Interval of every generated `@Task`. */
 export const TASK_EVERY_MS = 700;
 /** Backoff of restarting (`on-error`) workers. */
@@ -35,7 +35,11 @@ type Instance = { readonly ctx: ModuleContext };
 type Step = 'prep' | 'start' | 'stop';
 
 /** Builds one fresh `@Module` class per plan, with the planned faults. */
-export function buildModules(plans: readonly ModulePlan[], world: World): ModuleClass[] {
+export function buildModules(
+  plans: readonly ModulePlan[],
+  stepTimeoutMs: number,
+  world: World,
+): ModuleClass[] {
   const classes: ModuleClass[] = [];
   plans.forEach((plan, index) => {
     const name = moduleName(index);
@@ -48,13 +52,15 @@ export function buildModules(plans: readonly ModulePlan[], world: World): Module
     // Decorators applied by hand emit no constructor metadata: declare the context param.
     Reflect.defineMetadata('design:paramtypes', [ModuleContext], cls);
     const proto = cls.prototype as unknown as Record<string, unknown>;
-    proto.prep = lifecycleMethod(world, name, 'prep', plan.prep, (ctx) => {
+    const step = (s: Step, before?: (ctx: ModuleContext) => void): unknown =>
+      lifecycleMethod(world, name, s, plan[s], isFault(plan[s], stepTimeoutMs), before);
+    proto.prep = step('prep', (ctx) => {
       if (plan.prepWorker) ctx.startWorker('prep-work', untilAborted);
     });
-    proto.start = lifecycleMethod(world, name, 'start', plan.start, (ctx) => {
+    proto.start = step('start', (ctx) => {
       if (plan.triggerInStart) void ctx.triggerEvent('ping', 'start');
     });
-    proto.stop = lifecycleMethod(world, name, 'stop', plan.stop);
+    proto.stop = step('stop');
     if (plan.worker !== 'none') {
       proto.work = workerMethod(world, name, plan);
       decorate(Worker({ name: 'work', ...workerOptions(plan) }), proto, 'work');
@@ -104,10 +110,11 @@ function lifecycleMethod(
   module: string,
   step: Step,
   fault: LifecycleFault,
+  faulty: boolean,
   before?: (ctx: ModuleContext) => void,
 ): (this: Instance) => unknown {
   return function (this: Instance) {
-    world.recorder.called(module, step, fault !== 'ok');
+    world.recorder.called(module, step, faulty);
     before?.(this.ctx);
     switch (fault) {
       case 'ok':
@@ -122,6 +129,9 @@ function lifecycleMethod(
         throw `planned ${step} panic in ${module}`;
       case 'hang':
         return new Promise<never>(() => undefined);
+      case 'slow':
+        // On the test's clock, not the kernel's timers: it ends even after a shutdown.
+        return new Promise<void>((resolve) => world.clock.setTimeout(resolve, SLOW_MS));
     }
   };
 }

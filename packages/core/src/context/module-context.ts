@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { SupervisionOptions } from '../decorators/metadata.js';
 import type { EventKey } from '../events/event-key.js';
-import type { ModuleError, TaskType } from '../errors/module-error.js';
+import { ModuleError, type Severity, type TaskType } from '../errors/module-error.js';
 import type { FailureState } from '../failure/failure-state.js';
 import type { ModuleStatus } from '../lifecycle/module-status.js';
 import { toMs, type Duration } from '../time/duration.js';
@@ -176,7 +176,22 @@ export class ModuleContext {
   }
 
   /** Reports an error of this module as a `ModuleError` (logged and on `kernel.on('error')`). */
-  report(err: unknown, options: { taskName?: string; taskType?: TaskType } = {}): ModuleError {
-    return this.runtime.report(err, options.taskName ?? 'report', options.taskType ?? 'worker');
+  report(
+    err: unknown,
+    options: { taskName?: string; taskType?: TaskType; severity?: Severity } = {},
+  ): ModuleError {
+    const taskName = options.taskName ?? 'report';
+    const taskType = options.taskType ?? 'worker';
+    const error =
+      options.severity === undefined
+        ? err
+        : new ModuleError({
+            module: this.name,
+            taskName,
+            taskType,
+            cause: err,
+            severity: options.severity,
+          });
+    return this.runtime.report(error, taskName, taskType);
   }
 }

@@ -57,7 +57,7 @@ export class KernelCore {
   readonly limit: LimitFunction;
   readonly cli: ParsedCli;
   /** Shared by every module's abort: no error with a stack per module. */
-  readonly stopReason = Object.freeze(new KeelError('E_KERNEL_STATE', 'The module is stopping.'));
+  readonly stopReason = new DOMException('The module is stopping.', 'AbortError');
 
   constructor(
     readonly options: ResolvedOptions,

@@ -15,6 +15,7 @@ import { buildSnapshot, type KernelSnapshot } from './inspect.js';
 import { rebuildEnabledTree, wanted } from './management.js';
 import { ModuleHandle } from './module-handle.js';
 import { resolveOptions, type KernelOptions } from './options.js';
+import { flushLogger } from '../logging/logger.js';
 import { stopEverything } from './shutdown.js';
 import { handleSignals } from './signals.js';
 import type { KernelEventKind, KernelListeners } from './telemetry.js';
@@ -153,6 +154,8 @@ export class Kernel {
       return this.exitCode;
     } finally {
       signals.dispose();
+      // The caller may exit right after: let buffered log lines out first, in order.
+      await flushLogger(this.core.logger);
     }
   }
 

@@ -10,3 +10,14 @@ export function withRedaction(logger: Logger, redact: readonly string[]): Logger
   if (redact.length === 0) return logger;
   return logger.child({}, { redact: { paths: [...redact], censor: '[redacted]' } });
 }
+
+/** Resolves once the logger wrote what it buffered (at once for loggers that cannot flush). */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      logger.flush(() => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}

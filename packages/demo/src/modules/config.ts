@@ -1,5 +1,5 @@
 import { defineEvent, Module, ModuleContext } from '@keel/core';
-import { Environment } from '../platform/environment.js';
+import { Environment } from '../environment.js';
 import { readSettings, type Settings } from '../settings.js';
 
 /** What `Config` sends with its `changed` event. */

@@ -33,7 +33,9 @@ export function fetchText(url: string, options: FetchOptions = {}): Promise<Repl
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
       res.on('error', reject);
-      res.on('aborted', () => reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
+      res.on('aborted', () =>
+        reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })),
+      );
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
     req.end();

@@ -28,7 +28,13 @@ const running = new Set<ChildProcess>();
 
 function startDemo(env: Record<string, string> = {}): Demo {
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, DEMO_HOST: '127.0.0.1', DEMO_PORT: '0', ...env },
+    env: {
+      ...process.env,
+      DEMO_HOST: '127.0.0.1',
+      DEMO_PORT: '0',
+      DEMO_INSPECTOR_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

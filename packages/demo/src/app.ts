@@ -8,7 +8,7 @@ import { Ticker } from './modules/ticker.js';
 /** The demo's modules, dependencies first (the kernel would add Config and Storage anyway). */
 export const DEMO_MODULES = [Config, Storage, Http, Ticker, Janitor];
 
-/** Builds the demo kernel; `options` are passed on to `Kernel.create` (tests add a logger). */
-export function createDemoKernel(options: Omit<KernelOptions, 'modules'> = {}): Kernel {
+/** Builds the demo kernel; `options` are passed on to `Kernel.create` (tests add a logger, main adds the inspector). */
+export function createDemoKernel(options: Partial<KernelOptions> = {}): Kernel {
   return Kernel.create({ modules: DEMO_MODULES, ...options });
 }

@@ -1,4 +1,4 @@
-import { KeelError, toMs, type Duration } from '@keel/core';
+import { KeelError, toMs, type Duration, type InjectionToken } from '@keel/core';
 import type { HttpHandler, RequestHandler } from './handler.js';
 
 /** Options of `HttpServer.configure()`. */
@@ -28,12 +28,15 @@ export interface ResolvedHttpServerOptions {
 /**
  * The injection token of the `http` module's options. `HttpServer.configure()` provides it;
  * inject it with `@inject(HTTP_SERVER_OPTIONS)` in a subclass of `HttpServer`.
+ * `Symbol.for` so two copies of this package in one process agree on it.
  */
-export const HTTP_SERVER_OPTIONS: unique symbol = Symbol(
-  'HTTP_SERVER_OPTIONS (provide it with ...HttpServer.configure({ handler }) in Kernel.create({ providers }))',
+export const HTTP_SERVER_OPTIONS: InjectionToken<ResolvedHttpServerOptions> = Symbol.for(
+  '@keel/graceful-http:options',
 );
 
+/** The interface listened on when none is configured. */
 export const DEFAULT_HOST = '127.0.0.1';
+/** How long a shutdown waits for requests when no `drainTimeout` is configured. */
 export const DEFAULT_DRAIN_TIMEOUT: Duration = '10s';
 
 const KNOWN = new Set(['host', 'port', 'drainTimeout', 'handler']);

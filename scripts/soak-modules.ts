@@ -96,7 +96,14 @@ export function buildSoakModules(
     decorate(Task({ every }), proto, 'tick');
 
     const lo = Math.max(0, i - 50);
-    const deps = i === 0 ? [] : [...new Set([0, 1].filter(() => random() < 0.7).map(() => lo + Math.floor(random() * (i - lo))))];
+    const deps =
+      i === 0
+        ? []
+        : [
+            ...new Set(
+              [0, 1].filter(() => random() < 0.7).map(() => lo + Math.floor(random() * (i - lo))),
+            ),
+          ];
     if (deps.length > 0) {
       proto.onTick = function (): void {
         counters.hookRuns++;
@@ -120,7 +127,7 @@ export function buildSoakModules(
     }
 
     Module({ name, dependsOn: deps.map((d) => classes[d]!), events: ['tick'] })(cls);
-    classes.push(cls as ModuleClass);
+    classes.push(cls);
   }
   return classes;
 }

@@ -64,7 +64,9 @@ async function main(): Promise<number> {
   for (const m of kernel.modules) m.enable();
   const began = Date.now();
   await kernel.start();
-  console.log(`soak: ${moduleCount} modules online in ${Date.now() - began} ms; running ${minutes} min (seed ${seed})`);
+  console.log(
+    `soak: ${moduleCount} modules online in ${Date.now() - began} ms; running ${minutes} min (seed ${seed})`,
+  );
 
   let manages = 0;
   let manageFailures = 0;
@@ -105,7 +107,10 @@ async function main(): Promise<number> {
       const after = await heapAfterGc();
       samples.push({ minute, heap: after });
       const base = samples[0]!.heap;
-      const growth = samples.length > 1 ? ` (${(((after - base) / base) * 100).toFixed(1)} % vs minute ${samples[0]!.minute})` : ' (warm-up baseline)';
+      const growth =
+        samples.length > 1
+          ? ` (${(((after - base) / base) * 100).toFixed(1)} % vs minute ${samples[0]!.minute})`
+          : ' (warm-up baseline)';
       console.log(`[minute ${minute}] heap after gc: ${mb(after)}${growth}`);
       nextMinute += MINUTE_MS;
     }
@@ -117,7 +122,9 @@ async function main(): Promise<number> {
   console.log(`soak: shut down in ${Date.now() - stopping} ms, exit code ${kernel.exitCode}`);
 
   if (samples.length < 2) {
-    console.log(`SOAK INCONCLUSIVE: ${samples.length} post-warm-up sample(s); run at least 2 minutes.`);
+    console.log(
+      `SOAK INCONCLUSIVE: ${samples.length} post-warm-up sample(s); run at least 2 minutes.`,
+    );
     return 0;
   }
   const base = samples[0]!.heap;

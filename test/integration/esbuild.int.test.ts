@@ -10,8 +10,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // esbuild (like Vite) compiles legacy decorators but emits no `design:paramtypes`:
 // every constructor parameter then needs an explicit @inject token.
 const source = `
-import { Kernel, Module, ModuleContext } from '@keel/core';
-import { inject } from 'tsyringe';
+import { inject, Kernel, Module, ModuleContext } from '@keel/core';
+
 import { pino } from 'pino';
 
 @Module({ name: 'config' })

@@ -33,7 +33,7 @@ function slowStartingModule(): { cls: ModuleClass; finishStart: () => void; call
   };
   Worker({ backoff: '1s' })(proto, 'pump', Object.getOwnPropertyDescriptor(proto, 'pump'));
   Module({ name: 'db' })(cls);
-  return { cls: cls as ModuleClass, finishStart: () => finishStart(), calls: () => calls };
+  return { cls: cls, finishStart: () => finishStart(), calls: () => calls };
 }
 
 /** Starts the kernel, and shuts it down 100 ms later, while db's start() still runs. */
@@ -65,9 +65,14 @@ describe('a phase (start, manage) still running when shutdown() gives up waiting
 
   it('lets kernel.start() settle when a prep() hangs (startTimeout longer than shutdownTimeout)', async () => {
     const cls = { cfg: class {} }.cfg;
-    (cls.prototype as unknown as { prep: () => Promise<void> }).prep = () => new Promise(() => undefined);
+    (cls.prototype as unknown as { prep: () => Promise<void> }).prep = () =>
+      new Promise(() => undefined);
     Module({ name: 'cfg' })(cls);
-    const k = createTestKernel({ modules: [cls as ModuleClass], startTimeout: '10s', shutdownTimeout: '1s' });
+    const k = createTestKernel({
+      modules: [cls],
+      startTimeout: '10s',
+      shutdownTimeout: '1s',
+    });
     let startOutcome = 'pending';
     void k.start().then(
       () => (startOutcome = 'resolved'),
@@ -86,9 +91,14 @@ describe('a phase (start, manage) still running when shutdown() gives up waiting
 
   it('lets kernel.manage() settle when a start() hangs (startTimeout longer than shutdownTimeout)', async () => {
     const cls = { feature: class {} }.feature;
-    (cls.prototype as unknown as { start: () => Promise<void> }).start = () => new Promise(() => undefined);
+    (cls.prototype as unknown as { start: () => Promise<void> }).start = () =>
+      new Promise(() => undefined);
     Module({ name: 'feature' })(cls);
-    const k = createTestKernel({ modules: [cls as ModuleClass], startTimeout: '10s', shutdownTimeout: '1s' });
+    const k = createTestKernel({
+      modules: [cls],
+      startTimeout: '10s',
+      shutdownTimeout: '1s',
+    });
     k.enableManagement();
     await k.start();
     k.module(cls).enable();
@@ -113,9 +123,10 @@ describe('a phase (start, manage) still running when shutdown() gives up waiting
   it('lets kernel.manage() settle when a stop() it began hangs past the overrun', async () => {
     const make = (name: string): ModuleClass => {
       const cls = { [name]: class {} }[name]!;
-      (cls.prototype as unknown as { stop: () => Promise<void> }).stop = () => new Promise(() => undefined);
+      (cls.prototype as unknown as { stop: () => Promise<void> }).stop = () =>
+        new Promise(() => undefined);
       Module({ name })(cls);
-      return cls as ModuleClass;
+      return cls;
     };
     const [a, b] = [make('a'), make('b')];
     const k = createTestKernel({

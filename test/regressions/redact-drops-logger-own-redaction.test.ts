@@ -14,7 +14,10 @@ class Billing {
   constructor(readonly ctx: ModuleContext) {}
 
   start(): void {
-    this.ctx.logger.info({ apiKey: 'sk-live-do-not-print', password: 'pw-do-not-print' }, 'billing ready');
+    this.ctx.logger.info(
+      { apiKey: 'sk-live-do-not-print', password: 'pw-do-not-print' },
+      'billing ready',
+    );
   }
 }
 

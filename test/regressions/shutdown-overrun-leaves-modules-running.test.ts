@@ -18,7 +18,7 @@ function moduleClass(name: string, dependsOn: ModuleClass[], stop: () => unknown
   const cls = { [name]: class {} }[name]!;
   (cls.prototype as unknown as { stop: () => unknown }).stop = stop;
   Module({ name, dependsOn })(cls);
-  return cls as ModuleClass;
+  return cls;
 }
 
 describe('a shutdown that overruns shutdownTimeout', () => {

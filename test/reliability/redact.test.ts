@@ -47,10 +47,21 @@ function expectRedacted(lines: readonly string[]): void {
   const all = lines.join('\n');
   expect(all).not.toContain(PASSWORD);
   expect(all).not.toContain(TOKEN);
-  const loaded = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'credentials loaded');
-  expect(loaded).toMatchObject({ module: 'vault', password: '[redacted]', creds: { token: '[redacted]' } });
-  const failed = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.taskType === 'stop');
-  expect(failed).toMatchObject({ module: 'vault', err: { message: 'vault sealed badly', token: '[redacted]' } });
+  const loaded = lines
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l.msg === 'credentials loaded');
+  expect(loaded).toMatchObject({
+    module: 'vault',
+    password: '[redacted]',
+    creds: { token: '[redacted]' },
+  });
+  const failed = lines
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l.taskType === 'stop');
+  expect(failed).toMatchObject({
+    module: 'vault',
+    err: { message: 'vault sealed badly', token: '[redacted]' },
+  });
 }
 
 describe('redact', () => {
@@ -89,8 +100,10 @@ describe('redact', () => {
   // The same through a real process's stdout, with the built package (`npm test` builds it).
   const CORE = fileURLToPath(new URL('../../packages/core/dist/index.js', import.meta.url));
   const whenBuilt = existsSync(CORE) ? it : it.skip;
-  whenBuilt('censors secrets on stdout with the default logger (child process)', async () => {
-    const script = `
+  whenBuilt(
+    'censors secrets on stdout with the default logger (child process)',
+    async () => {
+      const script = `
       import { Kernel, Module, ModuleContext } from ${JSON.stringify(CORE)};
       class Vault {
         constructor(ctx) { this.ctx = ctx; }
@@ -103,15 +116,17 @@ describe('redact', () => {
       await kernel.start();
       await kernel.shutdown();
     `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expectRedacted(stdout.split('\n').filter((l) => l.startsWith('{')));
-  }, 15_000);
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      expectRedacted(stdout.split('\n').filter((l) => l.startsWith('{')));
+    },
+    15_000,
+  );
 });

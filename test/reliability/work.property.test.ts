@@ -3,8 +3,9 @@
  */
 import fc from 'fast-check';
 import { propertyParameters } from './support/fc-config.js';
-import { scenarioArb } from './support/plan.js';
-import { coverageReport, runScenario } from './support/run-scenario.js';
+import { scenarioArb } from './support/arbitraries.js';
+import { coverageReport } from './support/kernel-run.js';
+import { runScenario } from './support/run-scenario.js';
 
 // Workers that fail or ignore their signal, tasks, hooks and microtasks that throw, on top
 // of lifecycle faults and management: every failure is reported once, against its module
@@ -14,20 +15,16 @@ const RUNS = 2500;
 afterAll(() => process.stdout.write(`[reliability] exercised: ${coverageReport()}\n`));
 
 describe('module work under random faults (property)', () => {
-  it(
-    'reports every worker/task/hook/microtask fault and never lets work outlive its module',
-    async () => {
-      const scenarios = scenarioArb({
-        maxLifecycleFaults: 3,
-        prepFaults: false,
-        work: true,
-        maxOps: 10,
-        management: true,
-        raceStart: true,
-        raceManage: true,
-      });
-      await fc.assert(fc.asyncProperty(scenarios, runScenario), propertyParameters('work', RUNS));
-    },
-    170_000,
-  );
+  it('reports every worker/task/hook/microtask fault and never lets work outlive its module', async () => {
+    const scenarios = scenarioArb({
+      maxLifecycleFaults: 3,
+      prepFaults: false,
+      work: true,
+      maxOps: 10,
+      management: true,
+      raceStart: true,
+      raceManage: true,
+    });
+    await fc.assert(fc.asyncProperty(scenarios, runScenario), propertyParameters('work', RUNS));
+  }, 170_000);
 });

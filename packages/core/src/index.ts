@@ -59,4 +59,5 @@ export { toMs } from './time/duration.js';
 export type { Duration } from './time/duration.js';
 
 export type { Provider, InjectionToken, Resolver } from './container/provider.js';
+export { inject, delay } from './container/inject.js';
 export type { GraphFormat } from './graph/render.js';

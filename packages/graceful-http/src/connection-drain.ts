@@ -97,6 +97,8 @@ export class ConnectionDrain {
     const releases = [...this.open.values()];
     this.open.clear();
     this.server.closeAllConnections();
+    // Also those Node does not list as HTTP connections yet (no complete request so far).
+    for (const socket of this.sockets) socket.destroy();
     for (const release of releases) release();
   }
 

@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KeelError, Module, ModuleContext, type Provider } from '@keel/core';
-import { inject } from 'tsyringe';
+import { inject, KeelError, Module, ModuleContext, type Provider } from '@keel/core';
 import { boundUrl } from './bound-url.js';
 import { ConnectionDrain } from './connection-drain.js';
 import { HTTP_MODULE_NAME, HttpListening } from './listening-event.js';
@@ -29,6 +28,11 @@ interface Listening {
  * moment the module's signal aborts (new connections are refused, idle keep-alive
  * connections close, responses ask for `Connection: close`), and after `drainTimeout` what
  * is left is closed by force.
+ *
+ * Use it as is, with `HttpServer.configure()`, for a handler that needs no other module.
+ * A handler that uses other modules belongs in a subclass that injects them: the kernel
+ * then keeps them running until the requests are done. A subclass declares its own
+ * `@Module({ name, events: ['listening'] })` and passes its options to `super()`.
  * @example
  * ```ts
  * const kernel = Kernel.create({
@@ -36,25 +40,38 @@ interface Listening {
  *   providers: [...HttpServer.configure({ port: 8080, handler: (_req, res) => void res.end('hi') })],
  * });
  * ```
+ * @example
+ * ```ts
+ * @Module({ name: 'api', events: ['listening'] })
+ * class Api extends HttpServer {
+ *   constructor(ctx: ModuleContext, store: Store) {
+ *     super(ctx, { port: 8080, handler: new Router().get('/items', (_req, res) => void res.end(store.json())) });
+ *   }
+ * }
+ * ```
  */
 @Module({ name: HTTP_MODULE_NAME, events: ['listening'] })
 export class HttpServer {
   private readonly options: ResolvedHttpServerOptions;
   private current: Listening | undefined;
 
+  /**
+   * @param options from `HttpServer.configure()`, or passed by a subclass to `super()`.
+   * @throws KeelError `E_INVALID_OPTION` when there are none or one is bad.
+   */
   constructor(
     private readonly ctx: ModuleContext,
-    @inject(HTTP_SERVER_OPTIONS, { isOptional: true })
-    options: ResolvedHttpServerOptions | undefined,
+    @inject(HTTP_SERVER_OPTIONS, { isOptional: true }) options?: HttpServerOptions,
   ) {
     if (options === undefined) {
       throw new KeelError(
         'E_INVALID_OPTION',
-        `HttpServer has no options. Add ...HttpServer.configure({ handler }) to Kernel.create({ providers }).`,
+        `Module "${ctx.name}" has no options. Add ...HttpServer.configure({ handler }) to ` +
+          `Kernel.create({ providers }), or pass them to super(ctx, options) in a subclass.`,
         { module: ctx.name, details: { option: 'handler' } },
       );
     }
-    this.options = options;
+    this.options = resolveHttpServerOptions(options);
   }
 
   /**
@@ -64,7 +81,8 @@ export class HttpServer {
    * `drainTimeout`).
    */
   static configure(options: HttpServerOptions): Provider[] {
-    return [{ provide: HTTP_SERVER_OPTIONS, useValue: resolveHttpServerOptions(options) }];
+    resolveHttpServerOptions(options);
+    return [{ provide: HTTP_SERVER_OPTIONS, useValue: Object.freeze({ ...options }) }];
   }
 
   /** The bound address while the server runs (from `start()` until `stop()`), else undefined. */

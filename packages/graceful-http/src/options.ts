@@ -17,7 +17,7 @@ export interface HttpServerOptions {
   handler: HttpHandler;
 }
 
-/** {@link HttpServerOptions} after validation, as `HttpServer` receives them. */
+/** {@link HttpServerOptions} after validation, with the defaults filled in. */
 export interface ResolvedHttpServerOptions {
   readonly host: string;
   readonly port: number;
@@ -26,11 +26,11 @@ export interface ResolvedHttpServerOptions {
 }
 
 /**
- * The injection token of the `http` module's options. `HttpServer.configure()` provides it;
- * inject it with `@inject(HTTP_SERVER_OPTIONS)` in a subclass of `HttpServer`.
- * `Symbol.for` so two copies of this package in one process agree on it.
+ * The injection token of the `http` module's options: `HttpServer.configure()` provides it
+ * (validated and frozen). `Symbol.for` so two copies of this package in one process agree
+ * on it.
  */
-export const HTTP_SERVER_OPTIONS: InjectionToken<ResolvedHttpServerOptions> = Symbol.for(
+export const HTTP_SERVER_OPTIONS: InjectionToken<HttpServerOptions> = Symbol.for(
   '@keel/graceful-http:options',
 );
 

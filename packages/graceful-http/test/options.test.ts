@@ -1,9 +1,10 @@
-import { Kernel, KeelError } from '@keel/core';
+import { Kernel, KeelError, Module, ModuleContext } from '@keel/core';
 import { pino } from 'pino';
 import {
   HTTP_SERVER_OPTIONS,
   HttpServer,
   Router,
+  resolveHttpServerOptions,
   type HttpServerOptions,
   type ResolvedHttpServerOptions,
 } from '../src/index.js';
@@ -22,26 +23,26 @@ function configureError(options: unknown): KeelError {
 }
 
 describe('HttpServer.configure()', () => {
-  it('returns the options provider with the defaults filled in', () => {
-    const providers = HttpServer.configure({ handler });
-    expect(providers).toHaveLength(1);
-    expect(providers[0]!.provide).toBe(HTTP_SERVER_OPTIONS);
-    const resolved = providers[0]!.useValue as ResolvedHttpServerOptions;
-    expect(resolved).toMatchObject({ host: '127.0.0.1', port: 0, drainTimeoutMs: 10_000 });
-    expect(resolved.handler).toBe(handler);
-    expect(Object.isFrozen(resolved)).toBe(true);
+  it('returns the provider of a frozen copy of the options', () => {
+    const options = { port: 8080, handler };
+    const providers = HttpServer.configure(options);
+    expect(providers).toEqual([{ provide: HTTP_SERVER_OPTIONS, useValue: options }]);
+    expect(providers[0]!.useValue).not.toBe(options);
+    expect(Object.isFrozen(providers[0]!.useValue)).toBe(true);
   });
 
-  it('accepts a duration string and a dispatcher such as a Router', () => {
-    const [provider] = HttpServer.configure({
+  it('fills in the defaults, reads durations and accepts a dispatcher such as a Router', () => {
+    const defaults: ResolvedHttpServerOptions = resolveHttpServerOptions({ handler });
+    expect(defaults).toEqual({ host: '127.0.0.1', port: 0, drainTimeoutMs: 10_000, handler });
+    const router = new Router();
+    const custom = resolveHttpServerOptions({
       host: '::1',
       port: 8080,
       drainTimeout: '250ms',
-      handler: new Router(),
+      handler: router,
     });
-    const resolved = provider!.useValue as ResolvedHttpServerOptions;
-    expect(resolved).toMatchObject({ host: '::1', port: 8080, drainTimeoutMs: 250 });
-    expect(typeof resolved.handler).toBe('function');
+    expect(custom).toMatchObject({ host: '::1', port: 8080, drainTimeoutMs: 250 });
+    expect(typeof custom.handler).toBe('function');
   });
 
   it.each([-1, 65_536, 1.5, Number.NaN, '8080', null])(
@@ -87,5 +88,25 @@ describe('HttpServer.configure()', () => {
     const cause = (thrown as KeelError).cause as KeelError;
     expect(cause.code).toBe('E_INVALID_OPTION');
     expect(cause.message).toContain('HttpServer.configure');
+  });
+
+  it('validates the options a subclass passes to super()', () => {
+    @Module({ name: 'api', events: ['listening'] })
+    class Api extends HttpServer {
+      constructor(ctx: ModuleContext) {
+        super(ctx, { port: 99_999, handler });
+      }
+    }
+    let thrown: unknown;
+    try {
+      Kernel.create({ modules: [Api], logger: pino({ level: 'silent' }) });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toMatchObject({ code: 'E_MODULE_CONSTRUCTOR', module: 'api' });
+    expect((thrown as KeelError).cause).toMatchObject({
+      code: 'E_INVALID_OPTION',
+      details: { option: 'port', value: 99_999 },
+    });
   });
 });

@@ -150,6 +150,32 @@ describe('HttpServer: serving', () => {
     k.expectNoLeaks();
   });
 
+  it('listens again on a fresh server when management restarts the module', async () => {
+    const k = createTestKernel({
+      modules: [HttpServer],
+      providers: [...HttpServer.configure({ handler: (_req, res) => void res.end('up') })],
+    });
+    k.enableManagement();
+    k.module('http').enable();
+    await k.start();
+    const http = k.module('http').instance as HttpServer;
+    const firstUrl = http.url!;
+    expect((await fetchText(firstUrl)).body).toBe('up');
+
+    k.module('http').disable();
+    await k.manage();
+    expect(http.url).toBeUndefined();
+    expect((await rejection(fetchText(firstUrl))).code).toBe('ECONNREFUSED');
+
+    k.module('http').enable();
+    await k.manage();
+    expect((await fetchText(http.url!)).body).toBe('up');
+
+    await k.shutdown();
+    k.expectNoErrors();
+    k.expectNoLeaks();
+  });
+
   it('fails start() with E_START_FAILED when the port is taken', async () => {
     const first = await serve({ handler: (_req, res) => void res.end() });
     const second = kernelOnPort(first.http.address!.port);

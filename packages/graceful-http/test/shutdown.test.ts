@@ -1,14 +1,8 @@
-import 'reflect-metadata'; // before tsyringe, which needs the Reflect polyfill when it loads
 import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { Module, ModuleContext } from '@keel/core';
-import { inject } from 'tsyringe';
-import {
-  HTTP_SERVER_OPTIONS,
-  HttpServer,
-  RequestClosedError,
-  type ResolvedHttpServerOptions,
-} from '../src/index.js';
+import { createTestKernel } from '@keel/testing';
+import { HttpServer, RequestClosedError } from '../src/index.js';
 import { fetchText, rejection } from './support/client.js';
 import { deferred } from './support/deferred.js';
 import { serve } from './support/serve.js';
@@ -112,6 +106,34 @@ describe('HttpServer: graceful shutdown', () => {
     k.expectNoLeaks();
   });
 
+  it('counts a request in flight until its response ends, also when the handler returned', async () => {
+    const entered = deferred();
+    const release = deferred();
+    const order: string[] = [];
+    const { k, url } = await serve({
+      // Callback style: the handler returns at once and answers later.
+      handler: (_req, res) => {
+        entered.resolve();
+        void release.promise.then(() => {
+          res.end('answered later');
+          order.push('response sent');
+        });
+      },
+    });
+
+    const reply = fetchText(url);
+    await entered.promise;
+    const shutdown = k.shutdown().then(() => order.push('shutdown resolved'));
+    await k.waitFor(HttpServer, 'stopping');
+    expect(k.inspect().modules.http!.running).toHaveLength(1);
+    release.resolve();
+    expect(await reply).toMatchObject({ status: 200, body: 'answered later' });
+    await shutdown;
+    expect(order).toEqual(['response sent', 'shutdown resolved']);
+    k.expectNoErrors();
+    k.expectNoLeaks();
+  });
+
   it('closes a stuck request by force after drainTimeout, and shutdown completes', async () => {
     const entered = deferred();
     const { k, url } = await serve({
@@ -171,14 +193,14 @@ describe('HttpServer: graceful shutdown', () => {
     k.expectNoLeaks();
   });
 
-  it('keeps the modules a subclass depends on running until its requests are done', async () => {
+  it('keeps the modules a subclass injects running until its requests are done', async () => {
     const order: string[] = [];
     const entered = deferred();
     const release = deferred();
 
     @Module({ name: 'store' })
     class Store {
-      private readonly items = ['milk'];
+      private readonly items = ['milk', 'bread'];
       list(): string[] {
         return this.items;
       }
@@ -187,39 +209,32 @@ describe('HttpServer: graceful shutdown', () => {
       }
     }
 
-    @Module({ name: 'http', events: ['listening'], dependsOn: [Store] })
-    class ApiServer extends HttpServer {
-      constructor(
-        ctx: ModuleContext,
-        @inject(HTTP_SERVER_OPTIONS) options: ResolvedHttpServerOptions,
-      ) {
-        super(ctx, options);
+    @Module({ name: 'api', events: ['listening'] })
+    class Api extends HttpServer {
+      constructor(ctx: ModuleContext, store: Store) {
+        super(ctx, {
+          handler: async (_req, res) => {
+            entered.resolve();
+            await release.promise;
+            res.end(store.list().join(','));
+            order.push('request done');
+          },
+        });
       }
     }
 
-    const ref: { store?: Store } = {};
-    const { k, url } = await serve(
-      {
-        handler: async (_req, res) => {
-          entered.resolve();
-          await release.promise;
-          res.end(ref.store!.list().join(','));
-          order.push('request done');
-        },
-      },
-      [Store],
-      ApiServer,
-    );
-    ref.store = k.module(Store).instance as Store;
-    expect(k.module('http').dependencies).toEqual(['store']);
+    const k = createTestKernel({ modules: [Api] });
+    await k.start();
+    expect(k.module(Api).dependencies).toEqual(['store']);
+    const url = (k.module(Api).instance as Api).url!;
 
     const reply = fetchText(url);
     await entered.promise;
     const shutdown = k.shutdown();
-    await k.waitFor(ApiServer, 'stopping');
+    await k.waitFor(Api, 'stopping');
     expect(k.module(Store).status).toBe('online');
     release.resolve();
-    expect(await reply).toMatchObject({ status: 200, body: 'milk' });
+    expect(await reply).toMatchObject({ status: 200, body: 'milk,bread' });
     await shutdown;
     expect(order).toEqual(['request done', 'store stopped']);
     k.expectNoErrors();

@@ -3,7 +3,12 @@ import type { FakeClock } from '@keel/testing';
 /** How a promise ended, and the fake time it took. */
 export type Outcome<T> =
   | { readonly ok: true; readonly value: T; readonly elapsedMs: number; readonly at: number }
-  | { readonly ok: false; readonly error: unknown; readonly elapsedMs: number; readonly at: number };
+  | {
+      readonly ok: false;
+      readonly error: unknown;
+      readonly elapsedMs: number;
+      readonly at: number;
+    };
 
 /** A promise observed from the moment it was made, so its rejection is never unhandled. */
 export interface Tracked<T> {
@@ -48,7 +53,8 @@ export async function settleUnder<T>(
       if (tracked.outcome !== undefined) return tracked.outcome;
       throw new Error(`${what} never settles: it still runs and no fake timer is pending`);
     }
-    if (next - from > capMs) throw new Error(`${what} did not settle within ${capMs} ms of fake time`);
+    if (next - from > capMs)
+      throw new Error(`${what} did not settle within ${capMs} ms of fake time`);
     await clock.advanceTo(next);
   }
 }

@@ -76,7 +76,7 @@ export function buildModules(
     }
     const dependsOn = plan.deps.map((d) => classes[d]!);
     Module({ name, dependsOn, events: ['ping'] })(cls);
-    classes.push(cls as ModuleClass);
+    classes.push(cls);
   });
   return classes;
 }

@@ -13,5 +13,5 @@ export function propertyParameters<T>(property: string, runs: number): fc.Parame
   const scale = Number(process.env.KEEL_FC_RUNS_SCALE ?? 1);
   const numRuns = Math.max(1, Math.round(runs * scale));
   process.stdout.write(`[reliability] ${property}: seed=${seed} runs=${numRuns}\n`);
-  return { seed, numRuns, interruptAfterTimeLimit: undefined };
+  return { seed, numRuns };
 }

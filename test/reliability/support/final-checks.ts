@@ -1,6 +1,6 @@
 import { ModuleError, type TaskType } from '@keel/core';
-import { isFault, moduleName, waived, type ModulePlan } from './plan.js';
-import type { KernelRun } from './run-scenario.js';
+import { isFault, moduleName, type ModulePlan } from './plan.js';
+import type { KernelRun } from './kernel-run.js';
 
 /** Kinds of failure that are counted one report per faulty call. */
 const EXACT: readonly TaskType[] = ['prep', 'start', 'worker', 'task', 'hook', 'microtask'];
@@ -12,12 +12,10 @@ const EXACT: readonly TaskType[] = ['prep', 'start', 'worker', 'task', 'hook', '
  * ends on purpose.
  */
 export function checkAfterShutdown(run: KernelRun): void {
-  // A known core bug leaves modules running after an overrun; waivable while it is fixed.
-  const excused = run.overran && waived('shutdown-overrun');
-  if (!excused) checkRest(run);
-  checkReports(run, excused);
+  checkRest(run);
+  checkReports(run);
   checkExitCode(run);
-  if (!excused) checkLeaks(run);
+  checkLeaks(run);
 }
 
 function checkRest(run: KernelRun): void {
@@ -66,7 +64,7 @@ function explained(plan: ModulePlan, type: TaskType, message: string, stepMs: nu
   }
 }
 
-function checkReports(run: KernelRun, excused: boolean): void {
+function checkReports(run: KernelRun): void {
   const { k, s, recorder } = run;
   const fail = (message: string): void => recorder.violation(message);
   const reported = new Map<string, number>();
@@ -79,13 +77,13 @@ function checkReports(run: KernelRun, excused: boolean): void {
       fail(`error reported against a non-module: ${label}`);
       continue;
     }
-    if (!explained(plan, err.taskType, err.message, s.stepTimeoutMs)) fail(`unplanned error: ${label}`);
+    if (!explained(plan, err.taskType, err.message, s.stepTimeoutMs))
+      fail(`unplanned error: ${label}`);
     const severity = err.cause instanceof Error ? 'error' : 'panic';
     if (err.severity !== severity) fail(`severity ${err.severity}, expected ${severity}: ${label}`);
     const key = `${err.module}/${err.taskType}`;
     reported.set(key, (reported.get(key) ?? 0) + 1);
   }
-  if (excused) return;
   s.modules.forEach((_, i) => {
     const name = moduleName(i);
     for (const type of EXACT) {
@@ -105,10 +103,14 @@ function checkExitCode(run: KernelRun): void {
   const { k, recorder } = run;
   const stepFailed =
     run.startRejected || k.errors.some((e) => e.taskType === 'prep' || e.taskType === 'stop');
-  if (stepFailed && k.exitCode === 0) recorder.violation('a prep/start/stop step failed but exitCode is 0');
+  if (stepFailed && k.exitCode === 0)
+    recorder.violation('a prep/start/stop step failed but exitCode is 0');
   const anyStepError = k.errors.some((e) => ['prep', 'start', 'stop'].includes(e.taskType));
   // A worker past its restart limit with escalate: 'shutdown' also sets it.
-  const escalated = k.errors.some((e) => e.taskType === 'worker' && run.s.modules[Number(e.module.slice(1))]?.worker === 'escalate');
+  const escalated = k.errors.some(
+    (e) =>
+      e.taskType === 'worker' && run.s.modules[Number(e.module.slice(1))]?.worker === 'escalate',
+  );
   if (!anyStepError && !run.startRejected && !escalated && k.exitCode !== 0) {
     recorder.violation(`exitCode is ${k.exitCode} although no step failed`);
   }

@@ -27,7 +27,9 @@ export function watchProcess(): ProcessWatch {
   const problems: string[] = [];
   const listeners = EVENTS.map((event) => {
     const listener = (reason: unknown): void => {
-      problems.push(`${event}: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+      problems.push(
+        `${event}: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+      );
     };
     real.on(event, listener);
     return { event, listener };

@@ -54,12 +54,16 @@ export class ModuleContext {
 
   /**
    * Waits `duration` of kernel clock time; resolves early (without rejecting) when this
-   * module begins to stop. Use it instead of `setTimeout` so tests can control time.
+   * module begins to stop, or when `options.signal` aborts instead (`null`: never early).
+   * Use it instead of `setTimeout` so tests can control time.
    */
-  sleep(duration: Duration): Promise<void> {
+  sleep(duration: Duration, options: { signal?: AbortSignal | null } = {}): Promise<void> {
+    // `signal: null` keeps waiting after the module began to stop (a drain deadline, say).
+    const signal =
+      options.signal === undefined ? this.runtime.signal : (options.signal ?? undefined);
     return this.services.timers.sleep(
       toMs(duration, `ctx.sleep() of module "${this.name}"`),
-      this.runtime.signal,
+      signal,
     );
   }
 

@@ -10,6 +10,8 @@ export default tseslint.config(
       'coverage/**',
       'test/types/fixtures/**',
       'bench/results/**',
+      'test/.tmp/**',
+      'test-artifacts/**',
     ],
   },
   js.configs.recommended,

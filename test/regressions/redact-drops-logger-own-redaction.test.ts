@@ -6,8 +6,10 @@ import { pino } from 'pino';
 // With both `logger` and `redact`, Kernel.create wraps the given logger as
 // `logger.child({}, { redact: { paths: redact } })` (logging/logger.ts, withRedaction).
 // A pino child's `redact` REPLACES its parent's redaction instead of adding to it, so every
-// path the service had configured on its own logger (`pino({ redact: ['apiKey'] })`) is
+// path the service had configured on its own logger (`pino({ redact: ['apiKey'] })`) was
 // printed in clear in every line the kernel and its modules log.
+// Fixed: such a combination is refused with E_INVALID_OPTION (pino cannot merge the two),
+// and a logger without redaction of its own gets Keel's paths.
 
 @Module({ name: 'billing' })
 class Billing {
@@ -22,16 +24,30 @@ class Billing {
 }
 
 describe('Kernel.create({ logger, redact })', () => {
-  it('keeps the redaction configured on the given logger', async () => {
-    const lines: string[] = [];
-    const logger = pino({ redact: ['apiKey'] }, { write: (line: string) => void lines.push(line) });
-    const kernel = Kernel.create({ modules: [Billing], logger, redact: ['password'] });
-    await kernel.start();
-    await kernel.shutdown();
-    const ready = lines.find((l) => l.includes('billing ready'));
-    expect(ready).toBeDefined();
-    expect(ready).not.toContain('pw-do-not-print'); // the kernel's redact works
-    // Fails today: the logger's own `apiKey` redaction is gone.
-    expect(ready).not.toContain('sk-live-do-not-print');
+  it('refuses a logger that redacts already, instead of silently dropping its paths', () => {
+    const logger = pino({ redact: ['apiKey'] }, { write: () => undefined });
+    expect(() => Kernel.create({ modules: [Billing], logger, redact: ['password'] })).toThrow(
+      expect.objectContaining({
+        code: 'E_INVALID_OPTION',
+        message: expect.stringContaining('["password"]'),
+      }),
+    );
+  });
+
+  it("applies Keel's paths to a logger without redaction, and a logger's own paths stay", async () => {
+    for (const [options, redact] of [
+      [{}, ['password', 'apiKey']],
+      [{ redact: ['password', 'apiKey'] }, []],
+    ] as const) {
+      const lines: string[] = [];
+      const logger = pino(options, { write: (line: string) => void lines.push(line) });
+      const kernel = Kernel.create({ modules: [Billing], logger, redact: [...redact] });
+      await kernel.start();
+      await kernel.shutdown();
+      const ready = lines.find((l) => l.includes('billing ready'));
+      expect(ready).toBeDefined();
+      expect(ready).not.toContain('pw-do-not-print');
+      expect(ready).not.toContain('sk-live-do-not-print');
+    }
   });
 });

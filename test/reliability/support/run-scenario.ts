@@ -153,8 +153,10 @@ async function runKernel(
   if (took > s.shutdownTimeoutMs) {
     fail(`shutdown() took ${took} ms of fake time, over shutdownTimeout ${s.shutdownTimeoutMs} ms`);
   }
-  // Let work that ignores its signal for a while (linger workers) end, then check.
-  await k.clock.advance(Math.max(LINGER_MS, SLOW_MS) + 500);
+  // Let what outlives the shutdown end (linger workers, slow lifecycle calls, a stop() left
+  // to finish after an overrun): the kernel's own timers are gone, only the test's fire.
+  await k.clock.advance(Math.max(LINGER_MS, SLOW_MS));
+  await k.clock.runUntilIdle({ maxTimers: 100 }).catch((err: Error) => fail(err.message));
   if (racingManage !== undefined) {
     const outcome = racingManage.outcome;
     if (outcome === undefined) fail('a manage() raced by shutdown() never settled');

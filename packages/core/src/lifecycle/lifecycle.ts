@@ -61,10 +61,11 @@ export class Lifecycle {
   /**
    * The shutdown ran out of time: a module still online is told to stop (its signal
    * aborts, stop() is called) without waiting; one still stopping is left to finish.
-   * Either is reported and treated as offline from now on.
+   * Either is reported and treated as offline from now on. One still preparing or
+   * starting is reported; its step is cut off when the kernel's clock closes.
    */
   abandonStop(m: ModuleRuntime, why: string): void {
-    if (m.status !== 'online' && m.status !== 'stopping') return;
+    if (m.status === 'dead' || m.status === 'offline') return;
     const wasOnline = m.status === 'online';
     const running = m.activities.describe();
     const cause = new KeelError(
@@ -74,6 +75,8 @@ export class Lifecycle {
       { module: m.name },
     );
     this.host.report(m, cause, 'stop module', 'stop');
+    // A prep or start in flight ends on its own: its deadline passes when the clock closes.
+    if (m.status === 'preparing' || m.status === 'starting') return;
     if (wasOnline) {
       m.transition('stopping');
       this.host.beginStop(m);
@@ -203,6 +206,15 @@ export class Lifecycle {
       const result = await withDeadline(work, ms, timers);
       if (result.timedOut) {
         work.catch(() => undefined);
+        if (timers.isClosed) {
+          throw new KeelError(
+            'E_TIMEOUT',
+            `Module "${m.name}": ${step}() was abandoned: the shutdown ran out of time.`,
+            {
+              module: m.name,
+            },
+          );
+        }
         throw timeoutError(
           m.name,
           `${step}()`,

@@ -1,13 +1,29 @@
 import { pino, type Logger } from 'pino';
+import { KeelError } from '../errors/keel-error.js';
 
 /** The default logger: pino at 'info' on stdout, with the given paths redacted. */
 export function defaultLogger(redact: readonly string[]): Logger {
   return pino({ level: 'info', redact: { paths: [...redact], censor: '[redacted]' } });
 }
 
-/** A logger with extra redaction: pino applies `redact` only at creation, so wrap the given one. */
+/**
+ * The given logger with Keel's `redact` paths. A pino child's `redact` replaces its
+ * parent's instead of adding to it, so a logger that redacts already is refused: its own
+ * paths would silently stop working.
+ */
 export function withRedaction(logger: Logger, redact: readonly string[]): Logger {
   if (redact.length === 0) return logger;
+  const { stringifiersSym, redactFmtSym } = pino.symbols;
+  const own = (logger as unknown as Record<symbol, Record<symbol, unknown> | undefined>)[
+    stringifiersSym
+  ];
+  if (own?.[redactFmtSym] !== undefined) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      'Kernel.create: the given logger already redacts, and pino cannot add paths to it. ' +
+        `Put ${JSON.stringify(redact)} into that logger's own redact option (pino({ redact })) and drop Kernel.create's redact.`,
+    );
+  }
   return logger.child({}, { redact: { paths: [...redact], censor: '[redacted]' } });
 }
 

@@ -14,6 +14,11 @@ export function withDeadline<T>(
   timers: TimerHeap,
 ): Promise<DeadlineResult<T>> {
   if (ms === Infinity) return work.then((value) => ({ timedOut: false, value }));
+  if (timers.isClosed) {
+    // The kernel gave up waiting (shutdown overran): every deadline has passed.
+    work.catch(() => undefined);
+    return Promise.resolve({ timedOut: true });
+  }
   return new Promise((resolve, reject) => {
     const timer = timers.after(ms, () => resolve({ timedOut: true }));
     work.then(

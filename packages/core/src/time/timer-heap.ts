@@ -105,10 +105,28 @@ export class TimerHeap {
     });
   }
 
-  /** Drops every deadline and the armed clock timer, for good: nothing is armed again. */
+  /**
+   * Time is up for good: every pending deadline fires now, in due order (a deadline
+   * nobody will wait for any more ends its wait), and nothing is armed again. A deadline
+   * added later never fires; waits that use {@link closed} end at once instead.
+   */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    const pending = [...this.heap].sort((a, b) => a.at - b.at || a.seq - b.seq);
     this.clear();
+    for (const entry of pending) {
+      try {
+        entry.fn();
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+  }
+
+  /** True once {@link close} ran. */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** Drops every deadline and the armed clock timer. */

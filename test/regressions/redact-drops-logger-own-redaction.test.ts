@@ -35,13 +35,14 @@ describe('Kernel.create({ logger, redact })', () => {
   });
 
   it("applies Keel's paths to a logger without redaction, and a logger's own paths stay", async () => {
-    for (const [options, redact] of [
+    const cases: Array<[pino.LoggerOptions, string[]]> = [
       [{}, ['password', 'apiKey']],
       [{ redact: ['password', 'apiKey'] }, []],
-    ] as const) {
+    ];
+    for (const [options, redact] of cases) {
       const lines: string[] = [];
       const logger = pino(options, { write: (line: string) => void lines.push(line) });
-      const kernel = Kernel.create({ modules: [Billing], logger, redact: [...redact] });
+      const kernel = Kernel.create({ modules: [Billing], logger, redact });
       await kernel.start();
       await kernel.shutdown();
       const ready = lines.find((l) => l.includes('billing ready'));

@@ -17,7 +17,7 @@ afterAll(() => process.stdout.write(`[reliability] exercised: ${coverageReport()
 describe('module work under random faults (property)', () => {
   it('reports every worker/task/hook/microtask fault and never lets work outlive its module', async () => {
     const scenarios = scenarioArb({
-      maxLifecycleFaults: 3,
+      maxLifecycleFaults: 2,
       prepFaults: false,
       work: true,
       maxOps: 10,

@@ -10,6 +10,8 @@ export interface KernelRun {
   readonly recorder: Recorder;
   readonly monitor: StatusMonitor;
   startRejected: boolean;
+  /** start() rejected naming a module that failed (not just interrupted by a shutdown). */
+  startFailed: boolean;
   /** A worker may shut the kernel down by itself (`escalate: 'shutdown'`). */
   readonly mayShutItself: boolean;
   /** The shutdown ran into shutdownTimeout (and reported it). */

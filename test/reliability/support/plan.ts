@@ -74,6 +74,14 @@ export function isFault(fault: LifecycleFault, stepTimeoutMs: number): boolean {
 }
 
 /**
+ * True for the error of a prep/start/stop the kernel cut off because the whole shutdown ran
+ * out of time (not the module's fault: any step in flight at that moment gets one).
+ */
+export function abandoned(message: string): boolean {
+  return message.includes('was abandoned: the shutdown ran out of time');
+}
+
+/**
  * Known core bugs a local run may steer around (comma-separated `KEEL_RELIABILITY_WAIVE`),
  * to look for other bugs while one is being fixed. CI waives none.
  */

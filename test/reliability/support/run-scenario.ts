@@ -62,6 +62,7 @@ async function runKernel(
     recorder,
     monitor: new StatusMonitor(k, s.modules, recorder),
     startRejected: false,
+    startFailed: false,
     mayShutItself: s.modules.some((m) => m.worker === 'escalate'),
     overran: false,
   };
@@ -95,6 +96,7 @@ async function runKernel(
   }
   const started = await settleUnder(k.clock, starting, 'start()', CAP_MS);
   run.startRejected = !started.ok;
+  run.startFailed = !started.ok && isKeelError(started.error) && started.error.module !== undefined;
   count(started.ok ? 'start.resolved' : 'start.rejected');
   checkStart(run, started, wantedAtStart, racing || run.mayShutItself);
 

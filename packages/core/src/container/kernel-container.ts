@@ -12,6 +12,7 @@ import { KeelError } from '../errors/keel-error.js';
 import { describe } from '../errors/module-error.js';
 import { constructorTokens } from '../graph/constructor-deps.js';
 import type { Provider } from './provider.js';
+import { isThenable } from '../util/thenable.js';
 
 /**
  * The kernel's own tsyringe child container: the only file that talks to tsyringe.
@@ -41,6 +42,7 @@ export class KernelContainer {
    * class it injects): it is constructed in `start()` instead of at `Kernel.create`.
    */
   needsAsync(cls: ModuleClass, lazyModules: ReadonlySet<unknown>): boolean {
+    if (this.asyncProviders.size === 0) return false;
     const override = this.overrides.get(cls);
     if (override !== undefined && override.useClass === undefined) return false;
     const seen = new Set<unknown>();
@@ -102,7 +104,9 @@ export class KernelContainer {
     this.constructing = context;
     try {
       let instance: unknown;
-      if (override === undefined) {
+      if (override === undefined && cls.length === 0 && constructorTokens(cls).length === 0) {
+        instance = new cls(); // nothing to inject: skip the container's resolution
+      } else if (override === undefined) {
         this.registerImplicit(cls, new Set());
         instance = this.container.resolve(cls);
       } else if ('useValue' in override) {
@@ -242,14 +246,6 @@ function isAsync(provider: Provider): boolean {
   return (
     provider.useFactory !== undefined &&
     (provider.async === true || provider.useFactory.constructor.name === 'AsyncFunction')
-  );
-}
-
-function isThenable(value: unknown): boolean {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { then?: unknown }).then === 'function'
   );
 }
 

@@ -1,6 +1,7 @@
 import type { WorkOwner } from '../context/work-owner.js';
 import { endedByAbort } from '../errors/abort.js';
 import { KeelError } from '../errors/keel-error.js';
+import { isThenable } from '../util/thenable.js';
 
 /** A hook of one module on an event of another (or its own). */
 export interface Hook {
@@ -89,27 +90,59 @@ export class EventBus {
     }
     this.host.onEvent(module, event, data, exposed);
     const hooks = source.hooks.get(event);
-    if (hooks === undefined || !trigger.onlineSoon) return Promise.resolve();
-    const runs: Array<Promise<void>> = [];
+    if (hooks === undefined || !trigger.onlineSoon) return RESOLVED;
+    let pending: Array<Promise<void>> | undefined;
     for (const hook of hooks) {
-      if (hook.owner.onlineSoon) runs.push(this.runHook(trigger, hook, data));
+      if (!hook.owner.onlineSoon) continue;
+      // Fast path: both online, so the hook runs now; only a hook that returns a promise
+      // costs an await.
+      const run =
+        trigger.status === 'online' && hook.owner.status === 'online'
+          ? this.runNow(hook, data)
+          : this.runWhenOnline(trigger, hook, data);
+      if (run !== undefined) (pending ??= []).push(run);
     }
-    if (runs.length === 0) return Promise.resolve();
-    return Promise.all(runs).then(() => undefined);
+    if (pending === undefined) return RESOLVED;
+    return pending.length === 1 ? pending[0]! : Promise.all(pending).then(noop);
   }
 
-  private async runHook(trigger: WorkOwner, hook: Hook, data: unknown): Promise<void> {
+  /** Runs a hook as work of its module; a promise only when the hook returned one. */
+  private runNow(hook: Hook, data: unknown): Promise<void> | undefined {
+    const owner = hook.owner;
+    const end = owner.begin('hook', hook.name);
+    let result: unknown;
+    try {
+      result = hook.call(data, owner.signal);
+    } catch (err) {
+      this.failed(hook, err);
+      end();
+      return undefined;
+    }
+    if (!isThenable(result)) {
+      end();
+      return undefined;
+    }
+    return Promise.resolve(result).then(
+      () => end(),
+      (err: unknown) => {
+        this.failed(hook, err);
+        end();
+      },
+    );
+  }
+
+  private async runWhenOnline(trigger: WorkOwner, hook: Hook, data: unknown): Promise<void> {
     const owner = hook.owner;
     if (trigger.status !== 'online' && !(await trigger.whenOnline())) return;
     if (owner.status !== 'online' && !(await owner.whenOnline())) return;
     if (!trigger.onlineSoon) return;
-    const end = owner.begin('hook', hook.name);
-    try {
-      await hook.call(data, owner.signal);
-    } catch (err) {
-      if (!endedByAbort(err, owner.signal)) owner.report(err, hook.name, 'hook');
-    } finally {
-      end();
-    }
+    await this.runNow(hook, data);
+  }
+
+  private failed(hook: Hook, err: unknown): void {
+    if (!endedByAbort(err, hook.owner.signal)) hook.owner.report(err, hook.name, 'hook');
   }
 }
+
+const RESOLVED = Promise.resolve();
+function noop(): void {}

@@ -117,7 +117,6 @@ export class KernelCore {
       limit: this.limit,
       startTimeoutMs: options.startTimeoutMs,
       stopTimeoutMs: options.stopTimeoutMs,
-      runtime: (name) => this.runtime(name),
       afterStart: (rt) => this.launchDeclaredWork(rt),
       beginStop: (rt) => this.scheduler.dropOwner(rt),
       report: (rt, err, name, type) => rt.report(err, name, type),
@@ -137,11 +136,15 @@ export class KernelCore {
         this.reporter.report(rt.name, err, name, type),
     };
     this.runtimes = this.graph.nodes.map((node) => {
-      const rt = new ModuleRuntime(node, this.logger.child({ module: node.name }), host);
+      const rt = new ModuleRuntime(node, this.logger, host);
       this.byName.set(node.name, rt);
       this.events.addSource(rt, node.events);
       return rt;
     });
+    for (const rt of this.runtimes) {
+      for (const name of rt.node.dependencies) rt.dependencies.push(this.byName.get(name)!);
+      for (const name of rt.node.dependents) rt.dependents.push(this.byName.get(name)!);
+    }
     // Plan, then construct: the whole graph is checked before any constructor runs.
     for (const rt of this.runtimes) validateModuleWork(this, rt, this.effectiveMeta(rt));
     const lazy = new Set<unknown>();

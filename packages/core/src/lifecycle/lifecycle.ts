@@ -5,6 +5,7 @@ import type { TimerHeap } from '../time/timer-heap.js';
 import { timeoutError, withDeadline } from '../time/deadline.js';
 import type { ModuleRuntime } from './module-runtime.js';
 import { runPhase, type PhaseResult } from './phase-runner.js';
+import { isThenable } from '../util/thenable.js';
 
 /** What the lifecycle needs from its kernel. */
 export interface LifecycleHost {
@@ -12,7 +13,6 @@ export interface LifecycleHost {
   readonly limit: LimitFunction;
   readonly startTimeoutMs: number;
   readonly stopTimeoutMs: number;
-  runtime(name: string): ModuleRuntime;
   /** Launches the module's declared workers and tasks, right after its start() resolved. */
   afterStart(runtime: ModuleRuntime): void;
   /** Drops the module's queued and scheduled tasks as it begins to stop. */
@@ -98,10 +98,8 @@ export class Lifecycle {
     haltOnError: boolean,
     halted?: () => boolean,
   ): Promise<PhaseResult<ModuleRuntime>> {
-    const deps = (m: ModuleRuntime): ModuleRuntime[] =>
-      m.node.dependencies.map((n) => this.host.runtime(n));
-    const dependents = (m: ModuleRuntime): ModuleRuntime[] =>
-      m.node.dependents.map((n) => this.host.runtime(n));
+    const deps = (m: ModuleRuntime): ModuleRuntime[] => m.dependencies;
+    const dependents = (m: ModuleRuntime): ModuleRuntime[] => m.dependents;
     return runPhase({
       nodes: modules,
       waitsFor: direction === 'up' ? deps : dependents,
@@ -186,7 +184,10 @@ export class Lifecycle {
     this.host.stopFailed();
   }
 
-  /** Calls a lifecycle method, bounded by its deadline; prep and start count as work. */
+  /**
+   * Calls a lifecycle method, bounded by its deadline; prep and start count as work. A
+   * method that returns no promise completes at once: no deadline, no activity record.
+   */
   private async call(m: ModuleRuntime, step: Step, budget?: number): Promise<void> {
     const instance: Record<string, unknown> = m.instance;
     const method = instance[step];
@@ -196,13 +197,17 @@ export class Lifecycle {
       m.durations[step] = 0;
       return;
     }
+    let returned: unknown;
+    try {
+      returned = (method as () => unknown).call(m.instance);
+    } finally {
+      m.durations[step] = timers.now() - began;
+    }
+    if (!isThenable(returned)) return;
     const ms = budget ?? this.host.startTimeoutMs;
     const end = step === 'stop' ? undefined : m.begin(step, `${step}()`);
     try {
-      // Promise.try semantics: a synchronous throw becomes a rejection.
-      const work = new Promise<unknown>((resolve) =>
-        resolve((method as () => unknown).call(m.instance)),
-      );
+      const work = Promise.resolve(returned);
       const result = await withDeadline(work, ms, timers);
       if (result.timedOut) {
         work.catch(() => undefined);

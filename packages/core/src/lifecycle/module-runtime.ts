@@ -42,20 +42,31 @@ export class ModuleRuntime implements WorkOwner {
   readonly durations: { prep?: number; start?: number; stop?: number } = {};
   /** Set while the module waits for async providers: it is constructed in start(). */
   pendingConstruction: (() => Promise<void>) | undefined = undefined;
+  /** The runtimes of its dependencies and dependents, linked once by the kernel. */
+  readonly dependencies: ModuleRuntime[] = [];
+  readonly dependents: ModuleRuntime[] = [];
   /** Names of work that was still running when the last stop overran. */
   overran: string[] = [];
   private current: ModuleStatus = 'dead';
   private forced = false;
-  private controller = new AbortController();
+  // Made on first use: most modules of a large graph never read their signal or logger.
+  private controller: AbortController | undefined = undefined;
+  private aborted = false;
+  private childLogger: Logger | undefined = undefined;
   private onlineWaiters: Array<(online: boolean) => void> = [];
 
   constructor(
     readonly node: ModuleNode,
-    readonly logger: Logger,
+    private readonly parentLogger: Logger,
     private readonly host: RuntimeHost,
   ) {
     this.meta = node.meta;
     this.failure = new FailureTracker((state) => host.onFailure(this, state));
+  }
+
+  /** A pino child logger with `{ module: name }`. */
+  get logger(): Logger {
+    return (this.childLogger ??= this.parentLogger.child({ module: this.node.name }));
   }
 
   get name(): string {
@@ -67,6 +78,10 @@ export class ModuleRuntime implements WorkOwner {
   }
 
   get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.host.stopReason);
+    }
     return this.controller.signal;
   }
 
@@ -94,15 +109,19 @@ export class ModuleRuntime implements WorkOwner {
   transition(to: ModuleStatus): void {
     const from = this.current;
     if (this.forced && from === 'offline' && to === 'offline') return; // a late stop after a forced one
-    assertTransition(MODULE_TRANSITIONS, `Module "${this.name}"`, from, to);
+    if (!MODULE_TRANSITIONS[from].includes(to))
+      assertTransition(MODULE_TRANSITIONS, `Module "${this.name}"`, from, to);
     this.current = to;
-    if (to === 'starting' && this.controller.signal.aborted)
-      this.controller = new AbortController();
+    if (to === 'starting' && this.aborted) {
+      // A fresh signal for the new run.
+      this.aborted = false;
+      this.controller = undefined;
+    }
     if (to === 'online') this.settleWaiters(true);
     if (to === 'stopping') {
       this.planned = false;
       this.settleWaiters(false);
-      this.controller.abort(this.host.stopReason);
+      this.abort();
     }
     this.host.onStatus(this, from, to);
   }
@@ -122,8 +141,12 @@ export class ModuleRuntime implements WorkOwner {
 
   /** Aborts the signal of work started outside a run (in prep), when the module will not start. */
   abortIdleWork(): void {
-    if (this.current !== 'online' && this.current !== 'starting')
-      this.controller.abort(this.host.stopReason);
+    if (this.current !== 'online' && this.current !== 'starting') this.abort();
+  }
+
+  private abort(): void {
+    this.aborted = true;
+    this.controller?.abort(this.host.stopReason);
   }
 
   private settleWaiters(online: boolean): void {

@@ -15,10 +15,17 @@ export function logEvent(
       kernel.info({ from: event.from, to: event.to }, `kernel ${event.to}`);
       return;
     case 'module-status': {
-      const settled = event.to === 'online' || event.to === 'offline';
-      const fields = { from: event.from, to: event.to, durationMs: event.durationMs };
-      if (settled) moduleLogger(event.module).info(fields, `module ${event.to}`);
-      else moduleLogger(event.module).debug(fields, `module ${event.to}`);
+      // The kernel logger with a `module` field: the same line as the module's child logger
+      // writes, without making a child for each of thousands of modules.
+      const level = event.to === 'online' || event.to === 'offline' ? 'info' : 'debug';
+      if (!kernel.isLevelEnabled(level)) return;
+      const fields = {
+        module: event.module,
+        from: event.from,
+        to: event.to,
+        durationMs: event.durationMs,
+      };
+      kernel[level](fields, `module ${event.to}`);
       return;
     }
     case 'module-failure': {

@@ -123,6 +123,10 @@ export class TaskScheduler implements TaskOps {
   /** A module began to stop: drops its tasks for good and aborts its running ones. */
   dropOwner(owner: WorkOwner): void {
     const tasks = this.owners.get(owner);
+    if (tasks === undefined) {
+      this.queue.forget(owner);
+      return;
+    }
     this.owners.delete(owner);
     const reason: unknown = owner.signal.aborted ? owner.signal.reason : this.cancelReason();
     if (tasks !== undefined) for (const task of tasks) this.discard(task, reason);

@@ -97,14 +97,20 @@ export class KernelContainer {
 
   /**
    * Constructs a module (or its replacement) as a singleton of this container, injecting
-   * `context` as its `ModuleContext`. Dependencies must already be constructed.
+   * `context` as its `ModuleContext`. Dependencies must already be constructed. `tokens`
+   * are the constructor tokens of `cls` (the graph read them already).
    */
-  constructModule(name: string, cls: ModuleClass, context: unknown): object {
+  constructModule(
+    name: string,
+    cls: ModuleClass,
+    tokens: readonly unknown[],
+    context: unknown,
+  ): object {
     const override = this.overrides.get(cls);
     this.constructing = context;
     try {
       let instance: unknown;
-      if (override === undefined && cls.length === 0 && constructorTokens(cls).length === 0) {
+      if (override === undefined && cls.length === 0 && tokens.length === 0) {
         instance = new cls(); // nothing to inject: skip the container's resolution
       } else if (override === undefined) {
         this.registerImplicit(cls, new Set());

@@ -106,22 +106,21 @@ export class EventBus {
     return pending.length === 1 ? pending[0]! : Promise.all(pending).then(noop);
   }
 
-  /** Runs a hook as work of its module; a promise only when the hook returned one. */
+  /**
+   * Runs a hook; a promise only when the hook returned one. Only then is it recorded as
+   * work of its module: a synchronous hook ends before anything could wait for it.
+   */
   private runNow(hook: Hook, data: unknown): Promise<void> | undefined {
     const owner = hook.owner;
-    const end = owner.begin('hook', hook.name);
     let result: unknown;
     try {
       result = hook.call(data, owner.signal);
     } catch (err) {
       this.failed(hook, err);
-      end();
       return undefined;
     }
-    if (!isThenable(result)) {
-      end();
-      return undefined;
-    }
+    if (!isThenable(result)) return undefined;
+    const end = owner.begin('hook', hook.name);
     return Promise.resolve(result).then(
       () => end(),
       (err: unknown) => {

@@ -47,6 +47,7 @@ export class ModuleGraph {
         index: -1,
         dependencies: [],
         dependents: [],
+        tokens: constructorTokens(cls),
         events: declaredEvents(name, meta.options.events ?? []),
       };
       byName.set(name, node);
@@ -69,7 +70,7 @@ export class ModuleGraph {
         if (typeof ref === 'string') byNameRefs.push({ node, name: ref });
         else link(node, add(refClass(ref), `dependsOn of ${node.name}`));
       }
-      constructorTokens(node.cls).forEach((token, index) => {
+      node.tokens.forEach((token, index) => {
         if (isModuleClass(token))
           link(node, add(token, `constructor parameter #${index} of ${node.name}`));
         else if (hasMethodMetadata(token)) throw decoratorOutsideModule(token as ModuleClass);

@@ -11,6 +11,8 @@ export interface ModuleNode {
   readonly dependencies: string[];
   /** Names of direct dependents. */
   readonly dependents: string[];
+  /** Constructor parameter tokens, read once from metadata (the container reuses them). */
+  readonly tokens: readonly unknown[];
   /** Declared events: name → exposed. */
   readonly events: Map<string, boolean>;
 }

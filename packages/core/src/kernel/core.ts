@@ -25,7 +25,7 @@ import { parseCli, type ParsedCli } from './cli.js';
 import { launchDeclaredWork, registerHooks, validateModuleWork } from './wiring.js';
 import type { ResolvedOptions } from './options.js';
 import { Reporter } from './reporter.js';
-import { logEvent } from '../logging/log-event.js';
+import { logEvent, moduleStatusLevel } from '../logging/log-event.js';
 import { Telemetry } from './telemetry.js';
 
 /** What the core needs from the facade. */
@@ -72,8 +72,7 @@ export class KernelCore {
       options.logger ? options.redact : [],
     );
     this.telemetry = new Telemetry(
-      (event) =>
-        logEvent(this.logger, (name) => this.byName.get(name)?.logger ?? this.logger, event),
+      (event) => logEvent(this.logger, (name) => this.moduleLogger(name), event),
       (err, kind) => this.listenerFailed(err, kind),
     );
     this.reporter = new Reporter(this.telemetry, this.clock);
@@ -109,8 +108,7 @@ export class KernelCore {
         }),
     });
     this.events = new EventBus({
-      onEvent: (module, event, data, exposed) =>
-        this.telemetry.publish({ type: 'module-event', module, event, data, exposed }),
+      onEvent: (module, event, data, exposed) => this.onEvent(module, event, data, exposed),
     });
     this.lifecycle = new Lifecycle({
       timers: this.timers,
@@ -164,6 +162,7 @@ export class KernelCore {
         rt.instance = this.container.constructModule(
           rt.name,
           rt.node.cls,
+          rt.node.tokens,
           context,
         ) as ModuleRuntime['instance'];
       };
@@ -223,6 +222,9 @@ export class KernelCore {
   }
 
   private onStatus(rt: ModuleRuntime, from: ModuleStatus, to: ModuleStatus): void {
+    // Thousands of modules move three times per boot: build no event that nobody reads.
+    if (!this.telemetry.observed('status') && !this.logger.isLevelEnabled(moduleStatusLevel(to)))
+      return;
     const step =
       from === 'preparing'
         ? 'prep'
@@ -239,6 +241,18 @@ export class KernelCore {
       to,
       ...(durationMs === undefined ? {} : { durationMs }),
     });
+  }
+
+  private onEvent(module: string, event: string, data: unknown, exposed: boolean): void {
+    // Every trigger would build an event: only when a listener or the debug log reads it.
+    if (!this.telemetry.observed('event') && !this.moduleLogger(module).isLevelEnabled('debug'))
+      return;
+    this.telemetry.publish({ type: 'module-event', module, event, data, exposed });
+  }
+
+  /** The pino child of a module (its level may differ from the kernel's), else the kernel's. */
+  private moduleLogger(name: string): Logger {
+    return this.byName.get(name)?.logger ?? this.logger;
   }
 
   private failModule(owner: WorkOwner, worker: string, failures: number): void {

@@ -85,6 +85,11 @@ export class Telemetry {
     };
   }
 
+  /** True when `kernel.on(kind)` or `kernel.on('telemetry')` has a listener. */
+  observed(kind: KernelEventKind): boolean {
+    return this.listeners[kind].size > 0 || this.listeners.telemetry.size > 0;
+  }
+
   /** Logs the event, then hands it to the listeners of its kind and of 'telemetry'. */
   publish(event: KernelEvent): void {
     this.log(event);

@@ -94,16 +94,14 @@ export class Lifecycle {
   private phase(
     modules: readonly ModuleRuntime[],
     direction: 'up' | 'down',
-    run: (m: ModuleRuntime) => Promise<void>,
+    run: (m: ModuleRuntime) => Promise<void> | undefined,
     haltOnError: boolean,
     halted?: () => boolean,
   ): Promise<PhaseResult<ModuleRuntime>> {
-    const deps = (m: ModuleRuntime): ModuleRuntime[] => m.dependencies;
-    const dependents = (m: ModuleRuntime): ModuleRuntime[] => m.dependents;
     return runPhase({
       nodes: modules,
-      waitsFor: direction === 'up' ? deps : dependents,
-      unblocks: direction === 'up' ? dependents : deps,
+      waitsFor: direction === 'up' ? dependenciesOf : dependentsOf,
+      unblocks: direction === 'up' ? dependentsOf : dependenciesOf,
       run,
       limit: this.host.limit,
       haltOnError,
@@ -111,58 +109,132 @@ export class Lifecycle {
     });
   }
 
-  private async prepOne(m: ModuleRuntime): Promise<void> {
+  // The steps below finish synchronously (return undefined) when the module's method does:
+  // the phase runner then moves on without a promise per module.
+
+  private prepOne(m: ModuleRuntime): Promise<void> | undefined {
     m.transition('preparing');
+    if (m.pendingConstruction !== undefined) return this.constructAndPrep(m);
+    let running: Promise<void> | undefined;
     try {
-      if (m.pendingConstruction !== undefined) {
-        await m.pendingConstruction();
-        m.pendingConstruction = undefined;
-      }
+      running = this.call(m, 'prep');
+    } catch (err) {
+      this.prepFailed(m, err);
+    }
+    if (running === undefined) {
+      m.transition('offline');
+      return undefined;
+    }
+    return running.then(
+      () => m.transition('offline'),
+      (err: unknown) => this.prepFailed(m, err),
+    );
+  }
+
+  /** A module that waits for async providers is constructed right before its prep. */
+  private async constructAndPrep(m: ModuleRuntime): Promise<void> {
+    try {
+      await m.pendingConstruction!();
+      m.pendingConstruction = undefined;
       await this.call(m, 'prep');
     } catch (err) {
-      this.fail(m, 'prep', err);
-      m.transition('dead');
-      throw err;
+      this.prepFailed(m, err);
     }
     m.transition('offline');
   }
 
-  private async startOne(m: ModuleRuntime): Promise<void> {
+  private prepFailed(m: ModuleRuntime, err: unknown): never {
+    this.fail(m, 'prep', err);
+    m.transition('dead');
+    throw err;
+  }
+
+  private startOne(m: ModuleRuntime): Promise<void> | undefined {
     m.transition('starting');
+    let running: Promise<void> | undefined;
     try {
-      await this.call(m, 'start');
+      running = this.call(m, 'start');
+      if (running === undefined) this.host.afterStart(m);
+    } catch (err) {
+      return this.startFailed(m, err);
+    }
+    if (running === undefined) {
+      this.markOnline(m);
+      return undefined;
+    }
+    return this.finishStart(m, running);
+  }
+
+  private async finishStart(m: ModuleRuntime, running: Promise<void>): Promise<void> {
+    try {
+      await running;
       this.host.afterStart(m);
     } catch (err) {
-      this.fail(m, 'start', err);
-      await this.abandon(m);
-      throw err;
+      await this.startFailed(m, err);
     }
+    this.markOnline(m);
+  }
+
+  private markOnline(m: ModuleRuntime): void {
     m.failure.resolve(`${m.name}:start-failed`);
     m.transition('online');
   }
 
   /** A module whose start failed: stop its work (not its stop(), as it never started). */
-  private async abandon(m: ModuleRuntime): Promise<void> {
+  private async startFailed(m: ModuleRuntime, err: unknown): Promise<never> {
+    this.fail(m, 'start', err);
     m.transition('stopping');
     this.host.beginStop(m);
     await this.awaitWork(m, this.host.stopTimeoutMs);
     m.transition('offline');
+    throw err;
   }
 
-  private async stopOne(m: ModuleRuntime): Promise<void> {
-    const { timers, stopTimeoutMs } = this.host;
-    const began = timers.now();
+  private stopOne(m: ModuleRuntime): Promise<void> | undefined {
+    const began = this.host.timers.now();
     m.transition('stopping');
     this.host.beginStop(m);
-    await this.awaitWork(m, stopTimeoutMs * WORK_SHARE);
+    m.overran = [];
+    // Waiting for work takes a deadline and a promise: only when there is some.
+    if (m.activities.size > 0) return this.stopAfterWork(m, began);
+    return this.callStop(m, began);
+  }
+
+  private async stopAfterWork(m: ModuleRuntime, began: number): Promise<void> {
+    await this.awaitWork(m, this.host.stopTimeoutMs * WORK_SHARE);
+    await this.callStop(m, began);
+  }
+
+  /** Calls stop() with what is left of `stopTimeout`; a failure is reported, never thrown. */
+  private callStop(m: ModuleRuntime, began: number): Promise<void> | undefined {
+    const { timers, stopTimeoutMs } = this.host;
     const left = Math.max(0, stopTimeoutMs - (timers.now() - began));
+    let running: Promise<void> | undefined;
     try {
-      await this.call(m, 'stop', left);
+      running = this.call(m, 'stop', left);
     } catch (err) {
-      this.fail(m, 'stop', err);
-      this.host.stopFailed();
+      this.stopFailed(m, err);
     }
-    m.durations.stop = timers.now() - began;
+    if (running === undefined) {
+      this.markOffline(m, began);
+      return undefined;
+    }
+    return running.then(
+      () => this.markOffline(m, began),
+      (err: unknown) => {
+        this.stopFailed(m, err);
+        this.markOffline(m, began);
+      },
+    );
+  }
+
+  private stopFailed(m: ModuleRuntime, err: unknown): void {
+    this.fail(m, 'stop', err);
+    this.host.stopFailed();
+  }
+
+  private markOffline(m: ModuleRuntime, began: number): void {
+    m.durations.stop = this.host.timers.now() - began;
     m.transition('offline');
   }
 
@@ -185,26 +257,37 @@ export class Lifecycle {
   }
 
   /**
-   * Calls a lifecycle method, bounded by its deadline; prep and start count as work. A
-   * method that returns no promise completes at once: no deadline, no activity record.
+   * Calls a lifecycle method. One that returns no promise completes at once (undefined: no
+   * deadline, no activity record, no promise); otherwise the returned promise settles when
+   * the method's work does, bounded by its deadline; prep and start count as work.
    */
-  private async call(m: ModuleRuntime, step: Step, budget?: number): Promise<void> {
+  private call(m: ModuleRuntime, step: Step, budget?: number): Promise<void> | undefined {
     const instance: Record<string, unknown> = m.instance;
     const method = instance[step];
-    const timers = this.host.timers;
-    const began = timers.now();
     if (typeof method !== 'function') {
       m.durations[step] = 0;
-      return;
+      return undefined;
     }
+    const timers = this.host.timers;
+    const began = timers.now();
     let returned: unknown;
     try {
       returned = (method as () => unknown).call(m.instance);
     } finally {
       m.durations[step] = timers.now() - began;
     }
-    if (!isThenable(returned)) return;
-    const ms = budget ?? this.host.startTimeoutMs;
+    if (!isThenable(returned)) return undefined;
+    return this.awaitCall(m, step, returned, budget ?? this.host.startTimeoutMs, began);
+  }
+
+  private async awaitCall(
+    m: ModuleRuntime,
+    step: Step,
+    returned: PromiseLike<unknown>,
+    ms: number,
+    began: number,
+  ): Promise<void> {
+    const timers = this.host.timers;
     const end = step === 'stop' ? undefined : m.begin(step, `${step}()`);
     try {
       const work = Promise.resolve(returned);
@@ -243,4 +326,12 @@ export class Lifecycle {
       `Failed to ${step} module: ${describe(err)}`,
     );
   }
+}
+
+function dependenciesOf(m: ModuleRuntime): ModuleRuntime[] {
+  return m.dependencies;
+}
+
+function dependentsOf(m: ModuleRuntime): ModuleRuntime[] {
+  return m.dependents;
 }

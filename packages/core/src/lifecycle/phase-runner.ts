@@ -8,8 +8,12 @@ export interface Phase<N> {
   readonly waitsFor: (node: N) => readonly N[];
   /** Nodes of this phase that wait for `node`. */
   readonly unblocks: (node: N) => readonly N[];
-  readonly run: (node: N) => Promise<void>;
-  /** Bounded fan-out for independent nodes. */
+  /**
+   * Runs one node: `undefined` when it finished synchronously, a promise when it goes on
+   * asynchronously. A synchronous throw is a failure of the node, like a rejection.
+   */
+  readonly run: (node: N) => Promise<void> | undefined;
+  /** Bounded fan-out for nodes whose run goes on asynchronously. */
   readonly limit: LimitFunction;
   /** Stop launching after the first failure (prep, start); a stop phase goes on. */
   readonly haltOnError: boolean;
@@ -30,66 +34,131 @@ export interface PhaseResult<N> {
  * (not in rigid waves), independent nodes run concurrently under `limit`.
  */
 export function runPhase<N>(phase: Phase<N>): Promise<PhaseResult<N>> {
-  const { nodes, waitsFor, unblocks, run, limit, haltOnError, halted } = phase;
-  const inPhase = new Set(nodes);
-  const pending = new Map<N, number>();
-  const done: N[] = [];
-  const failed: Array<{ node: N; error: unknown }> = [];
-  const launched = new Set<N>();
-  let inFlight = 0;
-  let stopped = false;
+  return new PhaseRun(phase).result;
+}
 
-  return new Promise((resolve) => {
-    const finish = (): void => {
-      if (inFlight > 0) return;
-      const skipped = nodes.filter((n) => !launched.has(n));
-      resolve({ done, failed, skipped });
-    };
+/**
+ * One run of a phase. A node that finishes synchronously releases its dependents in the
+ * same loop: a graph of synchronous lifecycle methods completes without a promise per
+ * node. A node that goes on asynchronously holds a slot of `limit` (p-limit) until it
+ * settles; while every slot is taken, ready nodes wait in p-limit's queue.
+ */
+class PhaseRun<N> {
+  readonly result: Promise<PhaseResult<N>>;
+  private resolve!: (result: PhaseResult<N>) => void;
+  /** Per node of the phase: how many of the nodes it waits for have not finished yet. */
+  private readonly pending = new Map<N, number>();
+  private readonly launched = new Set<N>();
+  private readonly done: N[] = [];
+  private readonly failed: Array<{ node: N; error: unknown }> = [];
+  /** Nodes whose turn came, not launched yet (a FIFO: `next` is its head). */
+  private readonly ready: N[] = [];
+  private next = 0;
+  private draining = false;
+  private inFlight = 0;
+  private stopped = false;
 
-    const launch = (node: N): void => {
-      if (stopped || halted?.() === true) {
-        stopped = true;
-        return;
-      }
-      launched.add(node);
-      inFlight++;
-      limit(() => {
-        if (!stopped && halted?.() !== true) return run(node);
-        launched.delete(node); // halted while queued for a slot: never ran
-        return Promise.resolve();
-      }).then(
-        () => {
-          if (launched.has(node)) done.push(node);
-          settle(node, true);
-        },
-        (error: unknown) => {
-          failed.push({ node, error });
-          if (haltOnError) stopped = true;
-          settle(node, !haltOnError);
-        },
-      );
-    };
-
-    const settle = (node: N, release: boolean): void => {
-      inFlight--;
-      if (release) {
-        for (const next of unblocks(node)) {
-          if (!inPhase.has(next)) continue;
-          const left = pending.get(next)! - 1;
-          pending.set(next, left);
-          if (left === 0) launch(next);
-        }
-      }
-      finish();
-    };
-
-    const ready: N[] = [];
+  constructor(private readonly phase: Phase<N>) {
+    this.result = new Promise((resolve) => (this.resolve = resolve));
+    const { nodes, waitsFor } = phase;
+    for (const node of nodes) this.pending.set(node, 0);
     for (const node of nodes) {
-      const count = waitsFor(node).filter((n) => inPhase.has(n)).length;
-      pending.set(node, count);
-      if (count === 0) ready.push(node);
+      let count = 0;
+      for (const before of waitsFor(node)) if (this.pending.has(before)) count++;
+      this.pending.set(node, count);
+      if (count === 0) this.ready.push(node);
     }
-    for (const node of ready) launch(node);
-    finish();
-  });
+    this.drain();
+  }
+
+  /** Launches ready nodes until none is left; resolves the phase once nothing runs. */
+  private drain(): void {
+    if (this.draining) return; // a synchronous finish inside the loop: the loop goes on
+    this.draining = true;
+    while (this.next < this.ready.length) this.launch(this.ready[this.next++]!);
+    this.draining = false;
+    if (this.inFlight === 0) this.finish();
+  }
+
+  private launch(node: N): void {
+    if (this.isHalted()) return;
+    this.launched.add(node);
+    const { limit } = this.phase;
+    if (limit.activeCount >= limit.concurrency || limit.pendingCount > 0) {
+      // Every slot is taken: wait for one, then run (unless the phase halted meanwhile).
+      this.inFlight++;
+      this.settleLater(
+        node,
+        limit(() => {
+          if (!this.isHalted()) return this.phase.run(node);
+          this.launched.delete(node); // halted while queued for a slot: never ran
+          return undefined;
+        }),
+      );
+      return;
+    }
+    let running: Promise<void> | undefined;
+    try {
+      running = this.phase.run(node);
+    } catch (error) {
+      this.fail(node, error);
+      return;
+    }
+    if (running === undefined) {
+      this.succeed(node);
+      return;
+    }
+    // Holds a free slot (p-limit counts it at once) until the node settles.
+    this.inFlight++;
+    this.settleLater(
+      node,
+      limit(() => running),
+    );
+  }
+
+  private settleLater(node: N, running: Promise<void | undefined>): void {
+    running.then(
+      () => {
+        this.inFlight--;
+        if (this.launched.has(node)) this.succeed(node);
+        this.drain();
+      },
+      (error: unknown) => {
+        this.inFlight--;
+        this.fail(node, error);
+        this.drain();
+      },
+    );
+  }
+
+  private succeed(node: N): void {
+    this.done.push(node);
+    this.release(node);
+  }
+
+  private fail(node: N, error: unknown): void {
+    this.failed.push({ node, error });
+    if (this.phase.haltOnError) this.stopped = true;
+    else this.release(node);
+  }
+
+  /** The nodes waiting for `node` count it as finished; those with none left are ready. */
+  private release(node: N): void {
+    for (const next of this.phase.unblocks(node)) {
+      const left = this.pending.get(next);
+      if (left === undefined) continue; // not in this phase
+      this.pending.set(next, left - 1);
+      if (left === 1) this.ready.push(next);
+    }
+  }
+
+  private isHalted(): boolean {
+    if (!this.stopped && this.phase.halted?.() === true) this.stopped = true;
+    return this.stopped;
+  }
+
+  private finish(): void {
+    const skipped = this.phase.nodes.filter((n) => !this.launched.has(n));
+    this.resolve({ done: this.done, failed: this.failed, skipped });
+  }
 }

@@ -1,5 +1,11 @@
 import type { Logger } from 'pino';
 import type { KernelEvent } from '../kernel/telemetry.js';
+import type { ModuleStatus } from '../lifecycle/module-status.js';
+
+/** The level a module's move to `to` is logged at: the settled states at info. */
+export function moduleStatusLevel(to: ModuleStatus): 'info' | 'debug' {
+  return to === 'online' || to === 'offline' ? 'info' : 'debug';
+}
 
 /**
  * The logging consumer of kernel telemetry: one line per event, at a level that fits.
@@ -17,7 +23,7 @@ export function logEvent(
     case 'module-status': {
       // The kernel logger with a `module` field: the same line as the module's child logger
       // writes, without making a child for each of thousands of modules.
-      const level = event.to === 'online' || event.to === 'offline' ? 'info' : 'debug';
+      const level = moduleStatusLevel(event.to);
       if (!kernel.isLevelEnabled(level)) return;
       const fields = {
         module: event.module,

@@ -7,6 +7,7 @@ import {
   type SignalMicroTaskOptions,
 } from './microtask-options.js';
 import { MicroTaskSlots } from './microtask-slots.js';
+import { isThenable } from '../util/thenable.js';
 
 /** Gives a microtask slot back; calling it again does nothing. */
 export type Release = () => void;
@@ -43,14 +44,22 @@ export class MicroTaskLimiter extends MicroTaskSlots {
     fn: MicroTaskFn<T>,
     options?: MicroTaskOptions,
   ): Promise<T> {
-    let waiting: Promise<void> | undefined;
-    try {
-      waiting = this.admission(owner.name, name, options);
-    } catch (err) {
-      return rejected(err);
-    }
-    if (waiting === undefined) return this.execute(owner, name, fn);
-    return waiting.then(() => this.execute(owner, name, fn));
+    return new Promise<T>((resolve, reject) => {
+      const priority =
+        options === undefined ? 'medium' : priorityOf(options.priority, owner.name, name);
+      const settle = (): void => this.execute(owner, name, fn, resolve, reject);
+      if (priority === 'high') {
+        this.tryTake(priority);
+        settle();
+        return;
+      }
+      // Checked before taking a slot, so a bad value fails even when no wait is needed.
+      const delayMs = maxDelayOf(priority, options?.maxDelay, owner.name, name);
+      if (this.tryTake(priority)) settle();
+      // Admitted from the release of another microtask: run in a fresh microtask, or a long
+      // queue of synchronous functions would admit each other recursively on one stack.
+      else this.enqueue(priority, delayMs, () => queueMicrotask(settle));
+    });
   }
 
   /**
@@ -61,8 +70,8 @@ export class MicroTaskLimiter extends MicroTaskSlots {
     const waiting = this.admission(owner.name, name, options);
     const running =
       waiting === undefined
-        ? this.execute(owner, name, fn)
-        : waiting.then(() => this.execute(owner, name, fn));
+        ? this.executeNow(owner, name, fn)
+        : waiting.then(() => this.executeNow(owner, name, fn));
     running.then(undefined, ignore);
   }
 
@@ -100,17 +109,54 @@ export class MicroTaskLimiter extends MicroTaskSlots {
     return this.tryTake(priority) ? undefined : this.wait(priority, delayMs);
   }
 
-  private async execute<T>(owner: WorkOwner, name: string, fn: MicroTaskFn<T>): Promise<T> {
-    const end = owner.begin('microtask', name);
+  private executeNow<T>(owner: WorkOwner, name: string, fn: MicroTaskFn<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => this.execute(owner, name, fn, resolve, reject));
+  }
+
+  /**
+   * Runs `fn` in the slot taken for it and settles the caller's promise directly: a
+   * synchronous function costs no promise of its own, an async one a single `then`. Only
+   * an async one is recorded as work of its module: a synchronous one ends before anything
+   * could wait for it.
+   */
+  private execute<T>(
+    owner: WorkOwner,
+    name: string,
+    fn: MicroTaskFn<T>,
+    resolve: (value: T) => void,
+    reject: (err: unknown) => void,
+  ): void {
+    let result: T | PromiseLike<T>;
     try {
-      return await fn(owner.signal);
+      result = fn(owner.signal);
     } catch (err) {
       owner.report(err, name, 'microtask');
-      throw err;
-    } finally {
-      end();
       this.release();
+      reject(err);
+      return;
     }
+    if (!isThenable(result)) {
+      this.release();
+      resolve(result);
+      return;
+    }
+    const end = owner.begin('microtask', name);
+    Promise.resolve(result).then(
+      (value) => {
+        this.finish(end);
+        resolve(value);
+      },
+      (err: unknown) => {
+        owner.report(err, name, 'microtask');
+        this.finish(end);
+        reject(err);
+      },
+    );
+  }
+
+  private finish(end: () => void): void {
+    end();
+    this.release();
   }
 
   private releaser(): Release {

@@ -85,11 +85,17 @@ export class MicroTaskSlots {
   /** Waits for a slot (at most `maxDelayMs`, then it is taken anyway); resolves with it taken. */
   wait(priority: WaitingPriority, maxDelayMs: number): Promise<void> {
     if (this.tryTake(priority)) return this.resolved;
-    return new Promise<void>((resolve) => {
-      const waiter = new Waiter(this.timers.now() + maxDelayMs, resolve);
-      (priority === 'medium' ? this.medium : this.low).push(waiter);
-      this.lanes.add(waiter, maxDelayMs);
-    });
+    return new Promise<void>((resolve) => this.enqueue(priority, maxDelayMs, resolve));
+  }
+
+  /**
+   * Queues a waiter without a promise: `admit` is called (synchronously, from whoever frees
+   * the slot) once a slot is taken for it. Check {@link tryTake} first.
+   */
+  enqueue(priority: WaitingPriority, maxDelayMs: number, admit: () => void): void {
+    const waiter = new Waiter(this.timers.now() + maxDelayMs, admit);
+    (priority === 'medium' ? this.medium : this.low).push(waiter);
+    this.lanes.add(waiter, maxDelayMs);
   }
 
   /** Gives a slot back and admits waiters. Pair each taken slot with exactly one call. */

@@ -107,7 +107,7 @@ describe('GET /api/stream (Server-Sent Events)', () => {
     await h.k.shutdown();
     await Promise.all([stream!.ended, second.ended]);
     // The stop of the inspector itself was streamed before the end.
-    expect(second.raw).toContain('"module":"api","from":"online","to":"stopping"');
+    expect(second.raw).toContain('"module":"Inspector","from":"online","to":"stopping"');
   });
 
   it('answers HEAD with the headers only', async () => {

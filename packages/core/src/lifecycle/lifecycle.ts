@@ -55,7 +55,8 @@ export class Lifecycle {
     modules: readonly ModuleRuntime[],
     halted?: () => boolean,
   ): Promise<PhaseResult<ModuleRuntime>> {
-    return this.phase(modules, 'down', (m) => this.stopOne(m), false, halted);
+    // Reversed, so independent modules also stop in the exact reverse of their start.
+    return this.phase([...modules].reverse(), 'down', (m) => this.stopOne(m), false, halted);
   }
 
   /**
@@ -75,8 +76,14 @@ export class Lifecycle {
       { module: m.name },
     );
     this.host.report(m, cause, 'stop module', 'stop');
-    // A prep or start in flight ends on its own: its deadline passes when the clock closes.
-    if (m.status === 'preparing' || m.status === 'starting') return;
+    // A prep in flight ends on its own: its deadline passes when the clock closes.
+    if (m.status === 'preparing') return;
+    if (m.status === 'starting') {
+      // Cut its start off now (its signal aborts), so none of its dependencies is stopped
+      // while it still counts as running; its start() is no longer waited for.
+      m.transition('stopping');
+      this.host.beginStop(m);
+    }
     if (wasOnline) {
       m.transition('stopping');
       this.host.beginStop(m);
@@ -133,8 +140,17 @@ export class Lifecycle {
 
   /** A module that waits for async providers is constructed right before its prep. */
   private async constructAndPrep(m: ModuleRuntime): Promise<void> {
+    const { startTimeoutMs, timers } = this.host;
     try {
-      await m.pendingConstruction!();
+      // Async providers count against the prep's deadline: a factory that hangs is named.
+      const built = await withDeadline(m.pendingConstruction!(), startTimeoutMs, timers);
+      if (built.timedOut)
+        throw timeoutError(
+          m.name,
+          'constructing (async providers)',
+          startTimeoutMs,
+          'startTimeout',
+        );
       m.pendingConstruction = undefined;
       await this.call(m, 'prep');
     } catch (err) {
@@ -168,8 +184,11 @@ export class Lifecycle {
   private async finishStart(m: ModuleRuntime, running: Promise<void>): Promise<void> {
     try {
       await running;
+      if (m.status !== 'starting') throw abandoned(m, 'start');
       this.host.afterStart(m);
     } catch (err) {
+      // A start the shutdown gave up on was reported there; it is offline already.
+      if (m.status !== 'starting') throw err;
       await this.startFailed(m, err);
     }
     this.markOnline(m);
@@ -245,6 +264,8 @@ export class Lifecycle {
     const result = await withDeadline(m.activities.idle(), ms, this.host.timers);
     if (!result.timedOut) return;
     m.overran = m.activities.list().map((a) => `${a.kind} "${a.name}"`);
+    // The clock closed (shutdown overran): no time passed; the overrun report names the work.
+    if (this.host.timers.isClosed) return;
     const cause = new KeelError(
       'E_TIMEOUT',
       `Module "${m.name}" stopped with work still running after ${Math.round(ms)} ms ` +
@@ -294,15 +315,7 @@ export class Lifecycle {
       const result = await withDeadline(work, ms, timers);
       if (result.timedOut) {
         work.catch(() => undefined);
-        if (timers.isClosed) {
-          throw new KeelError(
-            'E_TIMEOUT',
-            `Module "${m.name}": ${step}() was abandoned: the shutdown ran out of time.`,
-            {
-              module: m.name,
-            },
-          );
-        }
+        if (timers.isClosed) throw abandoned(m, step);
         throw timeoutError(
           m.name,
           `${step}()`,
@@ -334,4 +347,14 @@ function dependenciesOf(m: ModuleRuntime): ModuleRuntime[] {
 
 function dependentsOf(m: ModuleRuntime): ModuleRuntime[] {
   return m.dependents;
+}
+
+function abandoned(m: ModuleRuntime, step: Step): KeelError {
+  return new KeelError(
+    'E_TIMEOUT',
+    `Module "${m.name}": ${step}() was abandoned: the shutdown ran out of time.`,
+    {
+      module: m.name,
+    },
+  );
 }

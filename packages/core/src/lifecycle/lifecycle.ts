@@ -187,8 +187,12 @@ export class Lifecycle {
       if (m.status !== 'starting') throw abandoned(m, 'start');
       this.host.afterStart(m);
     } catch (err) {
-      // A start the shutdown gave up on was reported there; it is offline already.
-      if (m.status !== 'starting') throw err;
+      // The shutdown gave up on this start (and reported that): the module is offline
+      // already. Its own failure, if it failed rather than being cut off, is reported too.
+      if (m.status !== 'starting') {
+        if (!isAbandonment(err)) this.fail(m, 'start', err);
+        throw err;
+      }
       await this.startFailed(m, err);
     }
     this.markOnline(m);
@@ -355,6 +359,11 @@ function abandoned(m: ModuleRuntime, step: Step): KeelError {
     `Module "${m.name}": ${step}() was abandoned: the shutdown ran out of time.`,
     {
       module: m.name,
+      details: { abandoned: true },
     },
   );
+}
+
+function isAbandonment(err: unknown): boolean {
+  return err instanceof KeelError && err.details?.['abandoned'] === true;
 }

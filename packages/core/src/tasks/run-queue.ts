@@ -24,27 +24,28 @@ export class RunQueue {
 
   /** Appends `task` to a queue unless it already has a place there (or is parked from it). */
   add(task: TaskState, kind: QueueKind): void {
-    const link = task[kind];
+    const link = task.link(kind);
     if (link.queue === undefined) this.queueOf(kind).push(link);
   }
 
   /** Puts `task` at the front of the prioritized queue (unless overdue or parked already). */
   addFirst(task: TaskState): void {
-    const link = task.prioritized;
+    const link = task.link('prioritized');
     if (link.queue === undefined || link.queue === this.prioritized) this.prioritized.unshift(link);
   }
 
   /** Max delay passed: moves a queued task to the back of the overdue queue, ahead of all others. */
   promote(task: TaskState): void {
     const { prioritized, normal } = task;
-    if (prioritized.queue === this.prioritized) this.overdue.push(prioritized);
-    else if (normal.queue === this.normal) this.overdue.push(normal);
+    if (prioritized?.queue === this.prioritized) this.overdue.push(prioritized);
+    else if (normal?.queue === this.normal) this.overdue.push(normal);
   }
 
   /** Takes `task` out of every queue. */
   remove(task: TaskState): void {
-    task.prioritized.queue?.remove(task.prioritized);
-    task.normal.queue?.remove(task.normal);
+    const { prioritized, normal } = task;
+    if (prioritized !== undefined) prioritized.queue?.remove(prioritized);
+    if (normal !== undefined) normal.queue?.remove(normal);
   }
 
   /** The first queued task that is not busy (a busy one keeps its place until its run ends). */

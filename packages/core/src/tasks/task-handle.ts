@@ -8,6 +8,8 @@ export interface TaskOps {
   schedule(task: TaskState, at: number | undefined): void;
   repeat(task: TaskState, intervalMs: number): void;
   cancel(task: TaskState): void;
+  /** The task's timer entry is due. */
+  onTimer(task: TaskState): void;
 }
 
 /**
@@ -50,22 +52,22 @@ export class TaskHandle {
 
   /** How many runs started. */
   get runs(): number {
-    return this.task.runs;
+    return this.task.run?.runs ?? 0;
   }
 
   /** How many runs failed (a run ended by its abort is not a failure). */
   get failures(): number {
-    return this.task.failures;
+    return this.task.run?.failures ?? 0;
   }
 
   /** Duration of the last finished run in ms, or null. */
   get lastDurationMs(): number | null {
-    return this.task.lastDurationMs ?? null;
+    return this.task.run?.lastDurationMs ?? null;
   }
 
   /** The error of the last failed run, if any. */
   get lastError(): unknown {
-    return this.task.lastError;
+    return this.task.run?.lastError;
   }
 
   /** Appends it to the normal queue (once; a running task runs again after this run). */

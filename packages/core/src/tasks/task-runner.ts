@@ -1,7 +1,7 @@
 import { endedByAbort } from '../errors/abort.js';
 import type { Clock } from '../time/clock.js';
 import type { TimerHeap } from '../time/timer-heap.js';
-import type { TaskState } from './task-state.js';
+import { TaskRun, type TaskState } from './task-state.js';
 
 /** How long a queued task waits for an idle microtask slot at most, as in portbase. */
 export const TIMESLOT_WAIT_MS = 30_000;
@@ -53,7 +53,7 @@ export class TaskRunner {
 
   /** The task was canceled or dropped: abort its run and give its slot back. */
   abort(task: TaskState, reason: unknown): void {
-    if (reason !== undefined && task.running) task.controller?.abort(reason);
+    if (reason !== undefined && task.running) task.run?.controller?.abort(reason);
     this.release(task);
   }
 
@@ -79,34 +79,35 @@ export class TaskRunner {
 
   private async execute(task: TaskState, fn: NonNullable<TaskState['fn']>): Promise<void> {
     const { owner, name } = task;
-    const controller = (task.controller ??= new AbortController());
+    const run = (task.run ??= new TaskRun());
+    const controller = (run.controller ??= new AbortController());
     const signal = controller.signal;
     const moduleSignal = owner.signal;
     const onModuleAbort = (): void => controller.abort(moduleSignal.reason);
     moduleSignal.addEventListener('abort', onModuleAbort, { once: true });
     const end = owner.begin('task', name);
     const { timers } = this.host;
-    if (task.slotTimer === undefined) {
-      task.slotTimer = timers.after(SLOT_HOLD_MS, () => this.release(task));
+    if (run.slotTimer === undefined) {
+      run.slotTimer = timers.after(SLOT_HOLD_MS, () => this.release(task));
     } else {
-      timers.move(task.slotTimer, timers.now() + SLOT_HOLD_MS);
+      timers.move(run.slotTimer, timers.now() + SLOT_HOLD_MS);
     }
     const startedAt = this.host.clock.now();
     task.running = true;
-    task.runs++;
+    run.runs++;
     try {
       await fn(signal, task.handle!);
     } catch (err) {
       if (endedByAbort(err, signal)) {
         owner.logger.debug({ task: name }, 'task ended by its abort');
       } else {
-        task.failures++;
-        task.lastError = err;
+        run.failures++;
+        run.lastError = err;
         owner.report(err, name, 'task');
       }
     } finally {
       task.running = false;
-      task.lastDurationMs = this.host.clock.now() - startedAt;
+      run.lastDurationMs = this.host.clock.now() - startedAt;
       moduleSignal.removeEventListener('abort', onModuleAbort);
       end();
       this.end(task);
@@ -115,7 +116,7 @@ export class TaskRunner {
 
   private end(task: TaskState): void {
     task.busy = false;
-    this.host.timers.cancel(task.slotTimer);
+    this.host.timers.cancel(task.run?.slotTimer);
     if (task.holdsSlot) {
       task.holdsSlot = false;
       this.slots--;

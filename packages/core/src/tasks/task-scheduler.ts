@@ -1,4 +1,5 @@
 import type { WorkOwner } from '../context/work-owner.js';
+import { LinkedQueue } from '../microtasks/linked-queue.js';
 import { KeelError } from '../errors/keel-error.js';
 import type { Clock } from '../time/clock.js';
 import type { TimerHeap } from '../time/timer-heap.js';
@@ -49,7 +50,7 @@ export class TaskScheduler implements TaskOps {
   private readonly queue = new RunQueue();
   private readonly runner: TaskRunner;
   /** Tasks with something pending or running, per module: what dropOwner and inspect see. */
-  private readonly owners = new Map<WorkOwner, Set<TaskState>>();
+  private readonly owners = new Map<WorkOwner, LinkedQueue<TaskState>>();
   private readonly concurrency: number;
   private started = false;
   private stopped = false;
@@ -92,7 +93,7 @@ export class TaskScheduler implements TaskOps {
         details: { task: name },
       });
     }
-    const task = new TaskState(owner, name, fn, owner.signal);
+    const task = new TaskState(this, owner, name, fn, owner.signal);
     const handle = new TaskHandle(task, this);
     task.handle = handle;
     if (options.whenDue !== undefined) task.whenDue = options.whenDue;
@@ -114,7 +115,7 @@ export class TaskScheduler implements TaskOps {
   stop(): void {
     this.stopped = true;
     for (const tasks of this.owners.values()) {
-      for (const task of tasks) this.discard(task, undefined);
+      for (const task of tasks.drain()) this.discard(task, undefined);
     }
     this.owners.clear();
     this.queue.clear();
@@ -129,13 +130,13 @@ export class TaskScheduler implements TaskOps {
     }
     this.owners.delete(owner);
     const reason: unknown = owner.signal.aborted ? owner.signal.reason : this.cancelReason();
-    if (tasks !== undefined) for (const task of tasks) this.discard(task, reason);
+    for (const task of tasks.drain()) this.discard(task, reason);
     this.queue.forget(owner);
   }
 
   /** A task of `owner` that is queued, scheduled or running, by name (declared tasks always are). */
   find(owner: WorkOwner, name: string): TaskHandle | undefined {
-    for (const task of this.owners.get(owner) ?? []) if (task.name === name) return task.handle;
+    for (const task of this.tasksOfOwner(owner)) if (task.name === name) return task.handle;
     return undefined;
   }
 
@@ -143,8 +144,8 @@ export class TaskScheduler implements TaskOps {
   stats(): TaskSchedulerStats {
     let scheduled = 0;
     let running = 0;
-    for (const tasks of this.owners.values()) {
-      for (const task of tasks) {
+    for (const owner of this.owners.keys()) {
+      for (const task of this.tasksOfOwner(owner)) {
         if (task.dueAt !== undefined) scheduled++;
         if (task.running) running++;
       }
@@ -161,7 +162,7 @@ export class TaskScheduler implements TaskOps {
 
   /** The tasks of `owner` that are queued, scheduled or running, for inspect. */
   tasksOf(owner: WorkOwner): TaskInfo[] {
-    return [...(this.owners.get(owner) ?? [])].map(describeTask);
+    return this.tasksOfOwner(owner).map(describeTask);
   }
 
   /** @internal */
@@ -224,8 +225,7 @@ export class TaskScheduler implements TaskOps {
     task.fn = undefined;
     this.queue.remove(task);
     task.dueAt = task.deadlineAt = undefined;
-    this.timers.cancel(task.timer);
-    task.timer = undefined;
+    this.timers.cancel(task);
     if (task.busy) this.runner.abort(task, reason);
     this.track(task);
   }
@@ -269,7 +269,7 @@ export class TaskScheduler implements TaskOps {
           return;
         }
         this.queue.forget(owner);
-        for (const other of this.owners.get(owner) ?? []) {
+        for (const other of this.tasksOfOwner(owner)) {
           if (!this.active(other)) this.discard(other, undefined);
         }
       },
@@ -290,7 +290,8 @@ export class TaskScheduler implements TaskOps {
     this.requestDispatch();
   }
 
-  private onTimer(task: TaskState): void {
+  /** @internal */
+  onTimer(task: TaskState): void {
     if (!this.active(task)) {
       this.discard(task, undefined);
       return;
@@ -312,21 +313,32 @@ export class TaskScheduler implements TaskOps {
   /** Keeps the task's one timer entry at the earlier of its due time and deadline. */
   private syncTimer(task: TaskState): void {
     const at = Math.min(task.dueAt ?? Infinity, task.deadlineAt ?? Infinity);
-    const timer = task.timer;
-    if (at === Infinity) this.timers.cancel(timer);
-    else if (timer === undefined) task.timer = this.timers.at(at, () => this.onTimer(task));
-    else if (timer.index < 0 || timer.at !== at) this.timers.move(timer, at);
+    if (at === Infinity) this.timers.cancel(task);
+    else if (task.index < 0 || task.at !== at) this.timers.move(task, at);
   }
 
+  /** Keeps `task` in its module's list while it is engaged (O(1) either way). */
   private track(task: TaskState): void {
-    const owner = task.owner;
-    let tasks = this.owners.get(owner);
+    const list = task.queue;
     if (task.engaged && !task.canceled) {
-      if (tasks === undefined) this.owners.set(owner, (tasks = new Set()));
-      tasks.add(task);
-    } else if (tasks?.delete(task) === true && tasks.size === 0) {
-      this.owners.delete(owner);
+      if (list !== undefined) return;
+      const owner = task.owner;
+      let tasks = this.owners.get(owner);
+      if (tasks === undefined) this.owners.set(owner, (tasks = new LinkedQueue()));
+      tasks.push(task);
+    } else if (list !== undefined) {
+      list.remove(task);
+      if (list.size === 0) this.owners.delete(task.owner);
     }
+  }
+
+  /** The engaged tasks of `owner`, in the order they became engaged (a snapshot). */
+  private tasksOfOwner(owner: WorkOwner): TaskState[] {
+    const tasks: TaskState[] = [];
+    for (let task = this.owners.get(owner)?.head; task !== undefined; task = task.next) {
+      tasks.push(task);
+    }
+    return tasks;
   }
 
   private cancelReason(): unknown {

@@ -1,7 +1,7 @@
 import type { WorkOwner } from '../context/work-owner.js';
 import { QueueNode } from '../microtasks/linked-queue.js';
-import type { Timer } from '../time/timer-heap.js';
-import type { TaskHandle } from './task-handle.js';
+import type { Timer, TimerEntry } from '../time/timer-heap.js';
+import type { TaskHandle, TaskOps } from './task-handle.js';
 
 /** A task body: gets a signal (aborted on cancel or module stop) and its own handle. */
 export type TaskFn = (signal: AbortSignal, task: TaskHandle) => unknown;
@@ -25,14 +25,26 @@ export class TaskLink extends QueueNode<TaskLink> {
   }
 }
 
+/** What a task's runs leave behind: statistics and what its runner reuses from run to run. */
+export class TaskRun {
+  runs = 0;
+  failures = 0;
+  lastDurationMs: number | undefined = undefined;
+  lastError: unknown = undefined;
+  controller: AbortController | undefined = undefined;
+  slotTimer: Timer | undefined = undefined;
+}
+
 /**
  * Everything the scheduler keeps about one task. `dueAt` is the pending `schedule()`/repeat
  * time and `deadlineAt` the max-delay deadline of a queued run; both share ONE timer entry,
- * armed at the earlier of the two.
+ * the task itself (`at`/`index`/`seq`), at the earlier of the two. As a {@link QueueNode} it
+ * sits in its module's list of engaged tasks (no `Set` entry per task).
  */
-export class TaskState {
-  readonly prioritized = new TaskLink(this, 'prioritized');
-  readonly normal = new TaskLink(this, 'normal');
+export class TaskState extends QueueNode<TaskState> implements TimerEntry {
+  /** Its places in the two queues, made when first queued there (most tasks never are). */
+  prioritized: TaskLink | undefined = undefined;
+  normal: TaskLink | undefined = undefined;
   handle: TaskHandle | undefined = undefined;
   canceled = false;
   /** From being taken off the queue until its run ended (includes the timeslot wait). */
@@ -42,29 +54,41 @@ export class TaskState {
   holdsSlot = false;
   dueAt: number | undefined = undefined;
   deadlineAt: number | undefined = undefined;
-  timer: Timer | undefined = undefined;
-  slotTimer: Timer | undefined = undefined;
+  /** Its place in the timer heap (see TimerEntry); index -1 while not in it. */
+  at = 0;
+  index = -1;
+  seq = 0;
   repeatMs = 0;
   cadence: Cadence | undefined = undefined;
   maxDelayMs = 60_000;
   whenDue: DueAction = 'asap';
-  controller: AbortController | undefined = undefined;
-  runs = 0;
-  failures = 0;
-  lastDurationMs: number | undefined = undefined;
-  lastError: unknown = undefined;
+  /** Made at its first run: most scheduled tasks are canceled or rescheduled before. */
+  run: TaskRun | undefined = undefined;
 
   constructor(
+    readonly ops: TaskOps,
     readonly owner: WorkOwner,
     readonly name: string,
     public fn: TaskFn | undefined,
     /** The module run it was created in: a task never outlives that run. */
     readonly generation: AbortSignal,
-  ) {}
+  ) {
+    super();
+  }
+
+  /** Its due time or deadline came (the timer heap calls it). */
+  fire(): void {
+    this.ops.onTimer(this);
+  }
+
+  /** Its place in the queue of `kind`, made on first use. */
+  link(kind: QueueKind): TaskLink {
+    return (this[kind] ??= new TaskLink(this, kind));
+  }
 
   /** In a queue (or parked until its module is online). */
   get queued(): boolean {
-    return this.prioritized.queue !== undefined || this.normal.queue !== undefined;
+    return this.prioritized?.queue !== undefined || this.normal?.queue !== undefined;
   }
 
   /** Anything pending or running: the scheduler must keep track of it. */

@@ -26,16 +26,17 @@ export interface TaskSchedulerStats {
 
 /** A JSON-serialisable view of one task. */
 export function describeTask(task: TaskState): TaskInfo {
-  const error = task.lastError;
+  const run = task.run;
+  const error = run?.lastError;
   return {
     name: task.name,
     nextRunAt: task.dueAt === undefined ? null : new Date(task.dueAt).toISOString(),
     running: task.running,
     queued: task.queued,
     repeatMs: task.cadence === undefined ? null : task.repeatMs || null,
-    runs: task.runs,
-    failures: task.failures,
-    lastDurationMs: task.lastDurationMs ?? null,
+    runs: run?.runs ?? 0,
+    failures: run?.failures ?? 0,
+    lastDurationMs: run?.lastDurationMs ?? null,
     lastError: error === undefined ? null : describe(error),
   };
 }

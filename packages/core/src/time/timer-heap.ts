@@ -8,12 +8,45 @@ export interface Timer {
   readonly index: number;
 }
 
-interface Entry extends Timer {
+/**
+ * What the heap holds. A long-lived owner of a deadline (a task) can be its own entry and be
+ * added with {@link TimerHeap.move}: no separate entry object and closure per deadline.
+ */
+export interface TimerEntry extends Timer {
   at: number;
   index: number;
+  /** Tie-break among equal due times: first added (or moved) fires first. */
   seq: number;
-  fn: () => void;
+  /** Called once the clock reached `at`. */
+  fire(): void;
 }
+
+/** The entry of a plain `at(at, fn)` deadline. */
+class FnEntry implements TimerEntry {
+  index = -1;
+  constructor(
+    public at: number,
+    public seq: number,
+    private readonly fn: () => void,
+  ) {}
+
+  fire(): void {
+    this.fn();
+  }
+}
+
+/** Holds a cancelled entry's place (same `at`/`seq`) until it reaches the top or a compaction. */
+class Tombstone implements TimerEntry {
+  constructor(
+    public at: number,
+    public seq: number,
+    public index: number,
+  ) {}
+
+  fire(): void {}
+}
+
+type Entry = TimerEntry;
 
 const MAX_TIMEOUT = 2_147_483_647;
 
@@ -27,6 +60,8 @@ export class TimerHeap {
   private handle: unknown = undefined;
   private armedAt = Infinity;
   private seq = 0;
+  /** Tombstones in the heap. */
+  private dead = 0;
   private firing = false;
   private closed = false;
 
@@ -42,7 +77,7 @@ export class TimerHeap {
 
   /** Number of pending deadlines. */
   get size(): number {
-    return this.heap.length;
+    return this.heap.length - this.dead;
   }
 
   /** True while a clock timer is armed. */
@@ -52,11 +87,10 @@ export class TimerHeap {
 
   /** Calls `fn` once the clock reaches `at` (never earlier). */
   at(at: number, fn: () => void): Timer {
-    const entry: Entry = { at, fn, index: this.heap.length, seq: this.seq++ };
-    if (this.closed) {
-      entry.index = -1; // a closed heap never fires and holds nothing
-      return entry;
-    }
+    const entry = new FnEntry(at, this.seq++, fn);
+    // A closed heap never fires and holds nothing.
+    if (this.closed) return entry;
+    entry.index = this.heap.length;
     this.heap.push(entry);
     this.up(entry.index);
     this.arm();
@@ -72,11 +106,23 @@ export class TimerHeap {
   cancel(timer: Timer | undefined): void {
     const entry = timer as Entry | undefined;
     if (entry === undefined || entry.index < 0) return;
-    this.removeAt(entry.index);
+    const index = entry.index;
+    if (index === 0 || index === this.heap.length - 1) {
+      this.removeAt(index);
+      this.dropDeadTop();
+    } else {
+      // Lazy deletion: O(1) now instead of a sift; the tombstone keeps the heap's order.
+      this.heap[index] = new Tombstone(entry.at, entry.seq, index);
+      entry.index = -1;
+      if (++this.dead * 2 > this.heap.length) this.compact();
+    }
     if (this.heap.length === 0) this.disarm();
   }
 
-  /** Moves a pending deadline (or re-adds a fired one) to `at`. */
+  /**
+   * Moves a pending deadline to `at`, or adds one that is not in the heap (fired, cancelled,
+   * or a {@link TimerEntry} with index -1 that was never added).
+   */
   move(timer: Timer, at: number): void {
     const entry = timer as Entry;
     if (this.closed) return;
@@ -113,11 +159,13 @@ export class TimerHeap {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const pending = [...this.heap].sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const pending = this.heap
+      .filter((e) => !(e instanceof Tombstone))
+      .sort((a, b) => a.at - b.at || a.seq - b.seq);
     this.clear();
     for (const entry of pending) {
       try {
-        entry.fn();
+        entry.fire();
       } catch (err) {
         this.onError(err);
       }
@@ -133,10 +181,12 @@ export class TimerHeap {
   clear(): void {
     for (const entry of this.heap) entry.index = -1;
     this.heap.length = 0;
+    this.dead = 0;
     this.disarm();
   }
 
   private arm(): void {
+    this.dropDeadTop();
     const first = this.heap[0];
     if (first === undefined || this.firing) return;
     if (this.handle !== undefined && this.armedAt <= first.at) return;
@@ -165,8 +215,12 @@ export class TimerHeap {
         first = this.heap[0]
       ) {
         this.removeAt(0);
+        if (first instanceof Tombstone) {
+          this.dead--;
+          continue;
+        }
         try {
-          first.fn();
+          first.fire();
         } catch (err) {
           this.onError(err);
         }
@@ -175,6 +229,28 @@ export class TimerHeap {
       this.firing = false;
       this.arm();
     }
+  }
+
+  /** Pops tombstones off the top, so the armed time is always a live entry's. */
+  private dropDeadTop(): void {
+    while (this.heap[0] instanceof Tombstone) {
+      this.removeAt(0);
+      this.dead--;
+    }
+  }
+
+  /** More than half are tombstones: drop them all and rebuild the heap in O(n). */
+  private compact(): void {
+    const heap = this.heap;
+    let length = 0;
+    for (const entry of heap) {
+      if (entry instanceof Tombstone) continue;
+      entry.index = length;
+      heap[length++] = entry;
+    }
+    heap.length = length;
+    this.dead = 0;
+    for (let i = (length >> 1) - 1; i >= 0; i--) this.down(i);
   }
 
   private removeAt(index: number): void {

@@ -16,6 +16,7 @@ import { rebuildEnabledTree, wanted } from './management.js';
 import { ModuleHandle } from './module-handle.js';
 import { resolveOptions, type KernelOptions } from './options.js';
 import { flushLogger } from '../logging/logger.js';
+import { isAbandonment } from '../lifecycle/lifecycle.js';
 import { stopEverything } from './shutdown.js';
 import { handleSignals } from './signals.js';
 import type { KernelEventKind, KernelListeners } from './telemetry.js';
@@ -326,8 +327,9 @@ export class Kernel {
   }
 }
 
+/** The first module failure of a phase; a step the shutdown cut off blames no module. */
 function firstFailure(
   result: PhaseResult<ModuleRuntime>,
 ): { node: ModuleRuntime; error: unknown } | undefined {
-  return result.failed[0];
+  return result.failed.find((f) => !isAbandonment(f.error));
 }

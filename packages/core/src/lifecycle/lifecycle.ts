@@ -364,6 +364,7 @@ function abandoned(m: ModuleRuntime, step: Step): KeelError {
   );
 }
 
-function isAbandonment(err: unknown): boolean {
+/** True for the error of a step the shutdown gave up on (not the module's own failure). */
+export function isAbandonment(err: unknown): boolean {
   return err instanceof KeelError && err.details?.['abandoned'] === true;
 }

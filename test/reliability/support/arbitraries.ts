@@ -1,13 +1,5 @@
 import fc from 'fast-check';
-import {
-  waived,
-  type CodePlan,
-  type LifecycleFault,
-  type ModulePlan,
-  type Op,
-  type Scenario,
-  type WorkerPlan,
-} from './plan.js';
+import type { CodePlan, LifecycleFault, ModulePlan, Op, Scenario, WorkerPlan } from './plan.js';
 
 /** Which faults a property draws, so each test file can focus its runs. */
 export interface Profile {
@@ -69,13 +61,11 @@ function code(work: boolean): fc.Arbitrary<CodePlan> {
 
 function worker(work: boolean): fc.Arbitrary<WorkerPlan> {
   if (!work) return fc.constant('none' as const);
-  // 'late-step': a worker escalating to shutdown during manage() races it, too.
-  const escalate = waived('late-step') ? 0 : 1;
   return fc.oneof(
     { weight: 12, arbitrary: fc.constant('none' as const) },
     { weight: 6, arbitrary: fc.constant('ok' as const) },
     { weight: 4, arbitrary: fc.constant('fail' as const) },
-    { weight: escalate, arbitrary: fc.constant('escalate' as const) },
+    { weight: 1, arbitrary: fc.constant('escalate' as const) },
     { weight: 2, arbitrary: fc.constant('ignore-abort' as const) },
     { weight: 2, arbitrary: fc.constant('linger' as const) },
   );
@@ -159,13 +149,10 @@ export function scenarioArb(profile: Profile): fc.Arbitrary<Scenario> {
       enabledAtStart: fc.array(fc.nat(), { maxLength: 8 }),
       ops: fc.array(op(profile), { maxLength: profile.maxOps }),
       shutdownDuringStartMs: race(profile.raceStart),
-      shutdownDuringManageMs: race(profile.raceManage && !waived('late-step')),
-      // 'late-step': no prep/start can outlive a shutdown that waits for it, and no
-      // shutdown races manage().
-      shutdownTimeoutMs: waived('late-step')
-        ? fc.constantFrom(2000, 5000)
-        : fc.constantFrom(1000, 2000, 5000),
-      stepTimeoutMs: waived('late-step') ? fc.constant(1000) : fc.constantFrom(1000, 1000, 3000),
+      shutdownDuringManageMs: race(profile.raceManage),
+      shutdownTimeoutMs: fc.constantFrom(1000, 2000, 5000),
+      // A step timeout above shutdownTimeout lets steps outlive a shutdown that waits for them.
+      stepTimeoutMs: fc.constantFrom(1000, 1000, 3000),
       lifecycleConcurrency: fc.constantFrom(1, 2, 32),
       taskConcurrency: fc.constantFrom(1, 2),
       secondKernel: fc.boolean(),

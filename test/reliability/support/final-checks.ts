@@ -1,5 +1,5 @@
 import { ModuleError, type TaskType } from '@keel/core';
-import { abandoned, isFault, moduleName, type ModulePlan } from './plan.js';
+import { abandoned, isFault, moduleName, overranWhileStepping, type ModulePlan } from './plan.js';
 import type { KernelRun } from './kernel-run.js';
 
 /** Kinds of failure that are counted one report per faulty call. */
@@ -86,6 +86,12 @@ function checkReports(run: KernelRun): void {
     if (err.severity !== severity) fail(`severity ${err.severity}, expected ${severity}: ${label}`);
     const key = `${err.module}/${err.taskType}${cutOff ? '/cut-off' : ''}`;
     reported.set(key, (reported.get(key) ?? 0) + 1);
+    if (overranWhileStepping(err.message)) {
+      for (const step of ['prep', 'start']) {
+        const cutKey = `${err.module}/${step}/cut-off`;
+        reported.set(cutKey, (reported.get(cutKey) ?? 0) + 1);
+      }
+    }
   }
   s.modules.forEach((_, i) => {
     const name = moduleName(i);

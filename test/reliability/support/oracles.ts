@@ -46,6 +46,7 @@ export function checkStart(
       ) {
         fail(`start() blamed ${err.module}, which has no prep/start fault`);
       }
+      expectReported(run, err.cause, 'start()');
     } else if (!racing) {
       fail('start() rejected without naming the module');
     }
@@ -119,6 +120,14 @@ export async function manage(
         fail(`${moduleName(i)} is ${status} after manage()`);
     });
   }
+}
+
+/** The failure a rejection blames a module for was reported on on('error') too. */
+function expectReported(run: KernelRun, cause: unknown, call: string): void {
+  if (cause === undefined || run.k.errors.some((e) => e.cause === cause)) return;
+  run.recorder.violation(
+    `${call} rejected blaming an error never reported on on('error'): ${cause instanceof Error ? cause.message : typeof cause}`,
+  );
 }
 
 /** inspect() is JSON-serialisable and agrees with the module handles. */

@@ -74,19 +74,19 @@ export function isFault(fault: LifecycleFault, stepTimeoutMs: number): boolean {
 }
 
 /**
+ * True for the overrun report on a module whose prep()/start() was still running: the
+ * kernel cut that step off, so a fault planned in it may show only here.
+ */
+export function overranWhileStepping(message: string): boolean {
+  return /overran shutdownTimeout .* was (preparing|starting)/.test(message);
+}
+
+/**
  * True for the error of a prep/start/stop the kernel cut off because the whole shutdown ran
  * out of time (not the module's fault: any step in flight at that moment gets one).
  */
 export function abandoned(message: string): boolean {
   return message.includes('was abandoned: the shutdown ran out of time');
-}
-
-/**
- * Known core bugs a local run may steer around (comma-separated `KEEL_RELIABILITY_WAIVE`),
- * to look for other bugs while one is being fixed. CI waives none.
- */
-export function waived(bug: 'late-step'): boolean {
-  return (process.env.KEEL_RELIABILITY_WAIVE ?? '').split(',').includes(bug);
 }
 
 /** The module name of an index. */

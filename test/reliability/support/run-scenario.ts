@@ -22,9 +22,8 @@ export async function runScenario(s: Scenario): Promise<void> {
     const classes = buildModules(s.modules, s.stepTimeoutMs, world);
     const violations = await runKernel(s, classes, world, true);
     if (violations.length === 0 && s.secondKernel) {
-      violations.push(
-        ...(await runKernel(s, classes, world, false)).map((v) => `2nd kernel: ${v}`),
-      );
+      const again = await runKernel(s, classes, world, false);
+      violations.push(...again.map((v) => `2nd kernel: ${v}`));
     }
     violations.push(...watch.problems);
     if (violations.length > 0) {
@@ -35,6 +34,25 @@ export async function runScenario(s: Scenario): Promise<void> {
   } finally {
     watch.dispose();
   }
+}
+
+/** A `shutdown()` call: its promise, observed from the start, and when it was made. */
+interface Shutdown {
+  readonly promise: Promise<void>;
+  readonly tracked: Tracked<void>;
+  readonly calledAt: number;
+}
+
+/** What the phases of one kernel's run share. */
+interface Steps {
+  readonly run: KernelRun;
+  /** The first kernel of the scenario: only it races and takes the steps. */
+  readonly first: boolean;
+  /** The model of `enable()`/`disable()` so far. */
+  readonly enabled: Set<number>;
+  managed: boolean;
+  shutdown: Shutdown | undefined;
+  racingManage: Tracked<void> | undefined;
 }
 
 async function runKernel(
@@ -66,109 +84,18 @@ async function runKernel(
     mayShutItself: s.modules.some((m) => m.worker === 'escalate'),
     overran: false,
   };
-  const fail = (message: string): void => recorder.violation(message);
-  const handle = (i: number) => k.module(moduleName(i % s.modules.length));
-
-  s.modules.forEach((m, i) => {
-    const actual = [...k.module(moduleName(i)).dependencies].sort();
-    const planned = m.deps.map(moduleName).sort();
-    if (actual.join() !== planned.join())
-      fail(`${moduleName(i)} depends on [${actual.join()}], planned [${planned.join()}]`);
-  });
-
-  // Start, possibly with a shutdown racing it.
-  const enabled = new Set<number>();
-  let managed = s.management === 'before-start';
-  if (managed) {
-    k.enableManagement();
-    for (const i of s.enabledAtStart) {
-      handle(i).enable();
-      enabled.add(i);
-    }
-  }
-  const wantedAtStart = wantedSet(s.modules, managed, enabled);
-  const starting = track(k.clock, k.start());
-  let shutdown: { tracked: Tracked<void>; promise: Promise<void>; calledAt: number } | undefined;
-  const racing = first && s.shutdownDuringStartMs !== undefined;
-  if (racing) {
-    await k.clock.advance(s.shutdownDuringStartMs);
-    shutdown = shutdownNow(k);
-  }
-  const started = await settleUnder(k.clock, starting, 'start()', CAP_MS);
-  run.startRejected = !started.ok;
-  run.startFailed = !started.ok && isKeelError(started.error) && started.error.module !== undefined;
-  count(started.ok ? 'start.resolved' : 'start.rejected');
-  checkStart(run, started, wantedAtStart, racing || run.mayShutItself);
-
-  if (first && s.management === 'after-start') {
-    k.enableManagement();
-    managed = true;
-  }
-  let racingManage: Tracked<void> | undefined;
-  for (const op of first ? s.ops : []) {
-    switch (op.kind) {
-      case 'enable':
-      case 'disable':
-        handle(op.module)[op.kind]();
-        if (op.kind === 'enable') enabled.add(op.module % s.modules.length);
-        else enabled.delete(op.module % s.modules.length);
-        break;
-      case 'manage':
-        await manage(run, managed, enabled);
-        break;
-      case 'restart': {
-        const i = op.module % s.modules.length;
-        handle(i).disable();
-        enabled.delete(i);
-        await manage(run, managed, enabled);
-        handle(i).enable();
-        enabled.add(i);
-        await manage(run, managed, enabled);
-        break;
-      }
-      case 'trigger':
-        handle(op.module)
-          .triggerEvent('ping', 'op')
-          .catch((err: unknown) => fail(`triggerEvent rejected: ${String(err)}`));
-        break;
-      case 'advance':
-        await k.clock.advance(op.ms);
-        break;
-    }
-    checkSnapshot(run);
-  }
-  if (first && s.shutdownDuringManageMs !== undefined) {
-    racingManage = track(k.clock, k.manage());
-    await k.clock.advance(s.shutdownDuringManageMs);
-    shutdown = shutdownNow(k);
-    count('manage.raced');
-  }
-
-  // Shutdown: idempotent, bounded by shutdownTimeout.
-  shutdown ??= shutdownNow(k);
-  if (k.shutdown() !== shutdown.promise) fail('a second shutdown() returned another promise');
-  const stopped = await settleUnder(k.clock, shutdown.tracked, 'shutdown()', CAP_MS);
-  if (!stopped.ok) fail(`shutdown() rejected: ${String(stopped.error)}`);
-  const took = stopped.at - shutdown.calledAt;
-  // Finishing exactly at the deadline is no overrun; an overrun is reported on on('error').
-  run.overran = k.errors.some((e) => e.message.includes('overran shutdownTimeout'));
-  if (took > s.shutdownTimeoutMs) {
-    fail(`shutdown() took ${took} ms of fake time, over shutdownTimeout ${s.shutdownTimeoutMs} ms`);
-  }
-  // Let what outlives the shutdown end (linger workers, slow lifecycle calls, a stop() left
-  // to finish after an overrun): the kernel's own timers are gone, only the test's fire.
-  await k.clock.advance(Math.max(LINGER_MS, SLOW_MS));
-  await k.clock.runUntilIdle({ maxTimers: 100 }).catch((err: Error) => fail(err.message));
-  if (racingManage !== undefined) {
-    const outcome = racingManage.outcome;
-    if (outcome === undefined) fail('a manage() raced by shutdown() never settled');
-    else if (
-      !outcome.ok &&
-      !(isKeelError(outcome.error) && outcome.error.code === 'E_START_FAILED')
-    ) {
-      fail(`a manage() raced by shutdown() rejected with ${String(outcome.error)}`);
-    }
-  }
+  checkGraph(run);
+  const steps: Steps = {
+    run,
+    first,
+    enabled: new Set(),
+    managed: s.management === 'before-start',
+    shutdown: undefined,
+    racingManage: undefined,
+  };
+  await startKernel(steps);
+  await takeSteps(steps);
+  await shutDown(steps);
   checkAfterShutdown(run);
   count('runs');
   count(`shutdown.${run.overran ? 'overran' : 'in-time'}`);
@@ -176,11 +103,125 @@ async function runKernel(
   return recorder.violations;
 }
 
-function shutdownNow(k: TestKernel): {
-  tracked: Tracked<void>;
-  promise: Promise<void>;
-  calledAt: number;
-} {
+/** The kernel's graph is the planned one. */
+function checkGraph({ k, s, recorder }: KernelRun): void {
+  s.modules.forEach((m, i) => {
+    const actual = [...k.module(moduleName(i)).dependencies].sort().join();
+    const planned = m.deps.map(moduleName).sort().join();
+    if (actual !== planned) {
+      recorder.violation(`${moduleName(i)} depends on [${actual}], planned [${planned}]`);
+    }
+  });
+}
+
+/** `start()`, possibly raced by `shutdown()`, and its checks. */
+async function startKernel(steps: Steps): Promise<void> {
+  const { run, enabled } = steps;
+  const { k, s } = run;
+  if (steps.managed) {
+    k.enableManagement();
+    for (const i of s.enabledAtStart) {
+      k.module(moduleName(i)).enable();
+      enabled.add(i);
+    }
+  }
+  const wanted = wantedSet(s.modules, steps.managed, enabled);
+  const starting = track(k.clock, k.start());
+  const racing = steps.first && s.shutdownDuringStartMs !== undefined;
+  if (racing) {
+    await k.clock.advance(s.shutdownDuringStartMs);
+    steps.shutdown = shutdownNow(k);
+  }
+  const started = await settleUnder(k.clock, starting, 'start()', CAP_MS);
+  run.startRejected = !started.ok;
+  run.startFailed = !started.ok && isKeelError(started.error) && started.error.module !== undefined;
+  count(started.ok ? 'start.resolved' : 'start.rejected');
+  checkStart(run, started, wanted, racing || run.mayShutItself);
+  if (steps.first && s.management === 'after-start') {
+    k.enableManagement();
+    steps.managed = true;
+  }
+}
+
+/** The generated steps (first kernel only), then possibly a `manage()` raced by `shutdown()`. */
+async function takeSteps(steps: Steps): Promise<void> {
+  const { run, enabled } = steps;
+  const { k, s } = run;
+  if (!steps.first) return;
+  const index = (module: number): number => module % s.modules.length;
+  const handle = (module: number) => k.module(moduleName(index(module)));
+  for (const op of s.ops) {
+    switch (op.kind) {
+      case 'enable':
+        handle(op.module).enable();
+        enabled.add(index(op.module));
+        break;
+      case 'disable':
+        handle(op.module).disable();
+        enabled.delete(index(op.module));
+        break;
+      case 'manage':
+        await manage(run, steps.managed, enabled);
+        break;
+      case 'restart':
+        handle(op.module).disable();
+        enabled.delete(index(op.module));
+        await manage(run, steps.managed, enabled);
+        handle(op.module).enable();
+        enabled.add(index(op.module));
+        await manage(run, steps.managed, enabled);
+        break;
+      case 'trigger':
+        handle(op.module)
+          .triggerEvent('ping', 'op')
+          .catch((err: unknown) => run.recorder.violation(`triggerEvent rejected: ${String(err)}`));
+        break;
+      case 'advance':
+        await k.clock.advance(op.ms);
+        break;
+    }
+    checkSnapshot(run);
+  }
+  if (s.shutdownDuringManageMs !== undefined) {
+    steps.racingManage = track(k.clock, k.manage());
+    await k.clock.advance(s.shutdownDuringManageMs);
+    steps.shutdown = shutdownNow(k);
+    count('manage.raced');
+  }
+}
+
+/** `shutdown()` (idempotent, bounded by shutdownTimeout), then what outlives it ends. */
+async function shutDown(steps: Steps): Promise<void> {
+  const { run } = steps;
+  const { k, s } = run;
+  const fail = (message: string): void => run.recorder.violation(message);
+  const shutdown = (steps.shutdown ??= shutdownNow(k));
+  if (k.shutdown() !== shutdown.promise) fail('a second shutdown() returned another promise');
+  const stopped = await settleUnder(k.clock, shutdown.tracked, 'shutdown()', CAP_MS);
+  if (!stopped.ok) fail(`shutdown() rejected: ${String(stopped.error)}`);
+  const took = stopped.at - shutdown.calledAt;
+  if (took > s.shutdownTimeoutMs) {
+    fail(`shutdown() took ${took} ms of fake time, over shutdownTimeout ${s.shutdownTimeoutMs} ms`);
+  }
+  // Finishing exactly at the deadline is no overrun; an overrun is reported on on('error').
+  run.overran = k.errors.some((e) => e.message.includes('overran shutdownTimeout'));
+  // Linger workers, slow lifecycle calls, a stop() left to finish after an overrun: the
+  // kernel's own timers are gone, so only the test's fire.
+  await k.clock.advance(Math.max(LINGER_MS, SLOW_MS));
+  await k.clock.runUntilIdle({ maxTimers: 100 }).catch((err: Error) => fail(err.message));
+  const raced = steps.racingManage?.outcome;
+  if (steps.racingManage !== undefined && raced === undefined) {
+    fail('a manage() raced by shutdown() never settled');
+  } else if (raced?.ok === false && !isStartFailed(raced.error)) {
+    fail(`a manage() raced by shutdown() rejected with ${String(raced.error)}`);
+  }
+}
+
+function isStartFailed(err: unknown): boolean {
+  return isKeelError(err) && err.code === 'E_START_FAILED';
+}
+
+function shutdownNow(k: TestKernel): Shutdown {
   const promise = k.shutdown();
-  return { tracked: track(k.clock, promise), promise, calledAt: k.clock.now() };
+  return { promise, tracked: track(k.clock, promise), calledAt: k.clock.now() };
 }

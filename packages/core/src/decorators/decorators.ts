@@ -8,6 +8,8 @@ import type {
   TaskOptions,
   WorkerOptions,
 } from './metadata.js';
+import { validateTaskOptions } from '../tasks/declared-task.js';
+import { restartPolicy } from '../workers/restart-policy.js';
 import { recordMethod, recordModule } from './registry.js';
 
 /**
@@ -68,6 +70,8 @@ function methodGuard(
 export function Worker(options: WorkerOptions = {}): MethodDecorator {
   return (target, key, descriptor) => {
     methodGuard('@Worker', target, key, descriptor);
+    // Bad durations and options fail where they are written, not at Kernel.create.
+    restartPolicy(options, `@Worker ${target.constructor.name}.${String(key)}`);
     recordMethod('workers', target, { method: key, options: { ...options } });
   };
 }
@@ -76,6 +80,7 @@ export function Worker(options: WorkerOptions = {}): MethodDecorator {
 export function Task(options: TaskOptions = {}): MethodDecorator {
   return (target, key, descriptor) => {
     methodGuard('@Task', target, key, descriptor);
+    validateTaskOptions(target.constructor.name, String(key), options);
     recordMethod('tasks', target, { method: key, options: { ...options } });
   };
 }

@@ -239,16 +239,30 @@ describe('@Worker supervision', () => {
     expect(escaped).toEqual([]);
   });
 
-  it('rejects bad worker options at create time', () => {
-    @Module({ name: 'badBackoff' })
-    class BadBackoff {
-      @Worker({ backoff: '-2s' })
-      async w() {}
-    }
-    expect(() => createTestKernel({ modules: [BadBackoff] })).toThrow(
+  it('rejects bad worker options where they are declared', () => {
+    expect(() => {
+      @Module({ name: 'badBackoff' })
+      class BadBackoff {
+        @Worker({ backoff: '-2s' })
+        async w() {}
+      }
+      return BadBackoff;
+    }).toThrow(
       expect.objectContaining({
         code: 'E_INVALID_DURATION',
-        message: expect.stringContaining('badBackoff.w'),
+        message: expect.stringContaining('BadBackoff.w'),
+      }),
+    );
+    expect(() => {
+      class BadJitter {
+        @Worker({ jitter: 2 })
+        async w() {}
+      }
+      return BadJitter;
+    }).toThrow(
+      expect.objectContaining({
+        code: 'E_INVALID_OPTION',
+        message: expect.stringContaining('jitter'),
       }),
     );
     expect(() => {

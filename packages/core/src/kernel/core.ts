@@ -7,7 +7,7 @@ import { KernelContainer } from '../container/kernel-container.js';
 import type { ModuleMeta, SupervisionOptions } from '../decorators/metadata.js';
 import { isModuleClass, readModuleMeta } from '../decorators/registry.js';
 import { KeelError } from '../errors/keel-error.js';
-import { ModuleError, type TaskType } from '../errors/module-error.js';
+import type { TaskType } from '../errors/module-error.js';
 import { EventBus } from '../events/event-bus.js';
 import type { FailureState } from '../failure/failure-state.js';
 import { ModuleGraph } from '../graph/module-graph.js';
@@ -296,5 +296,3 @@ export class KernelCore {
 function restartLimitId(worker: string): string {
   return `worker:${worker}:restart-limit`;
 }
-
-export { ModuleError };

@@ -61,3 +61,26 @@ export type { Duration } from './time/duration.js';
 export type { Provider, InjectionToken, Resolver } from './container/provider.js';
 export { inject, delay } from './container/inject.js';
 export type { GraphFormat } from './graph/render.js';
+
+export type {
+  FleetProvider,
+  FleetHost,
+  FleetConnection,
+  FleetReplica,
+  ReplicaState,
+  FleetSubscription,
+  FleetDelivery,
+  FleetDeliver,
+  FleetSubscriptionHandle,
+  FleetEnqueueOptions,
+  FleetBackoff,
+  FleetConsumerSpec,
+  FleetJob,
+  FleetJobHandler,
+  FleetConsumer,
+  FleetTaskSpec,
+  FleetTaskRun,
+  FleetTaskHandle,
+  FleetQueueCounts,
+  FleetConnectionSnapshot,
+} from './fleet/fleet-provider.js';

@@ -33,6 +33,13 @@ export const ErrorCodes = {
     'A command-line argument is unknown or malformed for the flags that modules declare.',
   E_ASYNC_PROVIDER:
     'An async provider was misused: resolved before start(), or a factory returned a promise without being marked async.',
+  E_FLEET_UNAVAILABLE: 'The fleet engine (Redis) could not be reached when the kernel started.',
+  E_FLEET_SINGLETON_DEPENDENCY:
+    'A module that runs on every replica depends on a singleton module, which runs on one.',
+  E_JOB_QUEUE_UNKNOWN: 'A job was enqueued on a queue that no @Job handler of the kernel declares.',
+  E_JOB_DATA: 'Job data is not JSON-serialisable.',
+  E_EVENT_NOT_EXPOSED: 'A fleet trigger of an event declared with expose: false.',
+  E_EVENT_PAYLOAD: 'A fleet event payload is not JSON-serialisable.',
 } as const;
 
 /** A stable error code. */

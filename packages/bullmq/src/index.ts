@@ -1,0 +1,2 @@
+// @keel/bullmq — being built; see docs/ for the design.
+export const PACKAGE = '@keel/bullmq';

@@ -1,0 +1,2 @@
+// @keel/config — being built; see docs/ for the design.
+export const PACKAGE = '@keel/config';

@@ -1,0 +1,2 @@
+// @keel/redis — being built; see docs/ for the design.
+export const PACKAGE = '@keel/redis';

@@ -8,3 +8,6 @@ export { settle } from './settle.js';
 export type { WaitForOptions } from './wait-for.js';
 export type { TriggerOptions } from './trigger.js';
 export type { LogRecord } from './log-capture.js';
+
+export { startRedisServer, freePort } from './redis-server.js';
+export type { RedisServer, RedisServerOptions } from './redis-server.js';

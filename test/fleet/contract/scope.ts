@@ -49,7 +49,7 @@ export class ContractScope {
     const results = await Promise.allSettled(this.replicas.map((r) => r.conn.close()));
     await fleet.close();
     const failed = results.find((r) => r.status === 'rejected');
-    if (failed !== undefined) throw (failed).reason;
+    if (failed !== undefined) throw failed.reason;
     fleet.checkClean?.();
   }
 }

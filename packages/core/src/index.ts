@@ -37,7 +37,6 @@ export type { TriggerOptions } from './context/module-context.js';
 export { FleetContext } from './fleet/fleet-context.js';
 export type { EnqueueOptions } from './fleet/fleet-work.js';
 export type { FleetSnapshot } from './fleet/kernel-fleet.js';
-export { localFleet } from './fleet/memory/local-fleet.js';
 export type {
   TaskFn,
   MicroTaskOptions,

@@ -1,4 +1,5 @@
 import { ErrorCodes, type ErrorCode } from './codes.js';
+import { isInstance } from './safe.js';
 
 /** Options for a {@link KeelError}. */
 export interface KeelErrorOptions {
@@ -35,5 +36,5 @@ export class KeelError extends Error {
 
 /** True for a `KeelError`, optionally of one code. */
 export function isKeelError(err: unknown, code?: ErrorCode): err is KeelError {
-  return err instanceof KeelError && (code === undefined || err.code === code);
+  return isInstance(err, KeelError) && (code === undefined || err.code === code);
 }

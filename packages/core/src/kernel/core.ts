@@ -7,6 +7,7 @@ import { KernelContainer } from '../container/kernel-container.js';
 import type { ModuleMeta, SupervisionOptions } from '../decorators/metadata.js';
 import { isModuleClass, readModuleMeta } from '../decorators/registry.js';
 import { KeelError } from '../errors/keel-error.js';
+import { describe } from '../errors/safe.js';
 import type { TaskType } from '../errors/module-error.js';
 import { EventBus } from '../events/event-bus.js';
 import type { FailureState } from '../failure/failure-state.js';
@@ -27,6 +28,7 @@ import type { ResolvedOptions } from './options.js';
 import { Reporter } from './reporter.js';
 import { logEvent, moduleStatusLevel } from '../logging/log-event.js';
 import { Telemetry } from './telemetry.js';
+import { isInstance } from '../errors/safe.js';
 
 /** What the core needs from the facade. */
 export interface CoreOwner {
@@ -73,7 +75,7 @@ export class KernelCore {
     );
     this.telemetry = new Telemetry(
       (event) => logEvent(this.logger, (name) => this.moduleLogger(name), event),
-      (err, kind) => this.listenerFailed(err, kind),
+      (err, kind, nested) => this.listenerFailed(err, kind, nested),
     );
     this.reporter = new Reporter(this.telemetry, this.clock);
     this.limit = pLimit(options.lifecycleConcurrency);
@@ -283,10 +285,12 @@ export class KernelCore {
     void this.owner.shutdown();
   }
 
-  private listenerFailed(err: unknown, kind: string): void {
-    if (kind === 'error') {
+  private listenerFailed(err: unknown, kind: string, nested: boolean): void {
+    if (kind === 'error' || nested) {
       // Re-emitting would recurse: log only.
-      this.logger.error({ err }, "a kernel.on('error') listener threw");
+      safeLog(() =>
+        this.logger.error({ err: printable(err) }, `a kernel.on('${kind}') listener threw`),
+      );
       return;
     }
     this.reporter.report('kernel', err, `on('${kind}') listener`, 'hook');
@@ -295,4 +299,18 @@ export class KernelCore {
 
 function restartLimitId(worker: string): string {
   return `worker:${worker}:restart-limit`;
+}
+
+/** `err` when pino can serialize it (an Error), else its description. */
+function printable(err: unknown): unknown {
+  return isInstance(err, Error) ? err : describe(err);
+}
+
+/** Runs a log call; a logger or serializer that throws is ignored. */
+function safeLog(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // Logging must never break the kernel.
+  }
 }

@@ -1,7 +1,7 @@
 import type { InjectionToken } from '../container/provider.js';
 import type { ModuleClass, ModuleRef } from '../decorators/metadata.js';
 import { KeelError } from '../errors/keel-error.js';
-import { describe } from '../errors/module-error.js';
+import { clause, describe } from '../errors/safe.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import {
   assertTransition,
@@ -260,7 +260,7 @@ export class Kernel {
         'E_START_FAILED',
         module === undefined
           ? 'The kernel did not start: shutdown began during start.'
-          : `Module "${module}" failed to start: ${describe(cause)}. ` +
+          : `Module "${module}" failed to start: ${clause(describe(cause))}. ` +
               `Every module that had started was stopped again.`,
         { module, cause },
       );

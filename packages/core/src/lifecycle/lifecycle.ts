@@ -1,5 +1,5 @@
 import type { LimitFunction } from 'p-limit';
-import { KeelError } from '../errors/keel-error.js';
+import { isKeelError, KeelError } from '../errors/keel-error.js';
 import { describe, type ModuleError, type TaskType } from '../errors/module-error.js';
 import type { TimerHeap } from '../time/timer-heap.js';
 import { timeoutError, withDeadline } from '../time/deadline.js';
@@ -366,5 +366,5 @@ function abandoned(m: ModuleRuntime, step: Step): KeelError {
 
 /** True for the error of a step the shutdown gave up on (not the module's own failure). */
 export function isAbandonment(err: unknown): boolean {
-  return err instanceof KeelError && err.details?.['abandoned'] === true;
+  return isKeelError(err) && err.details?.['abandoned'] === true;
 }

@@ -1,6 +1,7 @@
 import type { WorkOwner } from '../context/work-owner.js';
 import { endedByAbort } from '../errors/abort.js';
 import { RestartNow } from '../errors/module-error.js';
+import { isInstance } from '../errors/safe.js';
 import type { Clock } from '../time/clock.js';
 import type { TimerHeap } from '../time/timer-heap.js';
 import { FAILURE_MEMORY_MS, RestartIntensity, type RestartPolicy } from './restart-policy.js';
@@ -112,7 +113,7 @@ export class WorkerRunner {
           return;
         } catch (err) {
           if (endedByAbort(err, signal)) return;
-          if (err instanceof RestartNow) {
+          if (isInstance(err, RestartNow)) {
             info.restarts++;
             this.host.onRestart(owner, name, failures, 0, true);
             continue;

@@ -50,6 +50,11 @@ type Entry = TimerEntry;
 
 const MAX_TIMEOUT = 2_147_483_647;
 
+/** Resolves on the next macrotask turn (after the timers that are due). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /**
  * Every deadline of one kernel in a binary min-heap, with ONE armed clock timer for the
  * earliest. Adding, cancelling and moving a deadline are O(log n); the clock timer is
@@ -137,9 +142,14 @@ export class TimerHeap {
     this.arm();
   }
 
-  /** Resolves after `ms` of clock time, or at once (without rejecting) when `signal` aborts. */
+  /**
+   * Resolves after `ms` of clock time, or early (without rejecting) when `signal` aborts.
+   * A sleep that is over before it began (aborted signal, closed heap) still resolves on a
+   * macrotask: a loop of such sleeps that ignores its signal must not starve the timers
+   * (the stop and shutdown deadlines) with an endless chain of microtasks.
+   */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted === true || this.closed) return Promise.resolve();
+    if (signal?.aborted === true || this.closed) return nextTurn();
     return new Promise((resolve) => {
       const done = (): void => {
         this.cancel(timer);

@@ -147,6 +147,16 @@ export class KernelCore {
     }
     // Plan, then construct: the whole graph is checked before any constructor runs.
     for (const rt of this.runtimes) validateModuleWork(this, rt, this.effectiveMeta(rt));
+    try {
+      this.constructModules(owner);
+    } catch (err) {
+      // Nobody can shut this kernel down: end what earlier constructors started.
+      this.abandon();
+      throw err;
+    }
+  }
+
+  private constructModules(owner: CoreOwner): void {
     const lazy = new Set<unknown>();
     for (const rt of this.runtimes) {
       const context = new ModuleContext(rt, {
@@ -180,6 +190,14 @@ export class KernelCore {
       }
     }
     for (const rt of this.runtimes) registerHooks(this, rt);
+  }
+
+  /** Create failed: aborts every module's signal, drops tasks and ends every deadline. */
+  private abandon(): void {
+    for (const rt of this.runtimes) rt.abortIdleWork();
+    this.scheduler.stop();
+    this.microtasks.releaseAll();
+    this.timers.close();
   }
 
   runtime(name: string): ModuleRuntime {

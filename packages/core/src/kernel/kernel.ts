@@ -142,16 +142,26 @@ export class Kernel {
 
   /** Starts, shuts down gracefully on SIGINT/SIGTERM, resolves with the exit code. */
   async run(): Promise<number> {
+    // Not a failed start: a kernel that started (or stopped) already is left as it is.
+    const refused = this.refuseUnlessCreated('run');
+    if (refused !== undefined) return refused;
     const signals = handleSignals(this, this.core.logger);
+    // A second signal gives up waiting in every phase, a hung start() included.
+    const forced = signals.forced.then(() => 'forced' as const);
     try {
-      try {
-        await this.start();
-      } catch {
+      const started = await Promise.race([
+        this.start().then(
+          () => 'started' as const,
+          () => 'failed' as const,
+        ),
+        forced,
+      ]);
+      if (started === 'failed') {
         // A failed start already set exitCode 1; a signal during start is a clean stop.
-        await this.shutdown();
-        return this.exitCode;
+        await Promise.race([this.shutdown(), forced]);
+      } else if (started === 'started') {
+        await Promise.race([this.stopped, forced]);
       }
-      await Promise.race([this.stopped, signals.forced]);
       return this.exitCode;
     } finally {
       signals.dispose();

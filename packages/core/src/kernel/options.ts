@@ -104,6 +104,12 @@ export function resolveOptions(options: KernelOptions): ResolvedOptions {
       throw new KeelError('E_INVALID_OPTION', `Kernel.create: \`clock\` has no ${fn}() method.`);
     }
   }
+  if (clock.monotonic !== undefined && typeof clock.monotonic !== 'function') {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      'Kernel.create: `clock.monotonic` must be a method returning milliseconds, or absent.',
+    );
+  }
   return {
     modules: options.modules,
     logger: options.logger,

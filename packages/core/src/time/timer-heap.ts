@@ -1,8 +1,8 @@
-import type { Clock } from './clock.js';
+import { monotonicOf, type Clock } from './clock.js';
 
 /** A pending deadline in a {@link TimerHeap}. Keep it to cancel or move the deadline. */
 export interface Timer {
-  /** Due time, in the clock's milliseconds. */
+  /** Due time, in the clock's monotonic milliseconds. */
   readonly at: number;
   /** Position in the heap; -1 once fired or cancelled. */
   readonly index: number;
@@ -69,15 +69,31 @@ export class TimerHeap {
   private dead = 0;
   private firing = false;
   private closed = false;
+  private readonly monotonic: () => number;
 
   constructor(
     private readonly clock: Clock,
     private readonly onError: (err: unknown) => void,
-  ) {}
+  ) {
+    this.monotonic = monotonicOf(clock);
+  }
 
-  /** The clock's time. */
+  /**
+   * The clock's monotonic time: every deadline of the heap is on it (a wall-clock step
+   * does not move it).
+   */
   now(): number {
-    return this.clock.now();
+    return this.monotonic();
+  }
+
+  /** The monotonic time at which the wall clock will read `wallAt`, as of now. */
+  fromWall(wallAt: number): number {
+    return this.monotonic() + (wallAt - this.clock.now());
+  }
+
+  /** The wall time a monotonic `at` corresponds to, as of now. */
+  toWall(at: number): number {
+    return this.clock.now() + (at - this.monotonic());
   }
 
   /** Number of pending deadlines. */
@@ -90,7 +106,7 @@ export class TimerHeap {
     return this.handle !== undefined;
   }
 
-  /** Calls `fn` once the clock reaches `at` (never earlier). */
+  /** Calls `fn` once the monotonic clock reaches `at` (never earlier). */
   at(at: number, fn: () => void): Timer {
     const entry = new FnEntry(at, this.seq++, fn);
     // A closed heap never fires and holds nothing.
@@ -104,7 +120,7 @@ export class TimerHeap {
 
   /** Calls `fn` after `ms` milliseconds of clock time. */
   after(ms: number, fn: () => void): Timer {
-    return this.at(this.clock.now() + ms, fn);
+    return this.at(this.monotonic() + ms, fn);
   }
 
   /** Cancels a pending deadline; a fired or cancelled one is ignored. */
@@ -201,7 +217,7 @@ export class TimerHeap {
     if (first === undefined || this.firing) return;
     if (this.handle !== undefined && this.armedAt <= first.at) return;
     this.disarm();
-    const delay = Math.min(MAX_TIMEOUT, Math.max(0, first.at - this.clock.now()));
+    const delay = Math.min(MAX_TIMEOUT, Math.max(0, first.at - this.monotonic()));
     this.armedAt = first.at;
     this.handle = this.clock.setTimeout(() => this.fire(), delay);
   }
@@ -221,7 +237,7 @@ export class TimerHeap {
       // Re-read the clock per entry: a callback may take time, and a due time is never early.
       for (
         let first = this.heap[0];
-        first !== undefined && first.at <= this.clock.now();
+        first !== undefined && first.at <= this.monotonic();
         first = this.heap[0]
       ) {
         this.removeAt(0);

@@ -120,7 +120,8 @@ export class WorkerRunner {
           }
           info.lastError = owner.report(err, name, 'worker').message;
           if (signal.aborted) return;
-          const now = clock.now();
+          // Monotonic: a wall-clock step neither forgets failures nor keeps them too long.
+          const now = timers.now();
           if (now - lastFailure > FAILURE_MEMORY_MS) failures = 0;
           failures++;
           lastFailure = now;

@@ -22,7 +22,8 @@ export class KeelError extends Error {
   readonly details: Record<string, unknown> | undefined;
 
   constructor(code: ErrorCode, message: string, options: KeelErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // `'cause' in`: a thrown `undefined` is a cause too.
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
     this.code = code;
     this.module = options.module;
     this.details = options.details;

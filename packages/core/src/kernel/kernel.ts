@@ -257,9 +257,11 @@ export class Kernel {
     if (failure !== undefined || halted()) {
       for (const rt of core.runtimes) rt.unplan();
       const module = failure?.node.name;
+      // `failure.error` may be null or undefined (`throw null`): still the module's failure.
       const cause =
-        failure?.error ??
-        new KeelError('E_KERNEL_STATE', 'Shutdown began while the kernel was starting.');
+        failure !== undefined
+          ? failure.error
+          : new KeelError('E_KERNEL_STATE', 'Shutdown began while the kernel was starting.');
       if (failure !== undefined) this.exitCode = 1;
       if (this.shutdownPromise === undefined) {
         // Roll back: the phase has settled, so shutdown need not wait for it.

@@ -75,7 +75,8 @@ export class Lifecycle {
         `It is treated as offline${wasOnline ? '; its stop() was called without waiting' : ''}.`,
       { module: m.name },
     );
-    this.host.report(m, cause, 'stop module', 'stop');
+    // The one report of the overrun for this module (docs: taskName 'shutdown').
+    this.host.report(m, cause, 'shutdown', 'stop');
     // A prep in flight ends on its own: its deadline passes when the clock closes.
     if (m.status === 'preparing') return;
     if (m.status === 'starting') {
@@ -252,8 +253,10 @@ export class Lifecycle {
   }
 
   private stopFailed(m: ModuleRuntime, err: unknown): void {
-    this.fail(m, 'stop', err);
     this.host.stopFailed();
+    // A stop() the shutdown gave up on was reported as the overrun already.
+    if (isAbandonment(err)) return;
+    this.fail(m, 'stop', err);
   }
 
   private markOffline(m: ModuleRuntime, began: number): void {

@@ -169,12 +169,40 @@ export class TimerHeap {
     return new Promise((resolve) => {
       const done = (): void => {
         this.cancel(timer);
-        signal?.removeEventListener('abort', done);
+        if (signal !== undefined) this.forgetSleeper(signal, done);
         resolve();
       };
       const timer = this.after(ms, done);
-      signal?.addEventListener('abort', done, { once: true });
+      if (signal !== undefined) this.addSleeper(signal, done);
     });
+  }
+
+  /** Sleepers per signal: ONE abort listener per signal, however many sleep on it. */
+  private readonly sleepers = new WeakMap<
+    AbortSignal,
+    { wake: Set<() => void>; listener: () => void }
+  >();
+
+  private addSleeper(signal: AbortSignal, wake: () => void): void {
+    let entry = this.sleepers.get(signal);
+    if (entry === undefined) {
+      const woken = new Set<() => void>();
+      const listener = (): void => {
+        this.sleepers.delete(signal);
+        for (const sleeper of [...woken]) sleeper();
+      };
+      entry = { wake: woken, listener };
+      this.sleepers.set(signal, entry);
+      signal.addEventListener('abort', listener, { once: true });
+    }
+    entry.wake.add(wake);
+  }
+
+  private forgetSleeper(signal: AbortSignal, wake: () => void): void {
+    const entry = this.sleepers.get(signal);
+    if (entry === undefined || !entry.wake.delete(wake) || entry.wake.size > 0) return;
+    this.sleepers.delete(signal);
+    signal.removeEventListener('abort', entry.listener);
   }
 
   /**

@@ -258,9 +258,12 @@ export class KernelFleet {
   }
 
   /** Tries to take a group's lease and start it; resolves with a start failure, if any. */
-  private async campaign(g: LeaseGroup): Promise<{ node: ModuleRuntime; error: unknown } | undefined> {
+  private async campaign(
+    g: LeaseGroup,
+  ): Promise<{ node: ModuleRuntime; error: unknown } | undefined> {
     const c = this.connection;
-    if (c === undefined || g.state !== 'idle' || this.closing || !this.eligible(g)) return undefined;
+    if (c === undefined || g.state !== 'idle' || this.closing || !this.eligible(g))
+      return undefined;
     const { timers } = this.host;
     g.state = 'acquiring';
     const sentAt = timers.now();

@@ -78,7 +78,9 @@ export class TaskScheduler implements TaskOps {
    * @throws KeelError `E_TASK_NOT_ALLOWED` when the module is neither starting nor online.
    */
   newTask(owner: WorkOwner, name: string, fn: TaskFn, options: NewTaskOptions = {}): TaskHandle {
-    if (!owner.onlineSoon) {
+    // The status, not `onlineSoon`: a module planned to start is still refused in prep(),
+    // so the rule is the same under start(), runCommand() and management.
+    if (owner.status !== 'starting' && owner.status !== 'online') {
       throw new KeelError(
         'E_TASK_NOT_ALLOWED',
         `Module "${owner.name}" cannot create task "${name}" while it is ${owner.status}. ` +

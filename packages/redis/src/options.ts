@@ -61,12 +61,12 @@ function invalid(option: string, message: string, cause?: unknown): KeelError {
 
 function duration(
   options: RedisFleetOptions,
-  option: keyof RedisFleetOptions,
+  option: 'leaseTtl' | 'connectTimeout' | 'commandTimeout' | 'blockMs',
   fallback: number,
   min: number,
   max: number,
 ): number {
-  const value = options[option] as Duration | undefined;
+  const value: Duration | undefined = options[option];
   if (value === undefined) return fallback;
   let ms: number;
   try {

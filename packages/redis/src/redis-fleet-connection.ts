@@ -3,6 +3,11 @@ import {
   type FleetConnection,
   type FleetConnectionSnapshot,
   type FleetConsumer,
+  type FleetConsumerSpec,
+  type FleetEnqueueOptions,
+  type FleetJobHandler,
+  type FleetTaskRun,
+  type FleetTaskSpec,
   type FleetDeliver,
   type FleetHost,
   type FleetReplica,
@@ -31,7 +36,7 @@ const NO_JOBS =
 /** Waits for `client` to become ready, failing on its first error or close, or on abort. */
 function waitReady(client: Redis, signal: AbortSignal, host: FleetHost, ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    let lastError: unknown;
+    let lastError: Error | undefined;
     const cleanup = (): void => {
       client.off('ready', onReady);
       client.off('error', onError);
@@ -44,7 +49,7 @@ function waitReady(client: Redis, signal: AbortSignal, host: FleetHost, ms: numb
       resolve();
     };
     const onError = (error: unknown): void => {
-      lastError = error;
+      lastError = error instanceof Error ? error : new Error(describeError(error));
     };
     const onClose = (): void => {
       cleanup();
@@ -287,7 +292,7 @@ export class RedisFleetConnection implements FleetConnection {
 
   // ----- jobs and fleet tasks: @keel/bullmq ---------------------------------------------
 
-  enqueue(queue: string): Promise<string> {
+  enqueue(queue: string, _data?: string, _opts?: FleetEnqueueOptions): Promise<string> {
     return Promise.reject(
       new KeelError('E_FLEET_UNAVAILABLE', `enqueue("${queue}"): ${NO_JOBS}`, {
         details: { queue },
@@ -295,13 +300,13 @@ export class RedisFleetConnection implements FleetConnection {
     );
   }
 
-  consume(queue: string): FleetConsumer {
+  consume(queue: string, _spec?: FleetConsumerSpec, _handler?: FleetJobHandler): FleetConsumer {
     throw new KeelError('E_FLEET_UNAVAILABLE', `consume("${queue}"): ${NO_JOBS}`, {
       details: { queue },
     });
   }
 
-  scheduleTask(spec: { readonly key: string }): FleetTaskHandle {
+  scheduleTask(spec: FleetTaskSpec, _run?: FleetTaskRun): FleetTaskHandle {
     throw new KeelError('E_FLEET_UNAVAILABLE', `scheduleTask("${spec.key}"): ${NO_JOBS}`, {
       details: { task: spec.key },
     });

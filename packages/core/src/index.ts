@@ -84,3 +84,8 @@ export type {
   FleetQueueCounts,
   FleetConnectionSnapshot,
 } from './fleet/fleet-provider.js';
+
+export { MemoryFleet } from './fleet/memory/hub.js';
+export type { MemoryFleetOptions } from './fleet/memory/hub.js';
+export { localFleet } from './fleet/memory/local-fleet.js';
+export type { LocalFleetOptions } from './fleet/memory/local-fleet.js';

@@ -48,7 +48,7 @@ describe('a duration', () => {
       Task({ every: 1e16 })(
         Huge.prototype,
         'tick',
-        Object.getOwnPropertyDescriptor(Huge.prototype, 'tick')!,
+        Object.getOwnPropertyDescriptor(Huge.prototype, 'tick'),
       );
       Module({ name: 'huge' })(Huge);
       Kernel.create({ modules: [Huge] });

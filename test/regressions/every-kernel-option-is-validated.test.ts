@@ -22,7 +22,7 @@ describe.each(bad)('Kernel.create with a bad %s', (option, extra) => {
   it(`refuses ${JSON.stringify(extra)} with E_INVALID_OPTION naming it`, () => {
     let thrown: unknown;
     try {
-      Kernel.create({ modules: [Svc], ...extra } as never);
+      Kernel.create({ modules: [Svc], ...extra });
     } catch (err) {
       thrown = err;
     }

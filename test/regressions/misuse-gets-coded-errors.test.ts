@@ -25,7 +25,7 @@ function thrownBy(fn: () => unknown): unknown {
 function codeOf(fn: () => unknown): string | undefined {
   const err = thrownBy(fn);
   if (err === undefined) return undefined;
-  return err instanceof KeelError ? err.code : `raw ${String(err)}`;
+  return err instanceof KeelError ? err.code : `raw ${typeof err}`;
 }
 
 class Ctx {
@@ -95,7 +95,7 @@ describe('misuse', () => {
     OnEvent(Ctx, 'e')(
       Sink.prototype,
       'onCtx',
-      Object.getOwnPropertyDescriptor(Sink.prototype, 'onCtx')!,
+      Object.getOwnPropertyDescriptor(Sink.prototype, 'onCtx'),
     );
     Module({ name: 'sink', dependsOn: [Ctx, Other] })(Sink);
     const k = createTestKernel({ modules: [Sink] });
@@ -144,7 +144,7 @@ describe('misuse', () => {
     Worker()(
       Restarter.prototype,
       'run',
-      Object.getOwnPropertyDescriptor(Restarter.prototype, 'run')!,
+      Object.getOwnPropertyDescriptor(Restarter.prototype, 'run'),
     );
     Module({ name: 'restarter' })(Restarter);
     const k = createTestKernel({ modules: [Restarter], stopTimeout: '1s' });

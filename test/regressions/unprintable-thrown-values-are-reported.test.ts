@@ -125,7 +125,7 @@ describe.each(unprintables())('a thrown %s', (_label, make) => {
       OnEvent(Src, 'e')(
         Sink.prototype,
         'onE',
-        Object.getOwnPropertyDescriptor(Sink.prototype, 'onE')!,
+        Object.getOwnPropertyDescriptor(Sink.prototype, 'onE'),
       ) ?? Object.getOwnPropertyDescriptor(Sink.prototype, 'onE')!,
     );
     Module({ name: 'sink', dependsOn: [Src] })(Sink);
@@ -146,7 +146,7 @@ describe.each(unprintables())('a thrown %s', (_label, make) => {
     Module({ name: 'mt' })(Mt);
     const k = createTestKernel({ modules: [Mt] });
     await k.start();
-    const ctx = (k.get(Mt) as Mt).ctx;
+    const ctx = k.get(Mt).ctx;
     let rejected = false;
     await ctx
       .runMicroTask('boom', () => {

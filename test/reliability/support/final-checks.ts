@@ -1,5 +1,12 @@
 import { ModuleError, type TaskType } from '@keel/core';
-import { abandoned, isFault, moduleName, overranWhileStepping, type ModulePlan } from './plan.js';
+import {
+  abandoned,
+  isError,
+  isFault,
+  moduleName,
+  overranWhileStepping,
+  type ModulePlan,
+} from './plan.js';
 import type { KernelRun } from './kernel-run.js';
 
 /** Kinds of failure that are counted one report per faulty call. */
@@ -51,6 +58,7 @@ function explained(plan: ModulePlan, type: TaskType, message: string, stepMs: nu
         isFault(plan.stop, stepMs) ||
         plan.worker === 'ignore-abort' ||
         plan.worker === 'linger' ||
+        plan.worker === 'sleep-loop' ||
         message.includes('shutdownTimeout')
       );
     case 'worker':
@@ -61,6 +69,8 @@ function explained(plan: ModulePlan, type: TaskType, message: string, stepMs: nu
       return plan.hook === 'throw';
     case 'microtask':
       return plan.microtask === 'throw';
+    case 'job':
+      return false;
   }
 }
 
@@ -68,7 +78,12 @@ function checkReports(run: KernelRun): void {
   const { k, s, recorder } = run;
   const fail = (message: string): void => recorder.violation(message);
   const reported = new Map<string, number>();
+  let listenerReports = 0;
   for (const err of k.errors) {
+    if (err.module === 'kernel' && err.taskName === "on('telemetry') listener") {
+      listenerReports++;
+      continue;
+    }
     const label = `${err.module} ${err.taskType} "${err.taskName}": ${err.message}`;
     if (!(err instanceof ModuleError)) fail(`a reported error is no ModuleError: ${label}`);
     const i = s.modules.findIndex((_, j) => moduleName(j) === err.module);
@@ -82,7 +97,7 @@ function checkReports(run: KernelRun): void {
     if (cutOff && !run.overran) fail(`a step was abandoned without a shutdown overrun: ${label}`);
     if (!cutOff && !explained(plan, err.taskType, err.message, s.stepTimeoutMs))
       fail(`unplanned error: ${label}`);
-    const severity = err.cause instanceof Error ? 'error' : 'panic';
+    const severity = isError(err.cause) && !isProgrammingError(err.cause) ? 'error' : 'panic';
     if (err.severity !== severity) fail(`severity ${err.severity}, expected ${severity}: ${label}`);
     const key = `${err.module}/${err.taskType}${cutOff ? '/cut-off' : ''}`;
     reported.set(key, (reported.get(key) ?? 0) + 1);
@@ -93,6 +108,13 @@ function checkReports(run: KernelRun): void {
       }
     }
   }
+  // A throwing listener is reported once per event it failed on, never for its own reports.
+  if (listenerReports > run.listenerFailures) {
+    fail(
+      `${listenerReports} listener failure reports for ${run.listenerFailures} listener failures`,
+    );
+  }
+  if (s.listener === 'none' && listenerReports > 0) fail('a listener failure without a listener');
   s.modules.forEach((_, i) => {
     const name = moduleName(i);
     for (const type of EXACT) {
@@ -148,4 +170,8 @@ function checkLeaks(run: KernelRun): void {
       if (match === null || !stuck.has(match[1]!)) recorder.violation(`leak: ${line}`);
     }
   }
+}
+
+function isProgrammingError(err: Error): boolean {
+  return [TypeError, ReferenceError, RangeError, SyntaxError].some((c) => err instanceof c);
 }

@@ -217,7 +217,7 @@ function validRedact(redact: readonly string[] | string | undefined): readonly s
       { details: { option: 'redact' } },
     );
   }
-  return redact;
+  return redact as readonly string[];
 }
 
 function validFleet(fleet: FleetProvider | undefined): FleetProvider | undefined {

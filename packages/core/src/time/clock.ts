@@ -31,6 +31,5 @@ export const systemClock: Clock = Object.freeze({
 
 /** The monotonic reading of `clock`, or its wall time when it has none. */
 export function monotonicOf(clock: Clock): () => number {
-  const monotonic = clock.monotonic;
-  return typeof monotonic === 'function' ? () => monotonic.call(clock) : () => clock.now();
+  return typeof clock.monotonic === 'function' ? () => clock.monotonic!() : () => clock.now();
 }

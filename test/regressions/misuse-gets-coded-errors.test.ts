@@ -41,6 +41,19 @@ describe('misuse', () => {
     );
   });
 
+  it('a dependsOn forward reference that throws is E_NOT_A_MODULE', () => {
+    class Fwd {}
+    Module({
+      name: 'fwd',
+      dependsOn: [
+        (() => {
+          throw new Error('not yet defined');
+        }) as never,
+      ],
+    })(Fwd);
+    expect(codeOf(() => Kernel.create({ modules: [Fwd] }))).toBe('E_NOT_A_MODULE');
+  });
+
   it('@Module(null) and @OnEvent(null, "e") are E_INVALID_OPTION', () => {
     class A {
       on(): void {}

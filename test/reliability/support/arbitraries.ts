@@ -77,7 +77,7 @@ function worker(work: boolean): fc.Arbitrary<WorkerPlan> {
     { weight: 1, arbitrary: fc.constant('escalate' as const) },
     { weight: 2, arbitrary: fc.constant('ignore-abort' as const) },
     { weight: 2, arbitrary: fc.constant('linger' as const) },
-    { weight: 2, arbitrary: fc.constant('sleep-loop' as const) },
+    { weight: 1, arbitrary: fc.constant('sleep-loop' as const) },
   );
 }
 

@@ -237,24 +237,24 @@ function shutdownNow(k: TestKernel): Shutdown {
   return { promise, tracked: track(k.clock, promise), calledAt: k.clock.monotonic() };
 }
 
-/** Listener failures after which a listener counts as fed in a loop. */
+/** The listener throws on its first events only: each failure costs a report and a log line. */
+const LISTENER_FAILURES = 30;
+/** Calls after which a listener counts as fed in a loop. */
 const LISTENER_LOOP = 5000;
 
 /**
- * A `kernel.on('telemetry')` listener that throws (or rejects) on every event: each failure
+ * A `kernel.on('telemetry')` listener that throws (or rejects) on its first events: each failure
  * is reported once, and it must never be handed the report of its own failure.
  */
 function throwingListener(run: KernelRun, mode: 'sync' | 'async'): void {
   const own = new Set<unknown>();
+  let calls = 0;
   const listener = (event: KernelEvent): unknown => {
     if (event.type === 'module-error' && own.has(event.error.cause)) {
       run.recorder.violation('a throwing listener was handed the report of its own failure');
     }
-    if (run.listenerFailures >= LISTENER_LOOP) {
-      if (run.listenerFailures++ === LISTENER_LOOP)
-        run.recorder.violation('listener fed in a loop');
-      return undefined;
-    }
+    if (++calls === LISTENER_LOOP) run.recorder.violation('listener fed in a loop');
+    if (run.listenerFailures >= LISTENER_FAILURES) return undefined;
     run.listenerFailures++;
     const err = new Error('planned listener fault');
     own.add(err);

@@ -1,7 +1,7 @@
 import type { EventDeclaration, ModuleClass, ModuleRef } from '../decorators/metadata.js';
 import { hasMethodMetadata, isModuleClass, readModuleMeta } from '../decorators/registry.js';
 import { KeelError } from '../errors/keel-error.js';
-import { printValue } from '../errors/safe.js';
+import { clause, describe, printValue } from '../errors/safe.js';
 import { constructorTokens } from './constructor-deps.js';
 import { findCycle } from './cycle.js';
 import type { ModuleNode } from './module-node.js';
@@ -125,7 +125,17 @@ export class ModuleGraph {
 /** A class, or the class a forward reference (`() => Cls`) returns. */
 export function refClass(ref: Exclude<ModuleRef, string>): ModuleClass {
   // Classes have a prototype; arrow functions (forward references) do not.
-  if (typeof ref === 'function' && ref.prototype === undefined) return (ref as () => ModuleClass)();
+  if (typeof ref === 'function' && ref.prototype === undefined) {
+    try {
+      return (ref as () => ModuleClass)();
+    } catch (err) {
+      throw new KeelError(
+        'E_NOT_A_MODULE',
+        `A forward reference to a module (() => Class) threw: ${clause(describe(err))}. Make it return the module class.`,
+        { cause: err },
+      );
+    }
+  }
   return ref as ModuleClass;
 }
 

@@ -101,12 +101,16 @@ class Group {
   pump(): void {
     const now = this.clock.now();
     let wake: number | undefined;
-    for (const entry of [...this.pending.values()]) {
-      const idleAt = entry.deliveredAt + this.spec.minIdleMs;
-      if (idleAt > now) {
-        wake = wake === undefined ? idleAt : Math.min(wake, idleAt);
-        continue;
+    // Pending entries are kept in delivery order, so the idle ones come first.
+    const idle: Pending[] = [];
+    for (const entry of this.pending.values()) {
+      if (entry.deliveredAt + this.spec.minIdleMs > now) {
+        wake = entry.deliveredAt + this.spec.minIdleMs;
+        break;
       }
+      idle.push(entry);
+    }
+    for (const entry of idle) {
       const claimer = this.liveConsumer();
       if (claimer === undefined) break;
       if (entry.deliveries >= this.spec.maxDeliveries) {
@@ -114,8 +118,7 @@ class Group {
         continue;
       }
       this.send(entry, claimer);
-      const again = now + this.spec.minIdleMs;
-      wake = wake === undefined ? again : Math.min(wake, again);
+      wake ??= now + this.spec.minIdleMs;
     }
     while (this.backlog.length > 0) {
       const consumer = this.liveConsumer();
@@ -128,10 +131,8 @@ class Group {
         deliveries: 0,
         lastError: undefined,
       };
-      this.pending.set(event.id, entry);
       this.send(entry, consumer);
-      const idleAt = now + this.spec.minIdleMs;
-      wake = wake === undefined ? idleAt : Math.min(wake, idleAt);
+      wake ??= now + this.spec.minIdleMs;
     }
     this.alarm.arm(this.consumers.some((c) => !c.closed && c.link.live) ? wake : undefined);
   }
@@ -162,6 +163,9 @@ class Group {
   }
 
   private send(entry: Pending, consumer: Subscriber): void {
+    // Re-inserted at the end: the pending list stays ordered by delivery time.
+    this.pending.delete(entry.event.id);
+    this.pending.set(entry.event.id, entry);
     entry.owner = consumer;
     entry.deliveredAt = this.clock.now();
     entry.deliveries++;

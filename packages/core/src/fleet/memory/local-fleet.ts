@@ -30,6 +30,7 @@ export function localFleet(options: LocalFleetOptions = {}): FleetProvider {
   }
   return {
     kind: 'local',
+    alone: true,
     connect(host, signal) {
       // Made here, from the kernel's clock, so two kernels never share a fleet.
       const hub = new MemoryFleet({

@@ -189,6 +189,25 @@ describe('MemoryFleet', () => {
     expect(got).toEqual(['"kept"']);
   });
 
+  it('dead-letters at the last failed delivery, without waiting another minIdleMs', async () => {
+    const a = await replica('a');
+    const spec = {
+      topic: 't',
+      hookId: 'h',
+      mode: 'one' as const,
+      maxDeliveries: 2,
+      minIdleMs: 1000,
+    };
+    a.subscribe(spec, (d) => Promise.reject(new Error(`no #${d.attempt}`)));
+    await a.publish('t', '{}');
+    await clock.advance(1000);
+    expect(a.snapshot().events.h).toMatchObject({
+      deadLettered: 1,
+      pending: 0,
+      deadLetters: [{ error: 'no #2', at: clock.now() }],
+    });
+  });
+
   it('a handler that throws synchronously fails its attempt', async () => {
     const a = await replica('a');
     a.consume(

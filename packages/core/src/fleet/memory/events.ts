@@ -262,8 +262,12 @@ export class EventHub {
     for (const b of this.broadcasts.values())
       for (const sub of b.subscribers) if (sub.link === link) b.subscribers.delete(sub);
     for (const g of this.groups.values()) {
-      for (let i = g.consumers.length - 1; i >= 0; i--)
-        if (g.consumers[i]!.link === link) g.consumers[i]!.closed = true;
+      for (let i = g.consumers.length - 1; i >= 0; i--) {
+        const sub = g.consumers[i]!;
+        if (sub.link !== link) continue;
+        sub.closed = true;
+        g.consumers.splice(i, 1);
+      }
     }
     this.linkChanged();
   }

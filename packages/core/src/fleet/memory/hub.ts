@@ -182,12 +182,12 @@ export class MemoryFleet {
 
   /** @internal Called by a connection's `close()`. */
   disconnect(link: ReplicaLink): void {
-    const wasDead = link.state === 'dead';
+    const reachable = link.state === 'up';
     link.state = 'closed';
     link.timers.clearAll();
     link.endHung();
-    // A killed replica's heartbeat stays until its TTL; a graceful one leaves at once.
-    if (!wasDead) this.membership.leave(link.replicaId);
+    // A graceful leave needs the fleet: a killed or cut-off replica's heartbeat runs out.
+    if (reachable) this.membership.leave(link.replicaId);
     this.events.dropReplica(link);
     this.jobs.drop(link);
     this.tasks.drop(link);

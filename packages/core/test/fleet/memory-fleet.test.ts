@@ -141,6 +141,18 @@ describe('MemoryFleet', () => {
     expect(codeOf(() => a.scheduleTask({ key: 'M.t', cron: 'nope' }, async () => undefined))).toBe(
       'E_INVALID_CRON',
     );
+    await expect(a.acquire('L', 0)).rejects.toMatchObject({ code: 'E_INVALID_OPTION' });
+    await expect(a.heartbeat({ since: 0, leaderOf: [] }, Number.NaN)).rejects.toThrow(/TTL/);
+    const sub = { topic: 't', hookId: 'h', mode: 'one' as const, maxDeliveries: 5, minIdleMs: 0 };
+    expect(codeOf(() => a.subscribe({ ...sub, maxDeliveries: 0 }, async () => undefined))).toBe(
+      'E_INVALID_OPTION',
+    );
+    expect(
+      codeOf(() => a.subscribe({ ...sub, mode: 'some' as never }, async () => undefined)),
+    ).toBe('E_INVALID_OPTION');
+    expect(codeOf(() => a.subscribe({ ...sub, topic: '' }, async () => undefined))).toBe(
+      'E_INVALID_OPTION',
+    );
     const aborted = new AbortController();
     aborted.abort();
     await expect(hub.provider('z').connect(host(clock), aborted.signal)).rejects.toMatchObject({

@@ -1,3 +1,4 @@
+import { KeelError } from '../../errors/keel-error.js';
 import type { Clock } from '../../time/clock.js';
 import type {
   FleetConnectionSnapshot,
@@ -234,6 +235,7 @@ export class EventHub {
     spec: FleetSubscription,
     deliver: FleetDeliver,
   ): FleetSubscriptionHandle {
+    checkSubscription(spec);
     const sub: Subscriber = { link, spec, deliver, inFlight: new Set(), closed: false };
     if (spec.mode === 'all') {
       let b = this.broadcasts.get(spec.hookId);
@@ -296,4 +298,23 @@ export class EventHub {
     // A killed replica's deliveries are nobody's to wait for.
     if (sub.link.state !== 'dead') await Promise.allSettled([...sub.inFlight]);
   }
+}
+
+function checkSubscription(spec: FleetSubscription): void {
+  const bad = (option: string, value: unknown, want: string): KeelError =>
+    new KeelError(
+      'E_INVALID_OPTION',
+      `subscribe(${JSON.stringify(spec?.hookId)}): ${option} must be ${want}, got ${String(value)}.`,
+      { details: { hookId: spec?.hookId, option } },
+    );
+  if (spec === null || typeof spec !== 'object') throw bad('spec', spec, 'an object');
+  if (typeof spec.topic !== 'string' || spec.topic === '')
+    throw bad('topic', spec.topic, 'a non-empty string');
+  if (typeof spec.hookId !== 'string' || spec.hookId === '')
+    throw bad('hookId', spec.hookId, 'a non-empty string');
+  if (spec.mode !== 'all' && spec.mode !== 'one') throw bad('mode', spec.mode, "'all' or 'one'");
+  if (!(Number.isInteger(spec.maxDeliveries) && spec.maxDeliveries >= 1))
+    throw bad('maxDeliveries', spec.maxDeliveries, 'a whole number ≥ 1');
+  if (!(Number.isFinite(spec.minIdleMs) && spec.minIdleMs >= 0))
+    throw bad('minIdleMs', spec.minIdleMs, 'a finite number of milliseconds ≥ 0');
 }

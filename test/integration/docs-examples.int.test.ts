@@ -16,6 +16,7 @@ import * as gettingStarted from '../../docs/examples/getting-started.js';
 import * as lifecycle from '../../docs/examples/lifecycle.js';
 import * as microtasks from '../../docs/examples/microtasks.js';
 import * as tasks from '../../docs/examples/tasks.js';
+import * as testingFleet from '../../docs/examples/testing-fleet.js';
 import * as workers from '../../docs/examples/workers.js';
 
 const DOCS = new URL('../../docs/', import.meta.url);
@@ -245,6 +246,18 @@ describe('docs/examples', () => {
   });
 });
 
+describe('docs/examples/testing-fleet', () => {
+  it('fails the singleton over to the other replica; reports run once per minute fleet-wide', async () => {
+    const result = await testingFleet.failover();
+    expect(result).toEqual({
+      leaderBefore: 'a',
+      leaderAfter: 'b',
+      tokens: [1, 2],
+      reportsBuilt: 3,
+    });
+  });
+});
+
 describe('docs pages', () => {
   // The pages whose snippets are all taken from docs/examples (other pages have their own tests).
   const pages = [
@@ -257,6 +270,7 @@ describe('docs pages', () => {
     'microtasks.md',
     'events.md',
     'configuration.md',
+    'testing-fleet.md',
   ];
   const examples = readdirSync(new URL('examples/', DOCS))
     .filter((f) => f.endsWith('.ts'))

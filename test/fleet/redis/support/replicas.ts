@@ -50,7 +50,7 @@ export class ReplicaSet {
     });
     const facts: Fact[] = [];
     let partial = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       const lines = (partial + chunk).split('\n');
       partial = lines.pop()!;
       for (const line of lines) {

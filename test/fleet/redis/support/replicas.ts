@@ -37,7 +37,7 @@ export class ReplicaSet {
     return this.env.service;
   }
 
-  spawn(id: string): ReplicaProcess {
+  spawn(id: string, extraEnv: Record<string, string> = {}): ReplicaProcess {
     const child = spawn(process.execPath, [FIXTURE], {
       env: {
         ...process.env,
@@ -45,6 +45,7 @@ export class ReplicaSet {
         SERVICE: this.env.service,
         REPLICA_ID: id,
         LEASE_TTL_MS: String(this.env.leaseTtlMs),
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -20,6 +20,11 @@ export interface ModuleOptions {
   events?: EventDeclaration[];
   /** Command-line flags this module reads (via `ctx.flag(name)`), parsed when `Kernel.create({ argv })` is given. */
   flags?: Record<string, FlagSpec>;
+  /**
+   * Log paths this module's data must never show (pino `redact` syntax, e.g. `'*.password'`),
+   * added to the kernel's `redact` paths at `Kernel.create`. Plugins holding secrets use it.
+   */
+  redact?: string[];
 }
 
 /** A command-line flag a module declares, as `node:util` `parseArgs` takes it, plus help text. */

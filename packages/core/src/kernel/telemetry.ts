@@ -48,6 +48,8 @@ export interface KernelListeners {
   event: (module: string, event: string, data: unknown, exposed: boolean) => void;
   /** Every {@link KernelEvent}, for tracing and metrics. */
   telemetry: (event: KernelEvent) => void;
+  /** SIGHUP arrived while `kernel.run()` runs: re-read what can be re-read (`@keel/config`). */
+  reload: () => void;
 }
 
 /** The kinds `kernel.on()` accepts. */
@@ -64,6 +66,7 @@ export class Telemetry {
     error: new Set(),
     event: new Set(),
     telemetry: new Set(),
+    reload: new Set(),
   };
 
   constructor(
@@ -112,6 +115,11 @@ export class Telemetry {
         break;
     }
     this.call('telemetry', event);
+  }
+
+  /** Calls the `reload` listeners (SIGHUP under `run()`). */
+  reload(): void {
+    this.call('reload');
   }
 
   private call<K extends KernelEventKind>(kind: K, ...args: Parameters<KernelListeners[K]>): void {

@@ -14,6 +14,13 @@ import { constructorTokens } from '../graph/constructor-deps.js';
 import type { Provider } from './provider.js';
 import { isThenable } from '../util/thenable.js';
 
+/** Codes a constructor may throw that `Kernel.create` rethrows as they are. */
+const PASS_THROUGH: ReadonlySet<string> = new Set([
+  'E_CONFIG_INVALID',
+  'E_CONFIG_CONFLICT',
+  'E_CONFIG_FILE',
+]);
+
 /**
  * The kernel's own tsyringe child container: the only file that talks to tsyringe.
  * Nothing is ever registered in the root container, so kernels share no instances.
@@ -131,6 +138,8 @@ export class KernelContainer {
       this.container.register(cls, { useValue: instance });
       return instance;
     } catch (err) {
+      // The service's configuration is at fault, not this constructor: say so directly.
+      if (err instanceof KeelError && PASS_THROUGH.has(err.code)) throw err;
       throw new KeelError(
         'E_MODULE_CONSTRUCTOR',
         `Could not construct module "${name}" (class ${cls.name}): ${describe(err)}\n` +

@@ -204,7 +204,8 @@ export class ConfigModule {
       test: this.test,
     };
     const { sections, issues } = resolveAll(this.declarations, inputs);
-    if (issues.length > 0) {
+    // `--help` prints the flags and starts nothing: missing values must not stop it.
+    if (issues.length > 0 && !this.ctx.kernel.helpRequested) {
       throw new KeelError(
         'E_CONFIG_INVALID',
         `Configuration is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'}); nothing was started:\n${formatIssues(issues)}`,

@@ -37,7 +37,7 @@ export const DECLARATION = Symbol.for('@keel/config:declaration');
 export function declarationOf(cls: unknown): Declaration | undefined {
   if (typeof cls !== 'function') return undefined;
   return Object.prototype.hasOwnProperty.call(cls, DECLARATION)
-    ? ((cls as unknown as Record<symbol, Declaration>)[DECLARATION] as Declaration)
+    ? (cls as unknown as Record<symbol, Declaration>)[DECLARATION]
     : undefined;
 }
 

@@ -67,7 +67,7 @@ function parseYaml(path: string, text: string): unknown {
     const column = error.linePos?.[0].col ?? 1;
     throw new KeelError(
       'E_CONFIG_FILE',
-      `Config file ${path} is not valid YAML at line ${line}, column ${column}: ${error.message.split('\n')[0]}`,
+      `Config file ${path} is not valid YAML at line ${line}, column ${column}: ${error.message.split(' at line ')[0]}`,
       { cause: error, details: { file: path, line, column } },
     );
   }

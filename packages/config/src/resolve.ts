@@ -74,11 +74,10 @@ export function resolveAll(
     const input: Record<string, unknown> = {};
     for (const [key, p] of placed) input[key] = p.value;
     const result = validate(declaration.schema, input);
-    if (result.issues !== undefined) {
+    if (result.issues !== undefined)
       issues.push(...describeIssues(declaration, placed, result.issues));
-      continue;
-    }
-    const value = result.value as Record<string, unknown>;
+    // An invalid section keeps its unvalidated input: only `--help` ever uses it.
+    const value = (result.issues === undefined ? result.value : input) as Record<string, unknown>;
     const sources: Record<string, ConfigSource> = {};
     for (const key of Object.keys(value)) sources[key] = placed.get(key)?.source ?? 'default';
     sections.set(declaration.name, {

@@ -77,6 +77,14 @@ export class Kernel {
     return this.phase;
   }
 
+  /**
+   * True when `cli.argv` asks for `--help`: `start()` prints the usage and starts nothing.
+   * Readable from module constructors (a config plugin then tolerates missing values).
+   */
+  get helpRequested(): boolean {
+    return this.core.cli.help;
+  }
+
   /** Aborted when shutdown begins. */
   get shuttingDown(): AbortSignal {
     return this.shutdownController.signal;

@@ -22,6 +22,9 @@ import {
 import { formatIssues, resolveAll, type Inputs, type ResolvedSection } from './resolve.js';
 import { sectionSnapshot, type ConfigReloadSnapshot, type ConfigSnapshot } from './snapshot.js';
 
+/** `@keel/inspector`'s section method key (a `Symbol.for`: no import of the inspector). */
+const INSPECTOR_SECTION: unique symbol = Symbol.for('@keel/inspector:section');
+
 /**
  * The configuration of a kernel: finds every section (`Config.define`) in the module graph,
  * reads defaults, the file, the environment and flags, and validates all sections at
@@ -115,6 +118,49 @@ export class ConfigModule {
       reloads: this.reloads,
       invalid: this.invalid,
       lastReload: this.lastReload,
+    };
+  }
+
+  /**
+   * The inspector's section (`@keel/inspector` finds it by this symbol): the effective
+   * configuration per section with each key's source, secrets masked, and the metrics
+   * `keel_config_reloads_total` and `keel_config_invalid_total`.
+   */
+  [INSPECTOR_SECTION](): {
+    title: string;
+    data: ConfigSnapshot;
+    tables: Array<{ caption: string; columns: string[]; rows: Array<Array<string | boolean>> }>;
+    metrics: Array<{ name: string; help: string; type: 'counter'; value: number }>;
+  } {
+    const data = this.snapshot();
+    return {
+      title: 'Configuration',
+      data,
+      tables: Object.entries(data.sections).map(([name, section]) => ({
+        caption: `${name} (prefix ${section.prefix}; used by ${section.usedBy.join(', ') || 'none'})`,
+        columns: ['key', 'value', 'source', 'env', 'flag'],
+        rows: Object.entries(section.keys).map(([key, k]) => [
+          key,
+          JSON.stringify(k.value) ?? '',
+          k.source,
+          k.env,
+          k.flag,
+        ]),
+      })),
+      metrics: [
+        {
+          name: 'keel_config_reloads_total',
+          help: 'Configuration reloads that were valid and applied.',
+          type: 'counter',
+          value: data.reloads,
+        },
+        {
+          name: 'keel_config_invalid_total',
+          help: 'Configuration reloads refused as invalid (the old values stayed).',
+          type: 'counter',
+          value: data.invalid,
+        },
+      ],
     };
   }
 

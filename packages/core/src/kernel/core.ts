@@ -4,13 +4,14 @@ import { ModuleContext } from '../context/module-context.js';
 import type { Kernel } from './kernel.js';
 import type { WorkOwner } from '../context/work-owner.js';
 import { KernelContainer } from '../container/kernel-container.js';
-import type { ModuleMeta, SupervisionOptions } from '../decorators/metadata.js';
+import type { ModuleClass, ModuleMeta, SupervisionOptions } from '../decorators/metadata.js';
 import { isModuleClass, readModuleMeta } from '../decorators/registry.js';
 import { KeelError } from '../errors/keel-error.js';
+import { describe } from '../errors/safe.js';
 import type { TaskType } from '../errors/module-error.js';
 import { EventBus } from '../events/event-bus.js';
 import type { FailureState } from '../failure/failure-state.js';
-import { ModuleGraph } from '../graph/module-graph.js';
+import { ModuleGraph, refClass } from '../graph/module-graph.js';
 import { Lifecycle } from '../lifecycle/lifecycle.js';
 import { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import type { ModuleStatus } from '../lifecycle/module-status.js';
@@ -27,11 +28,19 @@ import type { ResolvedOptions } from './options.js';
 import { Reporter } from './reporter.js';
 import { logEvent, moduleStatusLevel } from '../logging/log-event.js';
 import { Telemetry } from './telemetry.js';
+import { KernelFleet } from '../fleet/kernel-fleet.js';
+import { FleetWork } from '../fleet/fleet-work.js';
+import { localFleet } from '../fleet/memory/local-fleet.js';
+import { wanted } from './management.js';
+import { isInstance } from '../errors/safe.js';
 
 /** What the core needs from the facade. */
 export interface CoreOwner {
   readonly facade: unknown;
   exitCode: number;
+  readonly managed: boolean;
+  readonly status: string;
+  readonly shuttingDown: AbortSignal;
   shutdown(): Promise<void>;
   /** Called once the plan is complete, before any module constructor runs. */
   attach?(core: KernelCore): void;
@@ -58,6 +67,8 @@ export class KernelCore {
   readonly events: EventBus;
   readonly limit: LimitFunction;
   readonly cli: ParsedCli;
+  readonly fleet: KernelFleet;
+  readonly fleetWork: FleetWork;
   /** Shared by every module's abort: no error with a stack per module. */
   readonly stopReason = new DOMException('The module is stopping.', 'AbortError');
 
@@ -81,7 +92,7 @@ export class KernelCore {
     );
     this.telemetry = new Telemetry(
       (event) => logEvent(this.logger, (name) => this.moduleLogger(name), event),
-      (err, kind) => this.listenerFailed(err, kind),
+      (err, kind, nested) => this.listenerFailed(err, kind, nested),
     );
     this.reporter = new Reporter(this.telemetry, this.clock);
     this.limit = pLimit(options.lifecycleConcurrency);
@@ -123,7 +134,10 @@ export class KernelCore {
       startTimeoutMs: options.startTimeoutMs,
       stopTimeoutMs: options.stopTimeoutMs,
       afterStart: (rt) => this.launchDeclaredWork(rt),
-      beginStop: (rt) => this.scheduler.dropOwner(rt),
+      beginStop: (rt) => {
+        this.scheduler.dropOwner(rt);
+        this.fleetWork.stop(rt);
+      },
       report: (rt, err, name, type) => rt.report(err, name, type),
       stopFailed: () => {
         this.owner.exitCode = this.owner.exitCode || 1;
@@ -150,10 +164,43 @@ export class KernelCore {
       for (const name of rt.node.dependencies) rt.dependencies.push(this.byName.get(name)!);
       for (const name of rt.node.dependents) rt.dependents.push(this.byName.get(name)!);
     }
+    this.fleet = new KernelFleet({
+      provider: options.fleet ?? localFleet(),
+      clock: this.clock,
+      timers: this.timers,
+      logger: this.logger,
+      runtimes: this.runtimes,
+      lifecycle: this.lifecycle,
+      startTimeoutMs: options.startTimeoutMs,
+      report: (module, err, name, type) => this.reporter.report(module, err, name, type),
+      wants: (rt) =>
+        (this.owner.status === 'online' || this.owner.status === 'starting') &&
+        !this.owner.shuttingDown.aborted &&
+        wanted(rt, this.owner.managed),
+      halted: () => this.owner.shuttingDown.aborted,
+      onFailure: (state) =>
+        this.telemetry.publish({ type: 'module-failure', module: 'fleet', state }),
+    });
+    this.fleetWork = new FleetWork(this.fleet, this.scheduler, options.stopTimeoutMs);
     // Plan, then construct: the whole graph is checked before any constructor runs.
-    for (const rt of this.runtimes) validateModuleWork(this, rt, this.effectiveMeta(rt));
+    for (const rt of this.runtimes) {
+      validateModuleWork(this, rt, this.effectiveMeta(rt));
+      this.fleetWork.plan(rt, (source) =>
+        typeof source === 'string' ? source : this.graph.nameOf(refClass(source as ModuleClass)),
+      );
+    }
     // Constructors may read kernel.modules: the plan is complete.
     owner.attach?.(this);
+    try {
+      this.constructModules(owner);
+    } catch (err) {
+      // Nobody can shut this kernel down: end what earlier constructors started.
+      this.abandon();
+      throw err;
+    }
+  }
+
+  private constructModules(owner: CoreOwner): void {
     const lazy = new Set<unknown>();
     for (const rt of this.runtimes) {
       const context = new ModuleContext(rt, {
@@ -165,6 +212,8 @@ export class KernelCore {
         scheduler: this.scheduler,
         microtasks: this.microtasks,
         events: this.events,
+        fleet: this.fleet,
+        fleetWork: this.fleetWork,
         startServiceWorker: (o, name, fn, opts) => this.startServiceWorker(o, name, fn, opts),
       });
       const construct = (): void => {
@@ -187,6 +236,14 @@ export class KernelCore {
       }
     }
     for (const rt of this.runtimes) registerHooks(this, rt);
+  }
+
+  /** Create failed: aborts every module's signal, drops tasks and ends every deadline. */
+  private abandon(): void {
+    for (const rt of this.runtimes) rt.abortIdleWork();
+    this.scheduler.stop();
+    this.microtasks.releaseAll();
+    this.timers.close();
   }
 
   runtime(name: string): ModuleRuntime {
@@ -215,6 +272,7 @@ export class KernelCore {
   /** Declared workers and tasks of a module that just started. */
   private launchDeclaredWork(rt: ModuleRuntime): void {
     launchDeclaredWork(this, rt);
+    this.fleetWork.launch(rt);
   }
 
   /** The metadata that drives work: the replacement's if overridden by a module, else none. */
@@ -226,11 +284,13 @@ export class KernelCore {
       ('useValue' in override ? (override.useValue as object | undefined)?.constructor : undefined);
     rt.meta = isModuleClass(replacement)
       ? readModuleMeta(replacement)
-      : { options: {}, workers: [], tasks: [], hooks: [] };
+      : { options: {}, workers: [], tasks: [], hooks: [], jobs: [] };
     return rt.meta;
   }
 
   private onStatus(rt: ModuleRuntime, from: ModuleStatus, to: ModuleStatus): void {
+    // A singleton that stopped gives its lease up at once, so another replica takes over.
+    if (to === 'offline' && from === 'stopping') this.fleet.onStopped(rt);
     // Thousands of modules move three times per boot: build no event that nobody reads.
     if (!this.telemetry.observed('status') && !this.logger.isLevelEnabled(moduleStatusLevel(to)))
       return;
@@ -292,10 +352,12 @@ export class KernelCore {
     void this.owner.shutdown();
   }
 
-  private listenerFailed(err: unknown, kind: string): void {
-    if (kind === 'error') {
+  private listenerFailed(err: unknown, kind: string, nested: boolean): void {
+    if (kind === 'error' || nested) {
       // Re-emitting would recurse: log only.
-      this.logger.error({ err }, "a kernel.on('error') listener threw");
+      safeLog(() =>
+        this.logger.error({ err: printable(err) }, `a kernel.on('${kind}') listener threw`),
+      );
       return;
     }
     this.reporter.report('kernel', err, `on('${kind}') listener`, 'hook');
@@ -304,4 +366,18 @@ export class KernelCore {
 
 function restartLimitId(worker: string): string {
   return `worker:${worker}:restart-limit`;
+}
+
+/** `err` when pino can serialize it (an Error), else its description. */
+function printable(err: unknown): unknown {
+  return isInstance(err, Error) ? err : describe(err);
+}
+
+/** Runs a log call; a logger or serializer that throws is ignored. */
+function safeLog(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // Logging must never break the kernel.
+  }
 }

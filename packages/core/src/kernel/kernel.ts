@@ -1,7 +1,7 @@
 import type { InjectionToken } from '../container/provider.js';
 import type { ModuleClass, ModuleRef } from '../decorators/metadata.js';
 import { KeelError } from '../errors/keel-error.js';
-import { describe } from '../errors/module-error.js';
+import { clause, describe } from '../errors/safe.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import {
   assertTransition,
@@ -18,6 +18,7 @@ import { resolveOptions, type KernelOptions } from './options.js';
 import { flushLogger } from '../logging/logger.js';
 import { isAbandonment } from '../lifecycle/lifecycle.js';
 import { stopEverything } from './shutdown.js';
+import { withDeadline } from '../time/deadline.js';
 import { handleSignals } from './signals.js';
 import type { KernelEventKind, KernelListeners } from './telemetry.js';
 
@@ -159,16 +160,26 @@ export class Kernel {
 
   /** Starts, shuts down gracefully on SIGINT/SIGTERM, resolves with the exit code. */
   async run(): Promise<number> {
+    // Not a failed start: a kernel that started (or stopped) already is left as it is.
+    const refused = this.refuseUnlessCreated('run');
+    if (refused !== undefined) return refused;
     const signals = handleSignals(this, this.core.logger);
+    // A second signal gives up waiting in every phase, a hung start() included.
+    const forced = signals.forced.then(() => 'forced' as const);
     try {
-      try {
-        await this.start();
-      } catch {
+      const started = await Promise.race([
+        this.start().then(
+          () => 'started' as const,
+          () => 'failed' as const,
+        ),
+        forced,
+      ]);
+      if (started === 'failed') {
         // A failed start already set exitCode 1; a signal during start is a clean stop.
-        await this.shutdown();
-        return this.exitCode;
+        await Promise.race([this.shutdown(), forced]);
+      } else if (started === 'started') {
+        await Promise.race([this.stopped, forced]);
       }
-      await Promise.race([this.stopped, signals.forced]);
       return this.exitCode;
     } finally {
       signals.dispose();
@@ -191,6 +202,14 @@ export class Kernel {
       return this.exitCode;
     }
     this.move('starting');
+    try {
+      await this.core.fleet.connect(this.shuttingDown);
+    } catch (err) {
+      this.core.logger.error({ err }, 'command failed: the fleet did not connect');
+      this.exitCode = 1;
+      await this.shutdown();
+      return this.exitCode;
+    }
     const prep = await this.core.lifecycle.prep(
       this.core.runtimes,
       () => this.shuttingDown.aborted,
@@ -268,21 +287,38 @@ export class Kernel {
     const halted = (): boolean => this.shuttingDown.aborted;
     core.scheduler.start();
     rebuildEnabledTree(core.runtimes, (n) => core.runtime(n));
-    const toStart = core.runtimes.filter((rt) => wanted(rt, this.isManaged));
+    // Singletons start where their lease is won (core.fleet), not here.
+    const toStart = core.runtimes.filter(
+      (rt) => wanted(rt, this.isManaged) && !core.fleet.isSingleton(rt),
+    );
     for (const rt of toStart) rt.planned = true;
 
+    try {
+      await core.fleet.connect(this.shuttingDown);
+    } catch (err) {
+      for (const rt of core.runtimes) rt.unplan();
+      this.exitCode = 1;
+      if (this.shutdownPromise === undefined) {
+        this.busy = Promise.resolve();
+        await this.shutdown();
+      }
+      throw err;
+    }
     const prep = await core.lifecycle.prep(core.runtimes, halted);
     let failure = firstFailure(prep);
     if (failure === undefined && !halted()) {
       const started = await core.lifecycle.start(toStart, halted);
       failure = firstFailure(started);
     }
+    if (failure === undefined && !halted()) failure = await core.fleet.startSingletons();
     if (failure !== undefined || halted()) {
       for (const rt of core.runtimes) rt.unplan();
       const module = failure?.node.name;
+      // `failure.error` may be null or undefined (`throw null`): still the module's failure.
       const cause =
-        failure?.error ??
-        new KeelError('E_KERNEL_STATE', 'Shutdown began while the kernel was starting.');
+        failure !== undefined
+          ? failure.error
+          : new KeelError('E_KERNEL_STATE', 'Shutdown began while the kernel was starting.');
       if (failure !== undefined) this.exitCode = 1;
       if (this.shutdownPromise === undefined) {
         // Roll back: the phase has settled, so shutdown need not wait for it.
@@ -293,12 +329,13 @@ export class Kernel {
         'E_START_FAILED',
         module === undefined
           ? 'The kernel did not start: shutdown began during start.'
-          : `Module "${module}" failed to start: ${describe(cause)}. ` +
+          : `Module "${module}" failed to start: ${clause(describe(cause))}. ` +
               `Every module that had started was stopped again.`,
         { module, cause },
       );
     }
     this.move('online');
+    core.fleet.beginLoop();
   }
 
   private async applyManagement(): Promise<void> {
@@ -308,7 +345,10 @@ export class Kernel {
     const toStop = core.runtimes.filter((rt) => rt.status === 'online' && !wanted(rt, true));
     await core.lifecycle.stop(toStop);
     if (this.phase !== 'online') return;
-    const toStart = core.runtimes.filter((rt) => rt.status === 'offline' && wanted(rt, true));
+    // Singletons are started by the fleet where their lease is won (at its next renewal).
+    const toStart = core.runtimes.filter(
+      (rt) => rt.status === 'offline' && wanted(rt, true) && !core.fleet.isSingleton(rt),
+    );
     for (const rt of toStart) rt.planned = true;
     const result = await core.lifecycle.start(toStart, () => this.shuttingDown.aborted);
     const failure = firstFailure(result);
@@ -363,9 +403,23 @@ export class Kernel {
     this.shutdownController.abort(core.stopReason);
     core.scheduler.stop();
     core.microtasks.releaseAll();
+    core.fleet.stopLoop();
     await stopEverything(core, this.busy, () => {
       this.exitCode = this.exitCode || 1;
     });
+    // After the last stop: leases still held are released, then the engine disconnects.
+    const closed = await withDeadline(core.fleet.close(), core.options.stopTimeoutMs, core.timers);
+    if (closed.timedOut) {
+      this.exitCode = this.exitCode || 1;
+      core.reportInternal(
+        new KeelError(
+          'E_TIMEOUT',
+          `The fleet connection did not close within stopTimeout (${core.options.stopTimeoutMs} ms).`,
+        ),
+        'close fleet',
+        'stop',
+      );
+    }
     core.timers.close();
     this.move('stopped');
     this.markStopped();

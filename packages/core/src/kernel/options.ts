@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Provider } from '../container/provider.js';
 import type { CliOptions } from './cli.js';
 import type { ModuleClass } from '../decorators/metadata.js';
+import type { FleetProvider } from '../fleet/fleet-provider.js';
 import { KeelError } from '../errors/keel-error.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { toMsOr, type Duration } from '../time/duration.js';
@@ -13,8 +14,11 @@ export interface KernelOptions {
   modules: ModuleClass[];
   /** Default: a pino logger at 'info' (with `redact` applied). */
   logger?: Logger;
-  /** Paths pino should censor in every log line, e.g. `['password', '*.token']`. */
-  redact?: string[];
+  /**
+   * Paths pino should censor in every log line, e.g. `['password', '*.token']`; a single
+   * string is one path.
+   */
+  redact?: string[] | string;
   /** Values, classes and factories to inject; a module class as `provide` replaces that module. */
   providers?: Provider[];
   /** Microtasks running at once; default `os.availableParallelism()`; below 2 becomes 2. */
@@ -38,6 +42,11 @@ export interface KernelOptions {
    * every flag has its default and `process.argv` is never read.
    */
   cli?: CliOptions;
+  /**
+   * The fleet this kernel is a replica of (`redisFleet(…)` from `@keel/redis`,
+   * `fakeFleet.replica(id)` in tests). Default: a fleet of one, in process (docs/fleet.md).
+   */
+  fleet?: FleetProvider;
 }
 
 /** Options after validation, in milliseconds. */
@@ -55,6 +64,7 @@ export interface ResolvedOptions {
   readonly clock: Clock;
   readonly random: () => number;
   readonly cli: CliOptions | undefined;
+  readonly fleet: FleetProvider | undefined;
 }
 
 const KNOWN = new Set([
@@ -71,6 +81,7 @@ const KNOWN = new Set([
   'clock',
   'random',
   'cli',
+  'fleet',
 ]);
 
 /** Validates `Kernel.create` options at once, naming the bad one. */
@@ -104,10 +115,23 @@ export function resolveOptions(options: KernelOptions): ResolvedOptions {
       throw new KeelError('E_INVALID_OPTION', `Kernel.create: \`clock\` has no ${fn}() method.`);
     }
   }
+  if (clock.monotonic !== undefined && typeof clock.monotonic !== 'function') {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      'Kernel.create: `clock.monotonic` must be a method returning milliseconds, or absent.',
+    );
+  }
+  if (options.random !== undefined && typeof options.random !== 'function') {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `Kernel.create: \`random\` must be a function returning numbers in [0, 1), got ${typeof options.random}.`,
+      { details: { option: 'random' } },
+    );
+  }
   return {
     modules: options.modules,
-    logger: options.logger,
-    redact: options.redact ?? [],
+    logger: validLogger(options.logger),
+    redact: validRedact(options.redact),
     providers: options.providers ?? [],
     maxConcurrentMicroTasks: microTaskLimit(options.maxConcurrentMicroTasks),
     startTimeoutMs: toMsOr(options.startTimeout, 60_000, 'Kernel.create option startTimeout'),
@@ -122,6 +146,7 @@ export function resolveOptions(options: KernelOptions): ResolvedOptions {
     clock,
     random: options.random ?? Math.random,
     cli: validCli(options.cli),
+    fleet: validFleet(options.fleet),
   };
 }
 
@@ -157,4 +182,63 @@ function validCli(cli: CliOptions | undefined): CliOptions | undefined {
     );
   }
   return cli;
+}
+
+function validFleet(fleet: FleetProvider | undefined): FleetProvider | undefined {
+  if (fleet === undefined) return undefined;
+  if (
+    fleet === null ||
+    typeof fleet !== 'object' ||
+    typeof fleet.connect !== 'function' ||
+    typeof fleet.kind !== 'string'
+  ) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      "Kernel.create: `fleet` must be a fleet provider, e.g. redisFleet({ url, service }) from '@keel/redis'.",
+    );
+  }
+  const ttl = fleet.leaseTtlMs;
+  if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 30)) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `Kernel.create: the fleet provider's leaseTtlMs must be a number of at least 30 ms, got ${String(ttl)}.`,
+    );
+  }
+  return fleet;
+}
+
+/** The pino methods Keel calls on a given logger. */
+const LOGGER_METHODS = ['child', 'info', 'warn', 'error', 'debug', 'isLevelEnabled'] as const;
+
+function validLogger(logger: Logger | undefined): Logger | undefined {
+  if (logger === undefined) return undefined;
+  const missing =
+    logger === null || typeof logger !== 'object'
+      ? [...LOGGER_METHODS]
+      : LOGGER_METHODS.filter(
+          (m) => typeof (logger as unknown as Record<string, unknown>)[m] !== 'function',
+        );
+  if (missing.length > 0) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `Kernel.create: \`logger\` must be a pino logger (it has no ${missing.join(', ')}); ` +
+        `pass pino({ ... }) or leave it out for the default logger.`,
+      { details: { option: 'logger' } },
+    );
+  }
+  return logger;
+}
+
+/** A string is one path (never spread into letters); anything else must be strings. */
+function validRedact(redact: readonly string[] | string | undefined): readonly string[] {
+  if (redact === undefined) return [];
+  if (typeof redact === 'string') return [redact];
+  if (!Array.isArray(redact) || !redact.every((p) => typeof p === 'string' && p !== '')) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `Kernel.create: \`redact\` must be an array of paths (non-empty strings), e.g. ['password', '*.token'].`,
+      { details: { option: 'redact' } },
+    );
+  }
+  return redact as readonly string[];
 }

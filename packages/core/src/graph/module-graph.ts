@@ -182,7 +182,7 @@ function declaredEvents(module: string, events: readonly EventDeclaration[]): Ma
       { module },
     );
   }
-  for (const decl of events) {
+  for (const decl of events as readonly EventDeclaration[]) {
     const name = typeof decl === 'string' ? decl : decl?.name;
     if (typeof name !== 'string' || name === '') {
       throw new KeelError(

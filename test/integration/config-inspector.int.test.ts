@@ -3,7 +3,10 @@ import { Config, ConfigModule, type ConfigOf, type ConfigSnapshot } from '@keel/
 import { inject, Module } from '@keel/core';
 import { Inspector } from '@keel/inspector';
 import { createTestKernel } from '@keel/testing';
+import { chromium } from 'playwright-core';
 import { z } from 'zod';
+
+const CHROMIUM = '/usr/bin/chromium';
 
 const DbConfig = Config.define('db', {
   prefix: 'DB_',
@@ -83,6 +86,39 @@ describe('@keel/config in the inspector', () => {
     }
     await k.shutdown();
     expect(k.errors.map((e) => e.taskName)).toEqual(['reload']);
+    k.expectNoLeaks();
+  });
+
+  it('shows the configuration on the page, secrets masked', async () => {
+    const k = createTestKernel({
+      modules: [Db, Inspector],
+      providers: Inspector.configure({ port: 0 }),
+      config: { db: { host: 'db.example', password: 'very-secret-value' } },
+    });
+    await k.start();
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      await page.goto(k.get(Inspector).url!);
+      const card = page.locator('.plugin-card[data-module="config"]');
+      await card.waitFor({ timeout: 2000 });
+      const text = await card.innerText();
+      expect(text).toContain('Configuration');
+      expect(text).toContain('db (prefix DB_; used by db)');
+      expect(text).toMatch(/host\s+"db\.example"\s+test\s+DB_HOST\s+--db-host/);
+      expect(text).toContain('"[redacted]"');
+      expect(await page.content()).not.toContain('very-secret-value');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+    await k.shutdown();
+    k.expectNoErrors();
     k.expectNoLeaks();
   });
 });

@@ -9,7 +9,7 @@ import type { InjectionToken } from 'tsyringe';
 import type { ModuleClass } from '../decorators/metadata.js';
 import { isModuleClass } from '../decorators/registry.js';
 import { KeelError } from '../errors/keel-error.js';
-import { clause, describe } from '../errors/safe.js';
+import { clause, describe, isInstance } from '../errors/safe.js';
 import { constructorTokens } from '../graph/constructor-deps.js';
 import type { Provider } from './provider.js';
 import { isThenable } from '../util/thenable.js';
@@ -139,7 +139,7 @@ export class KernelContainer {
       return instance;
     } catch (err) {
       // The service's configuration is at fault, not this constructor: say so directly.
-      if (err instanceof KeelError && PASS_THROUGH.has(err.code)) throw err;
+      if (isInstance(err, KeelError) && PASS_THROUGH.has(err.code)) throw err;
       throw new KeelError(
         'E_MODULE_CONSTRUCTOR',
         `Could not construct module "${name}" (class ${cls.name}): ${clause(describe(err))}.\n` +

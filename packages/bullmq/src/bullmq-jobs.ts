@@ -261,6 +261,16 @@ export class BullmqJobs {
     return this.tasks.schedule(spec, run);
   }
 
+  /** One fleet-task reconciliation pass now (the loop runs one every `reconcileIntervalMs`). */
+  reconcileTasks(): Promise<void> {
+    return this.tasks?.reconcileOnce() ?? Promise.resolve();
+  }
+
+  /** True while this replica holds the `scheduler-leader` lease and reconciles fleet tasks. */
+  get leadingTasks(): boolean {
+    return this.tasks?.leading ?? false;
+  }
+
   /** Refreshes the cached counts now (the periodic refresh does it every `statsIntervalMs`). */
   refresh(): Promise<void> {
     return this.stats.refresh();

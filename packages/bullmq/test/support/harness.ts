@@ -84,7 +84,8 @@ export function gate(): { promise: Promise<void>; open: () => void } {
 export class MemoryCoordinator {
   private readonly leases = new Map<string, { token: number; until: number; holder: string }>();
   private readonly tokens = new Map<string, number>();
-  readonly declared = new Map<string, string[]>();
+  /** Live replicas and the task keys they declare; `undefined`: a replica that does not say. */
+  readonly declared = new Map<string, string[] | undefined>();
 
   for(replicaId: string): TaskCoordinator {
     return {
@@ -107,7 +108,9 @@ export class MemoryCoordinator {
         if (this.leases.get(lease)?.token === token) this.leases.delete(lease);
       },
       replicas: async (): Promise<TaskReplica[]> =>
-        [...this.declared].map(([id, tasks]) => ({ replicaId: id, declares: { tasks } })),
+        [...this.declared].map(([id, tasks]) =>
+          tasks === undefined ? { replicaId: id } : { replicaId: id, declares: { tasks } },
+        ),
     };
   }
 

@@ -12,7 +12,7 @@ export type {
 export type { KernelEvent, KernelEventKind, KernelListeners } from './kernel/telemetry.js';
 export { ModuleHandle } from './kernel/module-handle.js';
 
-export { Module, Worker, Task, OnEvent } from './decorators/decorators.js';
+export { Module, Worker, Task, OnEvent, Job } from './decorators/decorators.js';
 export type { TypedHookDecorator } from './decorators/decorators.js';
 export type {
   ModuleClass,
@@ -27,9 +27,16 @@ export type {
   Escalation,
   FlagSpec,
   FlagValue,
+  JobOptions,
+  JobInfo,
+  JobBackoff,
 } from './decorators/metadata.js';
 
 export { ModuleContext } from './context/module-context.js';
+export type { TriggerOptions } from './context/module-context.js';
+export { FleetContext } from './fleet/fleet-context.js';
+export type { EnqueueOptions } from './fleet/fleet-work.js';
+export type { FleetSnapshot } from './fleet/kernel-fleet.js';
 export type {
   TaskFn,
   MicroTaskOptions,
@@ -84,3 +91,8 @@ export type {
   FleetQueueCounts,
   FleetConnectionSnapshot,
 } from './fleet/fleet-provider.js';
+
+export { MemoryFleet } from './fleet/memory/hub.js';
+export type { MemoryFleetOptions } from './fleet/memory/hub.js';
+export { localFleet } from './fleet/memory/local-fleet.js';
+export type { LocalFleetOptions } from './fleet/memory/local-fleet.js';

@@ -9,6 +9,8 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { Clock } from '../time/clock.js';
 import type { TimerHeap } from '../time/timer-heap.js';
 import type { FlagValue } from '../decorators/metadata.js';
+import type { KernelFleet } from '../fleet/kernel-fleet.js';
+import type { FleetWork } from '../fleet/fleet-work.js';
 
 export type { MicroTaskOptions, SignalMicroTaskOptions } from '../microtasks/microtask-options.js';
 export type { TaskHandle };
@@ -27,6 +29,8 @@ export interface ContextServices {
   readonly scheduler: TaskScheduler;
   readonly microtasks: MicroTaskLimiter;
   readonly events: EventBus;
+  readonly fleet: KernelFleet;
+  readonly fleetWork: FleetWork;
   startServiceWorker(
     owner: WorkOwner,
     name: string,

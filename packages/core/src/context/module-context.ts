@@ -15,17 +15,39 @@ import type {
   TaskHandle,
 } from './context-services.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
+import { FleetContext } from '../fleet/fleet-context.js';
+import type { FleetPublish } from '../events/event-bus.js';
+
+/** Options of `ctx.triggerEvent`. */
+export interface TriggerOptions {
+  /**
+   * `true`: also deliver to the fleet's `@OnEvent(…, { fleet })` hooks on every replica as
+   * they say (`'all'` / `'one'`); local hooks still run here. Default: local only.
+   */
+  fleet?: boolean;
+}
 
 /**
  * A module's handle on its kernel, injected into its constructor: its own signal, logger,
  * workers, tasks, microtasks, events and failure status. Each module gets its own.
  */
 export class ModuleContext {
+  private fleetContext: FleetContext | undefined = undefined;
+
   /** @internal Created by the kernel; inject it, do not construct it. */
   constructor(
     private readonly runtime: ModuleRuntime,
     private readonly services: ContextServices,
   ) {}
+
+  /** This module's view of the fleet: fencing token, replica id, job queues (docs/fleet.md). */
+  get fleet(): FleetContext {
+    return (this.fleetContext ??= new FleetContext(
+      this.runtime,
+      this.services.fleet,
+      this.services.fleetWork,
+    ));
+  }
 
   /** The module's name. */
   get name(): string {
@@ -141,12 +163,26 @@ export class ModuleContext {
    * Settles when all hooks settled; never rejects. Throws `E_EVENT_UNKNOWN` for an
    * undeclared event.
    */
-  triggerEvent<P>(event: EventKey<P>, data: P): Promise<void>;
-  triggerEvent(event: string, data?: unknown): Promise<void>;
-  triggerEvent(event: string | EventKey<unknown>, data?: unknown): Promise<void> {
+  triggerEvent<P>(event: EventKey<P>, data: P, options?: TriggerOptions): Promise<void>;
+  triggerEvent(event: string, data?: unknown, options?: TriggerOptions): Promise<void>;
+  triggerEvent(
+    event: string | EventKey<unknown>,
+    data?: unknown,
+    options?: TriggerOptions,
+  ): Promise<void> {
     const name = typeof event === 'string' ? event : event.event;
-    return this.services.events.trigger(this.runtime, name, data);
+    if (options?.fleet !== true) return this.services.events.trigger(this.runtime, name, data);
+    return this.services.events.trigger(this.runtime, name, data, this.fleetPublish);
   }
+
+  private readonly fleetPublish: FleetPublish = (module, event, exposed, data) => {
+    const work = this.services.fleetWork;
+    const payload = work.checkTrigger(this.runtime, module, event, exposed, data);
+    // Never rejects: an unreachable engine is reported, as a failing hook would be.
+    return work.publish(`${module}.${event}`, payload).catch((err: unknown) => {
+      this.runtime.report(err, `fleet trigger ${module}/${event}`, 'hook');
+    });
+  };
 
   /** Triggers another module's event on its behalf. */
   injectEvent(

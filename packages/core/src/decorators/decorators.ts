@@ -2,6 +2,7 @@ import { KeelError } from '../errors/keel-error.js';
 import type { EventKey } from '../events/event-key.js';
 import type {
   HookOptions,
+  JobOptions,
   ModuleClass,
   ModuleOptions,
   ModuleRef,
@@ -9,6 +10,8 @@ import type {
   WorkerOptions,
 } from './metadata.js';
 import { validateTaskOptions } from '../tasks/declared-task.js';
+import { resolveJobOptions } from '../jobs/job-options.js';
+import { validateHookOptions } from '../events/hook-options.js';
 import { restartPolicy } from '../workers/restart-policy.js';
 import { recordMethod, recordModule } from './registry.js';
 
@@ -108,7 +111,26 @@ export function OnEvent(
         `@OnEvent on "${target.constructor.name}.${String(key)}" needs an event name.`,
       );
     }
+    validateHookOptions(`@OnEvent on "${target.constructor.name}.${String(key)}"`, options);
     recordMethod('hooks', target, { method: key, source, event, options: { ...options } });
+  };
+}
+
+/**
+ * Takes jobs of a durable queue (see docs/jobs.md): the method runs as work of its module
+ * with `(data, signal, job)` while the module is online; a rejection fails the try, which is
+ * retried with backoff until `attempts`. Enqueue with `ctx.fleet.enqueue(queue, data)`.
+ * @example
+ * ```ts
+ * @Job({ queue: 'invoices', concurrency: 5, attempts: 5, backoff: '1s', timeout: '30s' })
+ * render(data: Invoice, signal: AbortSignal, job: JobInfo) {}
+ * ```
+ */
+export function Job(options: JobOptions): MethodDecorator {
+  return (target, key, descriptor) => {
+    methodGuard('@Job', target, key, descriptor);
+    resolveJobOptions(target.constructor.name, String(key), options);
+    recordMethod('jobs', target, { method: key, options: { ...options } });
   };
 }
 

@@ -20,6 +20,11 @@ export interface ModuleOptions {
   events?: EventDeclaration[];
   /** Command-line flags this module reads (via `ctx.flag(name)`), parsed when `Kernel.create({ argv })` is given. */
   flags?: Record<string, FlagSpec>;
+  /**
+   * Active on exactly one replica of the fleet: every replica constructs and preps it, only
+   * the holder of its lease starts it (see docs/fleet.md). With no fleet it is always active.
+   */
+  singleton?: boolean;
 }
 
 /** A command-line flag a module declares, as `node:util` `parseArgs` takes it, plus help text. */
@@ -78,11 +83,53 @@ export interface TaskOptions {
   maxDelay?: Duration;
   /** Queue runs in the prioritized queue. */
   prioritized?: boolean;
+  /**
+   * `'each'` (default): every replica runs its own schedule. `'once'`: each due time runs on
+   * exactly one replica of the fleet (see docs/fleet.md).
+   */
+  fleet?: 'each' | 'once';
 }
 
 /** Options of `@OnEvent`. */
 export interface HookOptions {
   description?: string;
+  /**
+   * For triggers with `{ fleet: true }`: `'all'` runs the hook on every live replica, `'one'`
+   * on exactly one (acknowledged after it settles, redelivered elsewhere if its replica
+   * dies). Without it the hook runs on the triggering replica only.
+   */
+  fleet?: 'all' | 'one';
+  /** `fleet: 'one'`: deliveries before an event goes to the dead-letter list. Default 5. */
+  maxDeliveries?: number;
+  /** `fleet: 'one'`: how long a delivery may stay unacknowledged before another replica takes it. Default 30s. */
+  minIdle?: Duration;
+}
+
+/** Retry spacing of a job: a duration (exponential from it) or explicit. */
+export type JobBackoff = Duration | { type: 'fixed' | 'exponential'; delay: Duration };
+
+/** Options of `@Job`. */
+export interface JobOptions {
+  /** The queue's name, the same on every replica. */
+  queue: string;
+  /** Jobs of this queue running at once on this replica. Default 1. */
+  concurrency?: number;
+  /** Tries per job before it is failed (and kept). Default 1. */
+  attempts?: number;
+  /** Wait between tries. Default 1s, exponential. */
+  backoff?: JobBackoff;
+  /** Per try; the handler's signal aborts when it passes and the try fails. Default: none. */
+  timeout?: Duration;
+}
+
+/** What a job handler is told about its job. */
+export interface JobInfo {
+  readonly id: string;
+  readonly queue: string;
+  /** 1 for the first try. */
+  readonly attempt: number;
+  /** Epoch ms. */
+  readonly enqueuedAt: number;
 }
 
 /** What `@Worker` records. */
@@ -105,10 +152,17 @@ export interface HookMeta {
   options: HookOptions;
 }
 
+/** What `@Job` records. */
+export interface JobMeta {
+  method: string | symbol;
+  options: JobOptions;
+}
+
 /** Everything recorded about a module class. */
 export interface ModuleMeta {
   options: ModuleOptions;
   workers: WorkerMeta[];
   tasks: TaskMeta[];
   hooks: HookMeta[];
+  jobs: JobMeta[];
 }

@@ -1,6 +1,7 @@
 import { KeelError } from '../errors/keel-error.js';
 import type {
   HookMeta,
+  JobMeta,
   ModuleClass,
   ModuleMeta,
   ModuleOptions,
@@ -14,14 +15,16 @@ const MODULE_KEY = Symbol.for('keel:module');
 const WORKERS_KEY = Symbol.for('keel:workers');
 const TASKS_KEY = Symbol.for('keel:tasks');
 const HOOKS_KEY = Symbol.for('keel:hooks');
+const JOBS_KEY = Symbol.for('keel:jobs');
 
-type MethodKey = typeof WORKERS_KEY | typeof TASKS_KEY | typeof HOOKS_KEY;
+type MethodKind = 'workers' | 'tasks' | 'hooks' | 'jobs';
+type MethodKey = typeof WORKERS_KEY | typeof TASKS_KEY | typeof HOOKS_KEY | typeof JOBS_KEY;
 
 /** Appends a method record to the class (own list, so subclasses do not write into parents). */
 export function recordMethod(
-  key: 'workers' | 'tasks' | 'hooks',
+  key: MethodKind,
   target: object,
-  record: WorkerMeta | TaskMeta | HookMeta,
+  record: WorkerMeta | TaskMeta | HookMeta | JobMeta,
 ): void {
   const symbol = methodKey(key);
   const ctor = target.constructor as ModuleClass;
@@ -49,7 +52,7 @@ export function isModuleClass(value: unknown): value is ModuleClass {
 export function hasMethodMetadata(ctor: unknown): boolean {
   if (typeof ctor !== 'function') return false;
   // `in` walks the prototype chain of the class: inherited decorators count.
-  return WORKERS_KEY in ctor || TASKS_KEY in ctor || HOOKS_KEY in ctor;
+  return WORKERS_KEY in ctor || TASKS_KEY in ctor || HOOKS_KEY in ctor || JOBS_KEY in ctor;
 }
 
 /** Everything recorded about a module class, including inherited method decorators. */
@@ -66,6 +69,7 @@ export function readModuleMeta(ctor: ModuleClass): ModuleMeta {
     workers: inherited<WorkerMeta>(WORKERS_KEY, ctor),
     tasks: inherited<TaskMeta>(TASKS_KEY, ctor),
     hooks: inherited<HookMeta>(HOOKS_KEY, ctor),
+    jobs: inherited<JobMeta>(JOBS_KEY, ctor),
   };
 }
 
@@ -82,7 +86,7 @@ function inherited<T>(key: MethodKey, ctor: ModuleClass): T[] {
   return chain.flat();
 }
 
-function methodKey(key: 'workers' | 'tasks' | 'hooks'): MethodKey {
+function methodKey(key: MethodKind): MethodKey {
   switch (key) {
     case 'workers':
       return WORKERS_KEY;
@@ -90,6 +94,8 @@ function methodKey(key: 'workers' | 'tasks' | 'hooks'): MethodKey {
       return TASKS_KEY;
     case 'hooks':
       return HOOKS_KEY;
+    case 'jobs':
+      return JOBS_KEY;
   }
 }
 

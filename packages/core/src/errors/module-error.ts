@@ -1,5 +1,13 @@
 /** What kind of module code failed. */
-export type TaskType = 'worker' | 'task' | 'microtask' | 'hook' | 'prep' | 'start' | 'stop';
+export type TaskType =
+  | 'worker'
+  | 'task'
+  | 'microtask'
+  | 'hook'
+  | 'job'
+  | 'prep'
+  | 'start'
+  | 'stop';
 
 /** How bad it is: `panic` for a thrown non-Error value or a programming error. */
 export type Severity = 'info' | 'error' | 'panic';

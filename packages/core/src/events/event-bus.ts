@@ -10,7 +10,15 @@ export interface Hook {
   readonly name: string;
   readonly description: string;
   readonly call: (data: unknown, signal: AbortSignal) => unknown;
+  /** A fleet hook (`@OnEvent(…, { fleet })`): a fleet trigger reaches it through the fleet. */
+  readonly fleet?: boolean;
 }
+
+/**
+ * Sends a fleet trigger: checks it at once (throwing at the call site) and returns the
+ * publishing, which never rejects.
+ */
+export type FleetPublish = (module: string, event: string, exposed: boolean, data: unknown) => Promise<void>;
 
 /** What the bus needs from its kernel. */
 export interface EventBusHost {
@@ -61,8 +69,8 @@ export class EventBus {
    * Runs every hook on `source`'s `event` concurrently. Settles when all hooks settled;
    * never rejects. Throws `E_EVENT_UNKNOWN` at once for an undeclared event.
    */
-  trigger(source: WorkOwner, event: string, data: unknown): Promise<void> {
-    return this.deliver(source, source.name, event, data);
+  trigger(source: WorkOwner, event: string, data: unknown, fleet?: FleetPublish): Promise<void> {
+    return this.deliver(source, source.name, event, data, fleet);
   }
 
   /** Triggers `target`'s `targetEvent` on its behalf, from `source`. */
@@ -77,7 +85,13 @@ export class EventBus {
     return this.deliver(source, target, targetEvent, data);
   }
 
-  private deliver(trigger: WorkOwner, module: string, event: string, data: unknown): Promise<void> {
+  private deliver(
+    trigger: WorkOwner,
+    module: string,
+    event: string,
+    data: unknown,
+    fleet?: FleetPublish,
+  ): Promise<void> {
     const source = this.sources.get(module)!;
     const exposed = source.events.get(event);
     if (exposed === undefined) {
@@ -88,12 +102,15 @@ export class EventBus {
         { module, details: { event } },
       );
     }
+    // A fleet trigger is checked (exposed, JSON payload) before anything runs.
+    const published = fleet?.(module, event, exposed, data);
     this.host.onEvent(module, event, data, exposed);
     const hooks = source.hooks.get(event);
-    if (hooks === undefined || !trigger.onlineSoon) return RESOLVED;
-    let pending: Array<Promise<void>> | undefined;
+    if (hooks === undefined || !trigger.onlineSoon) return published ?? RESOLVED;
+    let pending: Array<Promise<void>> | undefined = published === undefined ? undefined : [published];
     for (const hook of hooks) {
       if (!hook.owner.onlineSoon) continue;
+      if (fleet !== undefined && hook.fleet === true) continue; // it arrives through the fleet
       // Fast path: both online, so the hook runs now; only a hook that returns a promise
       // costs an await.
       const run =

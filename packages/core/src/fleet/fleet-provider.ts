@@ -14,6 +14,16 @@ export interface FleetProvider {
   /** Shown as `inspect().fleet.provider`: `'local'`, `'redis'`, `'fake'`, … */
   readonly kind: string;
   /**
+   * Lease and heartbeat TTL in ms (`leaseTtl` of the provider's options); default 10 000.
+   * The kernel renews every ttl/3 and steps down before a lease it cannot renew expires.
+   */
+  readonly leaseTtlMs?: number;
+  /**
+   * True for a fleet of one by construction (the in-process default): nobody else can take
+   * a lease, so the kernel keeps no heartbeat or renewal timer when there is no singleton.
+   */
+  readonly alone?: boolean;
+  /**
    * Connects; called once per kernel before the first `prep()`. Rejects with a `KeelError`
    * `E_FLEET_UNAVAILABLE` naming the target without secrets when the engine cannot be
    * reached; gives up when `signal` aborts (the kernel aborts it at `startTimeout`).

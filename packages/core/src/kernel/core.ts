@@ -4,13 +4,13 @@ import { ModuleContext } from '../context/module-context.js';
 import type { Kernel } from './kernel.js';
 import type { WorkOwner } from '../context/work-owner.js';
 import { KernelContainer } from '../container/kernel-container.js';
-import type { ModuleMeta, SupervisionOptions } from '../decorators/metadata.js';
+import type { ModuleClass, ModuleMeta, SupervisionOptions } from '../decorators/metadata.js';
 import { isModuleClass, readModuleMeta } from '../decorators/registry.js';
 import { KeelError } from '../errors/keel-error.js';
 import type { TaskType } from '../errors/module-error.js';
 import { EventBus } from '../events/event-bus.js';
 import type { FailureState } from '../failure/failure-state.js';
-import { ModuleGraph } from '../graph/module-graph.js';
+import { ModuleGraph, refClass } from '../graph/module-graph.js';
 import { Lifecycle } from '../lifecycle/lifecycle.js';
 import { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import type { ModuleStatus } from '../lifecycle/module-status.js';
@@ -27,11 +27,18 @@ import type { ResolvedOptions } from './options.js';
 import { Reporter } from './reporter.js';
 import { logEvent, moduleStatusLevel } from '../logging/log-event.js';
 import { Telemetry } from './telemetry.js';
+import { KernelFleet } from '../fleet/kernel-fleet.js';
+import { FleetWork } from '../fleet/fleet-work.js';
+import { localFleet } from '../fleet/memory/local-fleet.js';
+import { wanted } from './management.js';
 
 /** What the core needs from the facade. */
 export interface CoreOwner {
   readonly facade: unknown;
   exitCode: number;
+  readonly managed: boolean;
+  readonly status: string;
+  readonly shuttingDown: AbortSignal;
   shutdown(): Promise<void>;
 }
 
@@ -56,6 +63,8 @@ export class KernelCore {
   readonly events: EventBus;
   readonly limit: LimitFunction;
   readonly cli: ParsedCli;
+  readonly fleet: KernelFleet;
+  readonly fleetWork: FleetWork;
   /** Shared by every module's abort: no error with a stack per module. */
   readonly stopReason = new DOMException('The module is stopping.', 'AbortError');
 
@@ -116,7 +125,10 @@ export class KernelCore {
       startTimeoutMs: options.startTimeoutMs,
       stopTimeoutMs: options.stopTimeoutMs,
       afterStart: (rt) => this.launchDeclaredWork(rt),
-      beginStop: (rt) => this.scheduler.dropOwner(rt),
+      beginStop: (rt) => {
+        this.scheduler.dropOwner(rt);
+        this.fleetWork.stop(rt);
+      },
       report: (rt, err, name, type) => rt.report(err, name, type),
       stopFailed: () => {
         this.owner.exitCode = this.owner.exitCode || 1;
@@ -143,8 +155,30 @@ export class KernelCore {
       for (const name of rt.node.dependencies) rt.dependencies.push(this.byName.get(name)!);
       for (const name of rt.node.dependents) rt.dependents.push(this.byName.get(name)!);
     }
+    this.fleet = new KernelFleet({
+      provider: options.fleet ?? localFleet(),
+      clock: this.clock,
+      timers: this.timers,
+      logger: this.logger,
+      runtimes: this.runtimes,
+      lifecycle: this.lifecycle,
+      startTimeoutMs: options.startTimeoutMs,
+      report: (module, err, name, type) => this.reporter.report(module, err, name, type),
+      wants: (rt) =>
+        (this.owner.status === 'online' || this.owner.status === 'starting') &&
+        !this.owner.shuttingDown.aborted &&
+        wanted(rt, this.owner.managed),
+      halted: () => this.owner.shuttingDown.aborted,
+      onFailure: (state) => this.telemetry.publish({ type: 'module-failure', module: 'fleet', state }),
+    });
+    this.fleetWork = new FleetWork(this.fleet, this.scheduler, options.stopTimeoutMs);
     // Plan, then construct: the whole graph is checked before any constructor runs.
-    for (const rt of this.runtimes) validateModuleWork(this, rt, this.effectiveMeta(rt));
+    for (const rt of this.runtimes) {
+      validateModuleWork(this, rt, this.effectiveMeta(rt));
+      this.fleetWork.plan(rt, (source) =>
+        typeof source === 'string' ? source : this.graph.nameOf(refClass(source as ModuleClass)),
+      );
+    }
     const lazy = new Set<unknown>();
     for (const rt of this.runtimes) {
       const context = new ModuleContext(rt, {
@@ -156,6 +190,8 @@ export class KernelCore {
         scheduler: this.scheduler,
         microtasks: this.microtasks,
         events: this.events,
+        fleet: this.fleet,
+        fleetWork: this.fleetWork,
         startServiceWorker: (o, name, fn, opts) => this.startServiceWorker(o, name, fn, opts),
       });
       const construct = (): void => {
@@ -206,6 +242,7 @@ export class KernelCore {
   /** Declared workers and tasks of a module that just started. */
   private launchDeclaredWork(rt: ModuleRuntime): void {
     launchDeclaredWork(this, rt);
+    this.fleetWork.launch(rt);
   }
 
   /** The metadata that drives work: the replacement's if overridden by a module, else none. */
@@ -217,11 +254,13 @@ export class KernelCore {
       ('useValue' in override ? (override.useValue as object | undefined)?.constructor : undefined);
     rt.meta = isModuleClass(replacement)
       ? readModuleMeta(replacement)
-      : { options: {}, workers: [], tasks: [], hooks: [] };
+      : { options: {}, workers: [], tasks: [], hooks: [], jobs: [] };
     return rt.meta;
   }
 
   private onStatus(rt: ModuleRuntime, from: ModuleStatus, to: ModuleStatus): void {
+    // A singleton that stopped gives its lease up at once, so another replica takes over.
+    if (to === 'offline' && from === 'stopping') this.fleet.onStopped(rt);
     // Thousands of modules move three times per boot: build no event that nobody reads.
     if (!this.telemetry.observed('status') && !this.logger.isLevelEnabled(moduleStatusLevel(to)))
       return;

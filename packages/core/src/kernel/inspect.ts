@@ -4,6 +4,7 @@ import type { KernelStatus, ModuleStatus } from '../lifecycle/module-status.js';
 import type { MicroTaskStats } from '../microtasks/microtask-slots.js';
 import type { TaskInfo, TaskSchedulerStats } from '../tasks/task-stats.js';
 import type { KernelCore } from './core.js';
+import type { FleetSnapshot } from '../fleet/kernel-fleet.js';
 
 /** A running worker in a snapshot. */
 export interface WorkerSnapshot {
@@ -35,6 +36,8 @@ export interface ModuleSnapshot {
   /** What was still running when the last stop overran. */
   overran: string[];
   durations: { prepMs: number | null; startMs: number | null; stopMs: number | null };
+  /** A singleton offline here because another replica leads it (or nobody yet). */
+  standby: boolean;
 }
 
 /** `kernel.inspect()`: JSON-serialisable. */
@@ -51,6 +54,8 @@ export interface KernelSnapshot {
     count: number;
     last: { module: string; taskName: string; taskType: string; message: string } | null;
   };
+  /** This replica and its fleet (a fleet of one without a `fleet` option). */
+  fleet: FleetSnapshot;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -97,9 +102,12 @@ export function buildSnapshot(
         startMs: rt.durations.start ?? null,
         stopMs: rt.durations.stop ?? null,
       },
+      standby: core.fleet.isStandby(rt),
     };
   }
   const last = core.reporter.last;
+  const fleet = core.fleet.snapshot();
+  failure = worse(failure, fleet.failure.status);
   return {
     status,
     managed,
@@ -120,5 +128,6 @@ export function buildSnapshot(
               message: last.message,
             },
     },
+    fleet,
   };
 }

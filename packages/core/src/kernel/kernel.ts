@@ -18,6 +18,7 @@ import { resolveOptions, type KernelOptions } from './options.js';
 import { flushLogger } from '../logging/logger.js';
 import { isAbandonment } from '../lifecycle/lifecycle.js';
 import { stopEverything } from './shutdown.js';
+import { withDeadline } from '../time/deadline.js';
 import { handleSignals } from './signals.js';
 import type { KernelEventKind, KernelListeners } from './telemetry.js';
 
@@ -169,6 +170,14 @@ export class Kernel {
       return this.exitCode;
     }
     this.move('starting');
+    try {
+      await this.core.fleet.connect(this.shuttingDown);
+    } catch (err) {
+      this.core.logger.error({ err }, 'command failed: the fleet did not connect');
+      this.exitCode = 1;
+      await this.shutdown();
+      return this.exitCode;
+    }
     const prep = await this.core.lifecycle.prep(
       this.core.runtimes,
       () => this.shuttingDown.aborted,
@@ -235,15 +244,30 @@ export class Kernel {
     const halted = (): boolean => this.shuttingDown.aborted;
     core.scheduler.start();
     rebuildEnabledTree(core.runtimes, (n) => core.runtime(n));
-    const toStart = core.runtimes.filter((rt) => wanted(rt, this.isManaged));
+    // Singletons start where their lease is won (core.fleet), not here.
+    const toStart = core.runtimes.filter(
+      (rt) => wanted(rt, this.isManaged) && !core.fleet.isSingleton(rt),
+    );
     for (const rt of toStart) rt.planned = true;
 
+    try {
+      await core.fleet.connect(this.shuttingDown);
+    } catch (err) {
+      for (const rt of core.runtimes) rt.unplan();
+      this.exitCode = 1;
+      if (this.shutdownPromise === undefined) {
+        this.busy = Promise.resolve();
+        await this.shutdown();
+      }
+      throw err;
+    }
     const prep = await core.lifecycle.prep(core.runtimes, halted);
     let failure = firstFailure(prep);
     if (failure === undefined && !halted()) {
       const started = await core.lifecycle.start(toStart, halted);
       failure = firstFailure(started);
     }
+    if (failure === undefined && !halted()) failure = await core.fleet.startSingletons();
     if (failure !== undefined || halted()) {
       for (const rt of core.runtimes) rt.unplan();
       const module = failure?.node.name;
@@ -266,6 +290,7 @@ export class Kernel {
       );
     }
     this.move('online');
+    core.fleet.beginLoop();
   }
 
   private async applyManagement(): Promise<void> {
@@ -275,7 +300,10 @@ export class Kernel {
     const toStop = core.runtimes.filter((rt) => rt.status === 'online' && !wanted(rt, true));
     await core.lifecycle.stop(toStop);
     if (this.phase !== 'online') return;
-    const toStart = core.runtimes.filter((rt) => rt.status === 'offline' && wanted(rt, true));
+    // Singletons are started by the fleet where their lease is won (at its next renewal).
+    const toStart = core.runtimes.filter(
+      (rt) => rt.status === 'offline' && wanted(rt, true) && !core.fleet.isSingleton(rt),
+    );
     for (const rt of toStart) rt.planned = true;
     const result = await core.lifecycle.start(toStart, () => this.shuttingDown.aborted);
     const failure = firstFailure(result);
@@ -299,9 +327,20 @@ export class Kernel {
     this.shutdownController.abort(core.stopReason);
     core.scheduler.stop();
     core.microtasks.releaseAll();
+    core.fleet.stopLoop();
     await stopEverything(core, this.busy, () => {
       this.exitCode = this.exitCode || 1;
     });
+    // After the last stop: leases still held are released, then the engine disconnects.
+    const closed = await withDeadline(core.fleet.close(), core.options.stopTimeoutMs, core.timers);
+    if (closed.timedOut) {
+      this.exitCode = this.exitCode || 1;
+      core.reportInternal(
+        new KeelError('E_TIMEOUT', `The fleet connection did not close within stopTimeout (${core.options.stopTimeoutMs} ms).`),
+        'close fleet',
+        'stop',
+      );
+    }
     core.timers.close();
     this.move('stopped');
     this.markStopped();

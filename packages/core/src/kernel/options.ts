@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Provider } from '../container/provider.js';
 import type { CliOptions } from './cli.js';
 import type { ModuleClass } from '../decorators/metadata.js';
+import type { FleetProvider } from '../fleet/fleet-provider.js';
 import { KeelError } from '../errors/keel-error.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { toMsOr, type Duration } from '../time/duration.js';
@@ -38,6 +39,11 @@ export interface KernelOptions {
    * every flag has its default and `process.argv` is never read.
    */
   cli?: CliOptions;
+  /**
+   * The fleet this kernel is a replica of (`redisFleet(…)` from `@keel/redis`,
+   * `fakeFleet.replica(id)` in tests). Default: a fleet of one, in process (docs/fleet.md).
+   */
+  fleet?: FleetProvider;
 }
 
 /** Options after validation, in milliseconds. */
@@ -55,6 +61,7 @@ export interface ResolvedOptions {
   readonly clock: Clock;
   readonly random: () => number;
   readonly cli: CliOptions | undefined;
+  readonly fleet: FleetProvider | undefined;
 }
 
 const KNOWN = new Set([
@@ -71,6 +78,7 @@ const KNOWN = new Set([
   'clock',
   'random',
   'cli',
+  'fleet',
 ]);
 
 /** Validates `Kernel.create` options at once, naming the bad one. */
@@ -122,6 +130,7 @@ export function resolveOptions(options: KernelOptions): ResolvedOptions {
     clock,
     random: options.random ?? Math.random,
     cli: validCli(options.cli),
+    fleet: validFleet(options.fleet),
   };
 }
 
@@ -157,4 +166,27 @@ function validCli(cli: CliOptions | undefined): CliOptions | undefined {
     );
   }
   return cli;
+}
+
+function validFleet(fleet: FleetProvider | undefined): FleetProvider | undefined {
+  if (fleet === undefined) return undefined;
+  if (
+    fleet === null ||
+    typeof fleet !== 'object' ||
+    typeof fleet.connect !== 'function' ||
+    typeof fleet.kind !== 'string'
+  ) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      "Kernel.create: `fleet` must be a fleet provider, e.g. redisFleet({ url, service }) from '@keel/redis'.",
+    );
+  }
+  const ttl = fleet.leaseTtlMs;
+  if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 30)) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `Kernel.create: the fleet provider's leaseTtlMs must be a number of at least 30 ms, got ${String(ttl)}.`,
+    );
+  }
+  return fleet;
 }

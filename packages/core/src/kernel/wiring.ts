@@ -57,6 +57,7 @@ export function registerHooks(core: KernelCore, rt: ModuleRuntime): void {
       owner: rt,
       name: `hook ${source}/${hook.event} -> ${rt.name}.${label}`,
       description: label,
+      fleet: hook.options.fleet !== undefined,
       // Looked up per call: a module built in start() has no instance yet.
       call: (data, signal) => (rt.instance[hook.method] as Method).call(rt.instance, data, signal),
     });
@@ -74,6 +75,7 @@ export function launchDeclaredWork(core: KernelCore, rt: ModuleRuntime): void {
     else core.startServiceWorker(rt, name, fn, worker.options);
   }
   for (const task of rt.meta.tasks) {
+    if (task.options.fleet === 'once') continue; // the fleet schedules it (FleetWork)
     const method = instance[task.method] as Method;
     startDeclaredTask(
       core.scheduler,

@@ -14,6 +14,8 @@ export interface TaskPlan {
   runOnStart: boolean;
   maxDelayMs: number | undefined;
   prioritized: boolean;
+  /** `fleet: 'once'`: each due time runs on one replica of the fleet. */
+  once: boolean;
 }
 
 /**
@@ -33,7 +35,16 @@ export function validateTaskOptions(
       module: moduleName,
       details: { option },
     });
-  const { every, cron, timezone, runOnStart, maxDelay, prioritized } = options;
+  const { every, cron, timezone, runOnStart, maxDelay, prioritized, fleet } = options;
+  if (fleet !== undefined && fleet !== 'each' && fleet !== 'once') {
+    throw fail(`fleet must be 'each' or 'once', got ${String(fleet)}.`, 'fleet');
+  }
+  if (fleet === 'once' && runOnStart !== undefined) {
+    throw fail(
+      "runOnStart cannot be used with fleet: 'once' (every replica starts; the fleet runs each due time once). Drop runOnStart, or use fleet: 'each'.",
+      'runOnStart',
+    );
+  }
   if (every !== undefined && cron !== undefined) {
     throw fail('every and cron cannot be used together. Keep one of them.', 'every');
   }
@@ -58,6 +69,7 @@ export function validateTaskOptions(
     runOnStart: runOnStart === true,
     maxDelayMs: maxDelay === undefined ? undefined : toMs(maxDelay, `${what} maxDelay`),
     prioritized: prioritized === true,
+    once: fleet === 'once',
   };
 }
 

@@ -1,0 +1,353 @@
+import { endedByAbort } from '../errors/abort.js';
+import { KeelError } from '../errors/keel-error.js';
+import { validateHookOptions } from '../events/hook-options.js';
+import type { JobInfo } from '../decorators/metadata.js';
+import { resolveJobOptions } from '../jobs/job-options.js';
+import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
+import { validateTaskOptions } from '../tasks/declared-task.js';
+import type { TaskScheduler } from '../tasks/task-scheduler.js';
+import { toMs, type Duration } from '../time/duration.js';
+import type { FleetConnection } from './fleet-provider.js';
+import type { KernelFleet } from './kernel-fleet.js';
+
+type Method = (...args: unknown[]) => unknown;
+
+/** Options of `ctx.fleet.enqueue`. */
+export interface EnqueueOptions {
+  /** Makes enqueue idempotent: a second enqueue with the same id adds nothing. */
+  jobId?: string;
+  /** Lower runs first (as BullMQ); default: none. */
+  priority?: number;
+  /** Wait this long before the job may run. */
+  delay?: Duration;
+}
+
+/** A fleet hook as the kernel binds it. */
+interface FleetHook {
+  readonly topic: string;
+  readonly hookId: string;
+  readonly mode: 'all' | 'one';
+  readonly maxDeliveries: number;
+  readonly minIdleMs: number;
+  readonly owner: ModuleRuntime;
+  readonly name: string;
+  readonly method: string | symbol;
+}
+
+/** What a module holds open on the fleet while it is online. */
+interface Open {
+  close(): Promise<void>;
+}
+
+/** Share of `stopTimeout` a job consumer may wait for running jobs before handing them back. */
+const JOB_GRACE_SHARE = 0.6;
+
+/**
+ * A module's fleet work: its `@Job` consumers, `fleet: 'once'` tasks and fleet hooks are
+ * opened when it starts and closed when it begins to stop (its stop waits for them).
+ */
+export class FleetWork {
+  /** Queue names some module of this kernel declares with `@Job`. */
+  readonly queues = new Set<string>();
+  private readonly hooks = new Map<ModuleRuntime, FleetHook[]>();
+  private readonly open = new Map<ModuleRuntime, Open[]>();
+
+  constructor(
+    private readonly fleet: KernelFleet,
+    private readonly scheduler: TaskScheduler,
+    private readonly stopTimeoutMs: number,
+  ) {}
+
+  /** Checks a module's `@Job` and fleet `@OnEvent` declarations at `Kernel.create`. */
+  plan(rt: ModuleRuntime, sourceName: (hookSource: unknown) => string): void {
+    for (const job of rt.meta.jobs) {
+      this.queues.add(resolveJobOptions(rt.name, String(job.method), job.options).queue);
+    }
+    for (const hook of rt.meta.hooks) {
+      const plan = validateHookOptions(
+        `@OnEvent on ${rt.name}.${String(hook.method)}`,
+        hook.options,
+      );
+      if (plan === undefined) continue;
+      const source = sourceName(hook.source);
+      const topic = `${source}.${hook.event}`;
+      const list = this.hooks.get(rt) ?? [];
+      list.push({
+        topic,
+        hookId: `${topic}->${rt.name}.${String(hook.method)}`,
+        ...plan,
+        owner: rt,
+        name: `fleet hook ${source}/${hook.event} -> ${rt.name}.${hook.options.description ?? String(hook.method)}`,
+        method: hook.method,
+      });
+      this.hooks.set(rt, list);
+    }
+  }
+
+  /** Opens a module's fleet work right after its start() resolved. */
+  launch(rt: ModuleRuntime): void {
+    const c = this.fleet.connection;
+    if (c === undefined) return;
+    const open: Open[] = [];
+    for (const job of rt.meta.jobs) open.push(this.consume(c, rt, job.method, job.options));
+    for (const task of rt.meta.tasks) {
+      if (task.options.fleet !== 'once') continue;
+      open.push(this.scheduleOnce(c, rt, task.method, task.options));
+    }
+    for (const hook of this.hooks.get(rt) ?? []) open.push(this.subscribe(c, hook));
+    if (open.length > 0) this.open.set(rt, open);
+  }
+
+  /** Closes a module's fleet work as it begins to stop; its stop waits for the closing. */
+  stop(rt: ModuleRuntime): void {
+    const open = this.open.get(rt);
+    if (open === undefined) return;
+    this.open.delete(rt);
+    const end = rt.begin('worker', 'fleet work');
+    void Promise.allSettled(open.map((o) => o.close())).then((results) => {
+      for (const r of results) {
+        if (r.status === 'rejected') rt.report(r.reason, 'close fleet work', 'stop');
+      }
+      end();
+    });
+  }
+
+  /**
+   * `ctx.fleet.enqueue`: checks at the call site, then adds the job.
+   * @throws KeelError `E_JOB_QUEUE_UNKNOWN`, `E_JOB_DATA`, `E_INVALID_OPTION`, `E_KERNEL_STATE`
+   */
+  enqueue(rt: ModuleRuntime, queue: string, data: unknown, options: EnqueueOptions = {}): Promise<string> {
+    if (typeof queue !== 'string' || !this.queues.has(queue)) {
+      const known = [...this.queues].map((q) => `"${q}"`).join(', ') || 'none';
+      throw new KeelError(
+        'E_JOB_QUEUE_UNKNOWN',
+        `Module "${rt.name}" enqueues to queue ${JSON.stringify(queue) ?? String(queue)}, which no module of this kernel takes with @Job (known: ${known}). ` +
+          `Add @Job({ queue: ${JSON.stringify(queue) ?? "'…'"} }) to a module, or fix the name.`,
+        { module: rt.name, details: { queue: String(queue) } },
+      );
+    }
+    const text = jsonOf(data);
+    if (text === undefined) {
+      throw new KeelError(
+        'E_JOB_DATA',
+        `Module "${rt.name}" enqueues data to "${queue}" that is not JSON-serialisable (${kindOf(data)}). ` +
+          'Jobs cross processes: pass plain objects, arrays, strings, numbers, booleans or null.',
+        { module: rt.name, details: { queue } },
+      );
+    }
+    const opts = enqueueOptions(rt.name, queue, options);
+    const c = this.fleet.connection;
+    if (c === undefined) {
+      throw new KeelError(
+        'E_KERNEL_STATE',
+        `Module "${rt.name}" enqueues to "${queue}" before the fleet is connected; enqueue from prep(), start() or later, not from a constructor.`,
+        { module: rt.name },
+      );
+    }
+    return c.enqueue(queue, text, opts);
+  }
+
+  /**
+   * Publishes a fleet trigger.
+   * @throws KeelError `E_EVENT_NOT_EXPOSED`, `E_EVENT_PAYLOAD`
+   */
+  checkTrigger(rt: ModuleRuntime, source: string, event: string, exposed: boolean, data: unknown): string {
+    if (!exposed) {
+      throw new KeelError(
+        'E_EVENT_NOT_EXPOSED',
+        `Module "${rt.name}" triggers "${source}/${event}" on the fleet, but the event is declared with expose: false. ` +
+          `Declare it exposed (events: ['${event}']) or trigger it locally (without { fleet: true }).`,
+        { module: rt.name, details: { event } },
+      );
+    }
+    const text = jsonOf(data);
+    if (text === undefined) {
+      throw new KeelError(
+        'E_EVENT_PAYLOAD',
+        `Module "${rt.name}" triggers "${source}/${event}" on the fleet with a payload that is not JSON-serialisable (${kindOf(data)}). ` +
+          'Fleet events cross processes: pass plain objects, arrays, strings, numbers, booleans or null.',
+        { module: rt.name, details: { event } },
+      );
+    }
+    return text;
+  }
+
+  /** Sends a checked fleet trigger. */
+  publish(topic: string, payload: string): Promise<void> {
+    const c = this.fleet.connection;
+    if (c === undefined) {
+      return Promise.reject(
+        new KeelError('E_KERNEL_STATE', `Fleet trigger of "${topic}" before the fleet is connected.`),
+      );
+    }
+    return c.publish(topic, payload);
+  }
+
+  private consume(
+    c: FleetConnection,
+    rt: ModuleRuntime,
+    method: string | symbol,
+    options: Parameters<typeof resolveJobOptions>[2],
+  ): Open {
+    const plan = resolveJobOptions(rt.name, String(method), options);
+    const name = `job ${plan.queue} -> ${rt.name}.${String(method)}`;
+    const consumer = c.consume(plan.queue, plan, async (job, jobSignal) => {
+      const end = rt.begin('job', name);
+      const signal = AbortSignal.any([jobSignal, rt.signal]);
+      try {
+        let data: unknown;
+        try {
+          data = JSON.parse(job.data);
+        } catch (err) {
+          throw new KeelError('E_JOB_DATA', `Job ${job.id} of "${plan.queue}" holds data that is not JSON.`, {
+            module: rt.name,
+            cause: err,
+          });
+        }
+        const info: JobInfo = {
+          id: job.id,
+          queue: job.queue,
+          attempt: job.attempt,
+          enqueuedAt: job.enqueuedAt,
+        };
+        await (rt.instance[method] as Method).call(rt.instance, data, signal, info);
+      } catch (err) {
+        // A try cut off by the module's stop is handed back, not a failure of module code.
+        if (!endedByAbort(err, rt.signal)) rt.report(err, name, 'job');
+        throw err;
+      } finally {
+        end();
+      }
+    });
+    const graceMs = Math.floor(this.stopTimeoutMs * JOB_GRACE_SHARE);
+    return { close: () => consumer.close(graceMs) };
+  }
+
+  private scheduleOnce(
+    c: FleetConnection,
+    rt: ModuleRuntime,
+    method: string | symbol,
+    options: Parameters<typeof validateTaskOptions>[2],
+  ): Open {
+    const name = options.name ?? String(method);
+    const plan = validateTaskOptions(rt.name, name, options);
+    let waiting: Array<() => void> = [];
+    const wake = (): void => {
+      const w = waiting;
+      waiting = [];
+      for (const resolve of w) resolve();
+    };
+    const handle = this.scheduler.newTask(
+      rt,
+      name,
+      async (signal, task) => {
+        try {
+          await (rt.instance[method] as Method).call(rt.instance, signal, task);
+        } finally {
+          wake();
+        }
+      },
+      { whenDue: plan.prioritized ? 'prioritized' : 'normal' },
+    );
+    if (plan.maxDelayMs !== undefined) handle.maxDelay(plan.maxDelayMs);
+    const scheduled = c.scheduleTask(
+      {
+        key: `${rt.name}.${name}`,
+        ...(plan.everyMs === undefined ? {} : { everyMs: plan.everyMs }),
+        ...(options.cron === undefined ? {} : { cron: options.cron }),
+        ...(options.timezone === undefined ? {} : { timezone: options.timezone }),
+      },
+      // The fleet picked this replica for one due time; the local queue decides when.
+      () =>
+        new Promise<void>((resolve) => {
+          if (handle.running || handle.queued || rt.status !== 'online') return resolve();
+          waiting.push(resolve);
+          if (plan.prioritized) handle.queuePrioritized();
+          else handle.queue();
+        }),
+    );
+    return {
+      close: async () => {
+        wake();
+        await scheduled.close();
+      },
+    };
+  }
+
+  private subscribe(c: FleetConnection, hook: FleetHook): Open {
+    const rt = hook.owner;
+    const handle = c.subscribe(
+      {
+        topic: hook.topic,
+        hookId: hook.hookId,
+        mode: hook.mode,
+        maxDeliveries: hook.maxDeliveries,
+        minIdleMs: hook.minIdleMs,
+      },
+      async (delivery) => {
+        if (rt.status !== 'online') {
+          throw new KeelError('E_KERNEL_STATE', `Module "${rt.name}" is not online to take ${hook.topic}.`);
+        }
+        const end = rt.begin('hook', hook.name);
+        try {
+          const data: unknown = JSON.parse(delivery.payload);
+          await (rt.instance[hook.method] as Method).call(rt.instance, data, rt.signal);
+        } catch (err) {
+          if (!endedByAbort(err, rt.signal)) rt.report(err, hook.name, 'hook');
+          throw err;
+        } finally {
+          end();
+        }
+      },
+    );
+    return { close: () => handle.close() };
+  }
+}
+
+/** JSON text of a value, or undefined when it does not survive JSON (never throws). */
+export function jsonOf(value: unknown): string | undefined {
+  try {
+    const text = JSON.stringify(value);
+    return typeof text === 'string' ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function kindOf(value: unknown): string {
+  if (typeof value === 'bigint') return 'a bigint';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return 'a symbol';
+  if (value === undefined) return 'undefined';
+  return 'a value with a cycle or a throwing toJSON';
+}
+
+function enqueueOptions(module: string, queue: string, options: EnqueueOptions) {
+  const where = `ctx.fleet.enqueue("${queue}") of module "${module}"`;
+  if (options === null || typeof options !== 'object') {
+    throw new KeelError('E_INVALID_OPTION', `${where}: options must be an object.`, { module });
+  }
+  const { jobId, priority, delay } = options;
+  if (jobId !== undefined && (typeof jobId !== 'string' || jobId === '' || /^\d+$/.test(jobId))) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `${where}: jobId must be a non-empty string that is not only digits (BullMQ reserves those), got ${String(jobId)}.`,
+      { module },
+    );
+  }
+  if (
+    priority !== undefined &&
+    (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 2_097_152)
+  ) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `${where}: priority must be a whole number from 0 to 2097152, got ${String(priority)}.`,
+      { module },
+    );
+  }
+  return {
+    ...(jobId === undefined ? {} : { jobId }),
+    ...(priority === undefined ? {} : { priority }),
+    ...(delay === undefined ? {} : { delayMs: toMs(delay, `${where} delay`) }),
+  };
+}

@@ -142,7 +142,7 @@ export class FleetTasks {
       taskQueueName(spec.key),
       (job: Job) => this.runDue(spec.key, job, run),
       {
-        connection: { ...options.connection, maxRetriesPerRequest: null },
+        connection: options.workerConnection,
         prefix: options.prefix,
         concurrency: 1,
         lockDuration: options.lockDurationMs,

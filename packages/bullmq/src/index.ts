@@ -4,3 +4,5 @@ export type { BullmqJobsOptions, RetryPolicy } from './options.js';
 export { JobTimeoutError, JobHandedBackError } from './job-consumer.js';
 export { SCHEDULER_LEADER_LEASE, taskQueueName } from './fleet-tasks.js';
 export type { TaskCoordinator, TaskReplica } from './fleet-tasks.js';
+export { bullmqFleet, BullmqFleetConnection } from './bullmq-fleet.js';
+export type { BullmqFleetOptions, BullmqFleetProvider } from './bullmq-fleet.js';

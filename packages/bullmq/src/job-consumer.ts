@@ -42,7 +42,7 @@ export class JobConsumer implements FleetConsumer {
     private readonly onClosed: () => void,
   ) {
     this.worker = new Worker(queue, (job, token) => this.process(job, token ?? ''), {
-      connection: { ...options.connection, maxRetriesPerRequest: null },
+      connection: options.workerConnection,
       prefix: options.prefix,
       concurrency: spec.concurrency,
       lockDuration: options.lockDurationMs,

@@ -17,9 +17,14 @@ export interface BullmqJobsOptions {
    * `maxRetriesPerRequest: null`, producers with `enableOfflineQueue: false`).
    */
   readonly connection: RedisOptions;
+  /**
+   * Connection of workers (blocking reads). Default: `connection` with
+   * `maxRetriesPerRequest: null`, the offline queue on and no command timeout.
+   */
+  readonly workerConnection?: RedisOptions;
   /** The service: replicas of one service share queues and fleet tasks. */
   readonly service: string;
-  /** Key prefix; BullMQ keys are `<prefix>:<service>:<queue>:…`. Default `keel`. */
+  /** Key prefix; BullMQ keys are `<prefix>:<service>:bull:<queue>:…`. Default `keel`. */
   readonly prefix?: string;
   /** This replica's id, recorded as `lastRunBy` of the fleet tasks it runs. */
   readonly replicaId: string;
@@ -54,6 +59,7 @@ export interface BullmqJobsOptions {
 /** Options with their defaults filled in, checked once. */
 export interface ResolvedOptions {
   readonly connection: RedisOptions;
+  readonly workerConnection: RedisOptions;
   readonly service: string;
   readonly prefix: string;
   readonly replicaId: string;
@@ -119,11 +125,19 @@ export function checkPolicy(where: string, policy: RetryPolicy): RetryPolicy {
 
 export function resolveOptions(options: BullmqJobsOptions): ResolvedOptions {
   const service = checkName('service', options.service);
-  const prefix = checkName('prefix', options.prefix ?? 'keel');
+  const prefix = options.prefix ?? 'keel';
+  if (typeof prefix !== 'string' || prefix.length === 0) checkName('prefix', prefix);
+  const { commandTimeout: _timeout, ...blocking } = options.connection;
   return {
     connection: options.connection,
+    workerConnection: options.workerConnection ?? {
+      ...blocking,
+      maxRetriesPerRequest: null,
+      enableOfflineQueue: true,
+    },
     service,
-    prefix: `${prefix}:${service}`,
+    // Its own segment: the fleet's lease/replica/event keys share `<prefix>:<service>:`.
+    prefix: `${prefix}:${service}:bull`,
     replicaId: options.replicaId,
     clock: options.clock,
     logger: options.logger,

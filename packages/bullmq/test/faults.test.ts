@@ -128,7 +128,7 @@ describe('BullmqJobs under faults', () => {
     const handler: FleetJobHandlerLike = async (job) => {
       runs.set(job.id, (runs.get(job.id) ?? 0) + 1);
     };
-    for (const c of consumers) c.consume('bulk', { ...NO_RETRY, concurrency: 20 }, handler);
+    for (const c of consumers) c.consume('bulk', { ...NO_RETRY, concurrency: 50 }, handler);
     const total = 10_000;
     for (let i = 0; i < total; i += 500) {
       await Promise.all(

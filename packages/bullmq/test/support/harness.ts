@@ -64,7 +64,7 @@ export async function until<T>(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value) return value as NonNullable<T>;
+    if (value) return value;
     if (Date.now() > deadline) throw new Error(`until: ${what} not reached within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -89,27 +89,32 @@ export class MemoryCoordinator {
 
   for(replicaId: string): TaskCoordinator {
     return {
-      acquire: async (lease, ttlMs) => {
+      acquire: (lease, ttlMs) => {
         const now = Date.now();
         const held = this.leases.get(lease);
-        if (held !== undefined && held.until > now) return undefined;
+        if (held !== undefined && held.until > now) return Promise.resolve(undefined);
         const token = (this.tokens.get(lease) ?? 0) + 1;
         this.tokens.set(lease, token);
         this.leases.set(lease, { token, until: now + ttlMs, holder: replicaId });
-        return token;
+        return Promise.resolve(token);
       },
-      renew: async (lease, token, ttlMs) => {
+      renew: (lease, token, ttlMs) => {
         const held = this.leases.get(lease);
-        if (held === undefined || held.token !== token || held.until <= Date.now()) return false;
+        if (held === undefined || held.token !== token || held.until <= Date.now()) {
+          return Promise.resolve(false);
+        }
         held.until = Date.now() + ttlMs;
-        return true;
+        return Promise.resolve(true);
       },
-      release: async (lease, token) => {
+      release: (lease, token) => {
         if (this.leases.get(lease)?.token === token) this.leases.delete(lease);
+        return Promise.resolve();
       },
-      replicas: async (): Promise<TaskReplica[]> =>
-        [...this.declared].map(([id, tasks]) =>
-          tasks === undefined ? { replicaId: id } : { replicaId: id, declares: { tasks } },
+      replicas: (): Promise<TaskReplica[]> =>
+        Promise.resolve(
+          [...this.declared].map(([id, tasks]) =>
+            tasks === undefined ? { replicaId: id } : { replicaId: id, declares: { tasks } },
+          ),
         ),
     };
   }

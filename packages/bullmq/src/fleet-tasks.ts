@@ -297,6 +297,8 @@ export class FleetTasks {
       if (replica.declares === undefined) everyoneKnown = false;
       else for (const key of replica.declares.tasks) wanted.add(key);
     }
+    // A replica that does not say what it declares may declare any stored task: keep them all.
+    if (!everyoneKnown) for (const key of Object.keys(stored)) wanted.add(key);
     for (const key of wanted) {
       let def: Definition | undefined = this.declared.get(key)?.spec;
       if (def === undefined && stored[key] !== undefined)

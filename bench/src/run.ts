@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       return taskQueueRows(tasks, result.result);
     },
     jobs: async () => {
-      const jobs = quick ? 300 : 2000;
+      const jobs = quick ? 300 : 1000;
       const result = await runInChild<JobsResult>(
         { scenario: 'jobs', args: { jobs, rounds: quick ? 1 : 3 } },
         600_000,

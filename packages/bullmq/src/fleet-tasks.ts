@@ -275,6 +275,12 @@ export class FleetTasks {
   /** One pass: take or keep the leader lease; if held, make schedulers match declarations. */
   async reconcileOnce(): Promise<void> {
     const { leaseTtlMs } = this.options;
+    if (this.declared.size > 0) {
+      // Every pass, on every replica: definitions survive a Redis that came back empty.
+      const defs: Record<string, string> = {};
+      for (const [key, entry] of this.declared) defs[key] = JSON.stringify(entry.spec);
+      await (await this.client()).hset(this.defsKey, defs);
+    }
     if (this.leaderToken !== undefined) {
       const held = await this.coordinator.renew(
         SCHEDULER_LEADER_LEASE,

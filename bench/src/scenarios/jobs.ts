@@ -104,8 +104,7 @@ export async function jobsScenario(args: JobsArgs = {}): Promise<JobsResult> {
       >);
       // Round 0 warms up (JIT, Lua script loading) and is dropped.
       for (let round = 0; round <= rounds; round++) {
-        const order =
-          round % 2 === 0 ? JOBS_CONTENDERS : ([...JOBS_CONTENDERS].reverse() as JobsContender[]);
+        const order = round % 2 === 0 ? JOBS_CONTENDERS : [...JOBS_CONTENDERS].reverse();
         for (const contender of order) {
           seq += 1;
           const service = `bench${seq}`;

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { isKeelError, type FleetJob } from '@keel/core';
 import { startRedisServer, type RedisServer } from '@keel/testing';
 import { JobHandedBackError, JobTimeoutError, type BullmqJobs } from '@keel/bullmq';
-import { freshService, gate, makeJobs, until } from './support/harness.js';
+import { freshService, gate, makeJobs, MemoryCoordinator, until } from './support/harness.js';
 
 const NO_RETRY = {
   concurrency: 1,
@@ -235,6 +235,31 @@ describe('BullmqJobs against a real Redis', () => {
     expect(() => jobs.scheduleTask({ key: 'm.t', everyMs: 1000 }, async () => undefined)).toThrow(
       /no coordinator/,
     );
+  });
+
+  it('releases every Redis connection on close, workers and task workers included', async () => {
+    const admin = new Redis(redis.port, '127.0.0.1');
+    const clients = async (): Promise<number> =>
+      String(await admin.client('LIST'))
+        .split('\n')
+        .filter((l) => l.includes('addr=')).length;
+    try {
+      const before = await clients();
+      const coordinator = new MemoryCoordinator();
+      const { jobs } = makeJobs(redis.port, freshService('leak'), {
+        coordinator: coordinator.for('r1'),
+      });
+      await jobs.start();
+      const consumer = jobs.consume('q', NO_RETRY, async () => undefined);
+      jobs.scheduleTask({ key: 'm.t', everyMs: 60_000 }, async () => undefined);
+      await jobs.enqueue('q', '{}');
+      await until('connections opened', async () => (await clients()) >= before + 4);
+      await consumer.close(100);
+      await jobs.close();
+      await until('every connection closed', async () => (await clients()) === before, 5000);
+    } finally {
+      admin.disconnect();
+    }
   });
 
   it('warns at start when maxmemory-policy is not noeviction, and not when it is', async () => {

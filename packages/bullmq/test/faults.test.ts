@@ -89,6 +89,44 @@ describe('BullmqJobs under faults', () => {
     });
   }, 20_000);
 
+  it('lets a SIGTERMed consumer process finish its job within the grace: done once, nothing stalls', async () => {
+    const fixture = join(here, 'fixtures', 'consumer.mjs');
+    const service = freshService('term');
+    const child = spawn(
+      process.execPath,
+      [fixture, String(redis.port), service, 'child', 'graceful'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    children.push(child);
+    const out = linesOf(child);
+    await until('the child to be ready', () => out.includes('ready'));
+    const producer = jobsFor(service, 'p');
+    await producer.enqueue('work', '{}', { jobId: 'job-t' });
+    await until('the child to start job-t', () => out.includes('started job-t'));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toContain('closed');
+
+    const reruns: string[] = [];
+    const survivor = jobsFor(service, 'survivor');
+    survivor.consume('work', NO_RETRY, async (job) => {
+      reruns.push(job.id);
+    });
+    const settled = Date.now() + 2000;
+    await until('a few stalled checks to pass', () => Date.now() > settled);
+    await survivor.refresh();
+    expect(reruns).toEqual([]);
+    expect(survivor.snapshot().queues['work']).toMatchObject({
+      completed: 1,
+      active: 0,
+      waiting: 0,
+      failed: 0,
+    });
+  }, 20_000);
+
   it('resumes on its own after a Redis restart and after CLIENT KILL', async () => {
     const service = freshService('blip');
     const jobs = jobsFor(service, 'r');

@@ -108,6 +108,8 @@ export class RedisFleetConnection implements FleetConnection {
   private readonly subscriptions = new Set<StreamSubscription>();
   private readonly clients = new Set<Redis>();
   private readonly command: Redis & FleetScripts;
+  /** Redis server time minus local wall time (measured at connect; engine-side positions only). */
+  private serverOffsetMs = 0;
 
   private constructor(
     readonly options: ResolvedRedisFleetOptions,
@@ -151,6 +153,7 @@ export class RedisFleetConnection implements FleetConnection {
       );
     }
     const connection = new RedisFleetConnection(options, host, command);
+    connection.serverOffsetMs = await serverOffset(command).catch(() => 0);
     command.on('error', (error: unknown) => (connection.lastError = describeError(error)));
     host.logger.info({ url: target, replicaId: options.replicaId }, 'fleet connected to Redis');
     return connection;
@@ -199,7 +202,10 @@ export class RedisFleetConnection implements FleetConnection {
       this.replicaId,
       this.keys.replicaPrefix,
     );
-    this.cachedReplicas = parseReplicas(list);
+    // The script's first element is the server time: keep the offset fresh (clocks drift).
+    const [serverMs, ...rest] = list;
+    this.serverOffsetMs = Number(serverMs) - Date.now();
+    this.cachedReplicas = parseReplicas(rest);
   }
 
   async replicas(): Promise<RedisFleetReplica[]> {
@@ -276,6 +282,7 @@ export class RedisFleetConnection implements FleetConnection {
         commandTimeoutMs: this.options.commandTimeoutMs,
         command: this.command,
         createReader: (name) => this.createClient('blocking', name),
+        serverNow: () => Date.now() + this.serverOffsetMs,
       },
       spec,
       deliver,
@@ -317,8 +324,8 @@ export class RedisFleetConnection implements FleetConnection {
   snapshot(): FleetConnectionSnapshot {
     const events: Record<string, FleetConnectionSnapshot['events'][string]> = {};
     for (const { stats } of this.subscriptions) {
-      const prev = events[stats.topic];
-      events[stats.topic] = {
+      const prev = events[stats.hookId];
+      events[stats.hookId] = {
         delivered: (prev?.delivered ?? 0) + stats.delivered,
         pending: (prev?.pending ?? 0) + stats.pending,
         deadLettered: (prev?.deadLettered ?? 0) + stats.deadLettered,
@@ -341,6 +348,20 @@ export class RedisFleetConnection implements FleetConnection {
   async close(): Promise<void> {
     this.closed ??= this.shutdown();
     return this.closed;
+  }
+
+  /**
+   * Drops every socket at once, without leaving the fleet, releasing leases or
+   * acknowledging deliveries in flight: what a crashed replica leaves behind. For fault
+   * tests; `close()` afterwards resolves at once.
+   */
+  destroy(): void {
+    this.closing = true;
+    this.closed ??= Promise.resolve();
+    for (const subscription of this.subscriptions) subscription.destroy();
+    this.subscriptions.clear();
+    this.command.disconnect();
+    for (const client of this.clients) client.disconnect();
   }
 
   private async shutdown(): Promise<void> {
@@ -376,6 +397,19 @@ export class RedisFleetConnection implements FleetConnection {
       this.host.logger.error({ err: describeError(error) }, 'fleet connectionChanged threw');
     }
   }
+}
+
+/**
+ * Redis `TIME` minus `Date.now()` after the reply, the least of three: an underestimate by
+ * about the latency, so a group started from it never skips an event published after it.
+ */
+async function serverOffset(client: Redis): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3; i += 1) {
+    const [seconds, micros] = await client.time();
+    best = Math.min(best, Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - Date.now());
+  }
+  return best;
 }
 
 function parseReplicas(list: readonly string[]): RedisFleetReplica[] {

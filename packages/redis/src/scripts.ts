@@ -32,7 +32,7 @@ return 0`;
 /**
  * KEYS: heartbeat, index. ARGV: json, ttlMs, replicaId, heartbeat key prefix.
  * Writes the heartbeat, indexes it by expiry, prunes expired members and returns the live
- * replicas as [id, json, id, json, …] — one round trip for heartbeat and refresh.
+ * replicas as [serverNowMs, id, json, id, json, …] — one round trip for heartbeat and refresh.
  */
 const HEARTBEAT = `
 ${NOW}
@@ -41,7 +41,7 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
 redis.call('ZADD', KEYS[2], now + ttl, ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local ids = redis.call('ZRANGE', KEYS[2], 0, -1)
-local out = {}
+local out = { tostring(now) }
 for _, id in ipairs(ids) do
   local v = redis.call('GET', ARGV[4] .. id)
   if v then out[#out + 1] = id out[#out + 1] = v end

@@ -21,11 +21,13 @@ export interface SubscriptionContext {
   createReader(name: string): Redis;
   /** The shared command client (for commands that must not queue behind a blocked read). */
   readonly command: Redis;
+  /** Redis server time in ms, estimated locally (the stream position at subscribe time). */
+  serverNow(): number;
 }
 
 /** Counts of one subscription, read by the connection's `snapshot()`. */
 export interface SubscriptionStats {
-  readonly topic: string;
+  readonly hookId: string;
   delivered: number;
   pending: number;
   deadLettered: number;
@@ -40,6 +42,8 @@ const CLAIM_COUNT = 50;
 const DEAD_LETTERS_SHOWN = 20;
 const DEAD_STREAM_MAXLEN = 1_000;
 const ERROR_TTL_MS = 86_400_000;
+/** How far before subscribe() a new group starts (covers Redis's cached command time). */
+const START_MARGIN_MS = 2;
 
 function isNoGroup(error: unknown): boolean {
   return describeError(error).includes('NOGROUP');
@@ -59,6 +63,9 @@ function fieldOf(fields: readonly string[], name: string): string | undefined {
  */
 export class StreamSubscription implements FleetSubscriptionHandle {
   readonly stats: SubscriptionStats;
+  /** Where a new group starts: the stream position when subscribe() was called. */
+  private startId: string;
+  private readonly blockMs: number;
   private readonly stream: string;
   private readonly group: string;
   private readonly reader: Redis;
@@ -84,10 +91,21 @@ export class StreamSubscription implements FleetSubscriptionHandle {
     this.group = spec.mode === 'one' ? spec.hookId : `${spec.hookId}@${ctx.replicaId}`;
     this.reader = ctx.createReader(`${spec.mode}:${spec.hookId}`);
     this.claimEveryMs = Math.min(Math.max(Math.floor(spec.minIdleMs / 2), 50), 5_000);
-    this.watchdogMs = ctx.blockMs + Math.max(1_000, ctx.commandTimeoutMs);
+    // A read never outlasts a claim turn, so claims are not late by a whole block.
+    this.blockMs = Math.min(ctx.blockMs, this.claimEveryMs);
+    this.watchdogMs = this.blockMs + Math.max(1_000, ctx.commandTimeoutMs);
+    // Events published after subscribe() returns are delivered even if the group is created
+    // a few ms later: it starts from an ID (server time, estimated low), not from '$'.
+    this.startId = `${Math.max(0, Math.floor(ctx.serverNow()) - START_MARGIN_MS)}-0`;
     this.readyAt = ctx.clock.now();
     this.reader.on('ready', () => (this.readyAt = this.ctx.clock.now()));
-    this.stats = { topic: spec.topic, delivered: 0, pending: 0, deadLettered: 0, deadLetters: [] };
+    this.stats = {
+      hookId: spec.hookId,
+      delivered: 0,
+      pending: 0,
+      deadLettered: 0,
+      deadLetters: [],
+    };
   }
 
   /** Starts the read loop (once). */
@@ -98,6 +116,14 @@ export class StreamSubscription implements FleetSubscriptionHandle {
   async close(): Promise<void> {
     this.closed ??= this.shutdown();
     return this.closed;
+  }
+
+  /** Stops at once without waiting or cleaning up, as a crash would (fault tests). */
+  destroy(): void {
+    this.stopping = true;
+    this.closed ??= Promise.resolve();
+    this.wake?.();
+    this.reader.disconnect();
   }
 
   private async shutdown(): Promise<void> {
@@ -137,8 +163,9 @@ export class StreamSubscription implements FleetSubscriptionHandle {
       } catch (error) {
         if (this.stopping) break;
         if (isNoGroup(error)) {
-          // Redis restarted empty (or someone deleted the stream): recreate and go on.
+          // Redis restarted empty (or the stream was deleted): everything in it now is new.
           this.groupReady = false;
+          this.startId = '0';
           continue;
         }
         failures += 1;
@@ -155,7 +182,7 @@ export class StreamSubscription implements FleetSubscriptionHandle {
 
   private async createGroup(): Promise<void> {
     try {
-      await this.reader.xgroup('CREATE', this.stream, this.group, '$', 'MKSTREAM');
+      await this.reader.xgroup('CREATE', this.stream, this.group, this.startId, 'MKSTREAM');
     } catch (error) {
       if (!describeError(error).includes('BUSYGROUP')) throw error;
     }
@@ -171,7 +198,7 @@ export class StreamSubscription implements FleetSubscriptionHandle {
       'COUNT',
       READ_COUNT,
       'BLOCK',
-      this.ctx.blockMs,
+      this.blockMs,
       'STREAMS',
       this.stream,
       '>',

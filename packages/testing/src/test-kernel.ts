@@ -21,8 +21,16 @@ import { waitFor, type WaitForOptions } from './wait-for.js';
  */
 export type Override<T = unknown> = Provider<T>;
 
-/** Options of {@link createTestKernel}: those of `Kernel.create`, minus `clock`, plus test ones. */
+/**
+ * Options of {@link createTestKernel}: those of `Kernel.create` (with `clock` only a
+ * {@link FakeClock}), plus test ones.
+ */
 export interface TestKernelOptions extends Omit<KernelOptions, 'clock'> {
+  /**
+   * A FakeClock to share with other test kernels, e.g. `FakeFleet.clock` so replicas of one
+   * fake fleet see the same time; default a new FakeClock at `now`.
+   */
+  clock?: FakeClock;
   /** Modules or providers to replace; they win over `providers` for the same token. */
   overrides?: Override[];
   /** Start time of the fake clock; default 2026-01-01T00:00:00Z. */
@@ -93,16 +101,28 @@ export function createTestKernel(options: TestKernelOptions): TestKernel {
       'createTestKernel needs an options object: createTestKernel({ modules: [...] }).',
     );
   }
-  if ('clock' in options) {
+  if (options.clock !== undefined && !(options.clock instanceof FakeClock)) {
     throw new TypeError(
-      'createTestKernel: do not pass `clock`; the test kernel brings its FakeClock (k.clock). Use `now` to set the start time.',
+      'createTestKernel: `clock` must be a FakeClock from @keel/testing (e.g. fakeFleet.clock, to share ' +
+        'time between replicas); omit it and the test kernel brings its own (k.clock). Use `now` to set the start time.',
     );
   }
-  const { overrides = [], now = DEFAULT_FAKE_NOW, logLevel = 'debug', ...rest } = options;
+  if (options.clock !== undefined && options.now !== undefined) {
+    throw new TypeError(
+      'createTestKernel: pass either `clock` (a shared FakeClock, already at its time) or `now`, not both.',
+    );
+  }
+  const {
+    overrides = [],
+    now = DEFAULT_FAKE_NOW,
+    logLevel = 'debug',
+    clock: shared,
+    ...rest
+  } = options;
   if (!Array.isArray(overrides)) {
     throw new TypeError('createTestKernel: `overrides` must be an array of providers.');
   }
-  const clock = new FakeClock(now);
+  const clock = shared ?? new FakeClock(now);
   const captured = captureLogger(logLevel, () => clock.now());
   const kernelOptions: KernelOptions = {
     random: () => 0,

@@ -9,7 +9,7 @@ import type { InjectionToken } from 'tsyringe';
 import type { ModuleClass } from '../decorators/metadata.js';
 import { isModuleClass } from '../decorators/registry.js';
 import { KeelError } from '../errors/keel-error.js';
-import { describe } from '../errors/module-error.js';
+import { clause, describe } from '../errors/safe.js';
 import { constructorTokens } from '../graph/constructor-deps.js';
 import type { Provider } from './provider.js';
 import { isThenable } from '../util/thenable.js';
@@ -133,7 +133,7 @@ export class KernelContainer {
     } catch (err) {
       throw new KeelError(
         'E_MODULE_CONSTRUCTOR',
-        `Could not construct module "${name}" (class ${cls.name}): ${describe(err)}\n` +
+        `Could not construct module "${name}" (class ${cls.name}): ${clause(describe(err))}.\n` +
           `Check its constructor and that every parameter is a module, a provider in Kernel.create({ providers }), ` +
           `or ModuleContext (classes injected by type must be imported as values, not with "import type").`,
         { module: name, cause: err },

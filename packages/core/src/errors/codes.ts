@@ -4,7 +4,7 @@
  */
 export const ErrorCodes = {
   E_INVALID_DURATION:
-    'A duration is neither a non-negative number of milliseconds nor a string like "250ms", "2s", "5m", "1h", "1d".',
+    'A duration is neither a non-negative number of milliseconds nor a string like "250ms", "2s", "5m", "1h", "1d", or is longer than 10 years.',
   E_INVALID_OPTION:
     'An option passed to Kernel.create, a decorator or an API call has the wrong type or range.',
   E_NOT_A_MODULE:

@@ -66,7 +66,15 @@ export class ModuleGraph {
 
     for (let i = 0; i < queue.length; i++) {
       const node = queue[i]!;
-      for (const ref of node.meta.options.dependsOn ?? []) {
+      const dependsOn = node.meta.options.dependsOn ?? [];
+      if (!Array.isArray(dependsOn)) {
+        throw new KeelError(
+          'E_INVALID_OPTION',
+          `Module "${node.name}": @Module({ dependsOn }) must be an array of modules (classes or names).`,
+          { module: node.name },
+        );
+      }
+      for (const ref of dependsOn) {
         if (typeof ref === 'string') byNameRefs.push({ node, name: ref });
         else link(node, add(refClass(ref), `dependsOn of ${node.name}`));
       }
@@ -167,7 +175,14 @@ function order(nodes: ModuleNode[]): ModuleNode[] {
 
 function declaredEvents(module: string, events: readonly EventDeclaration[]): Map<string, boolean> {
   const map = new Map<string, boolean>();
-  for (const decl of events) {
+  if (!Array.isArray(events)) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `Module "${module}": @Module({ events }) must be an array of event names, e.g. events: ['changed'].`,
+      { module },
+    );
+  }
+  for (const decl of events as readonly EventDeclaration[]) {
     const name = typeof decl === 'string' ? decl : decl?.name;
     if (typeof name !== 'string' || name === '') {
       throw new KeelError(

@@ -7,6 +7,7 @@ import { KernelContainer } from '../container/kernel-container.js';
 import type { ModuleClass, ModuleMeta, SupervisionOptions } from '../decorators/metadata.js';
 import { isModuleClass, readModuleMeta } from '../decorators/registry.js';
 import { KeelError } from '../errors/keel-error.js';
+import { describe } from '../errors/safe.js';
 import type { TaskType } from '../errors/module-error.js';
 import { EventBus } from '../events/event-bus.js';
 import type { FailureState } from '../failure/failure-state.js';
@@ -31,6 +32,7 @@ import { KernelFleet } from '../fleet/kernel-fleet.js';
 import { FleetWork } from '../fleet/fleet-work.js';
 import { localFleet } from '../fleet/memory/local-fleet.js';
 import { wanted } from './management.js';
+import { isInstance } from '../errors/safe.js';
 
 /** What the core needs from the facade. */
 export interface CoreOwner {
@@ -82,7 +84,7 @@ export class KernelCore {
     );
     this.telemetry = new Telemetry(
       (event) => logEvent(this.logger, (name) => this.moduleLogger(name), event),
-      (err, kind) => this.listenerFailed(err, kind),
+      (err, kind, nested) => this.listenerFailed(err, kind, nested),
     );
     this.reporter = new Reporter(this.telemetry, this.clock);
     this.limit = pLimit(options.lifecycleConcurrency);
@@ -169,7 +171,8 @@ export class KernelCore {
         !this.owner.shuttingDown.aborted &&
         wanted(rt, this.owner.managed),
       halted: () => this.owner.shuttingDown.aborted,
-      onFailure: (state) => this.telemetry.publish({ type: 'module-failure', module: 'fleet', state }),
+      onFailure: (state) =>
+        this.telemetry.publish({ type: 'module-failure', module: 'fleet', state }),
     });
     this.fleetWork = new FleetWork(this.fleet, this.scheduler, options.stopTimeoutMs);
     // Plan, then construct: the whole graph is checked before any constructor runs.
@@ -179,6 +182,16 @@ export class KernelCore {
         typeof source === 'string' ? source : this.graph.nameOf(refClass(source as ModuleClass)),
       );
     }
+    try {
+      this.constructModules(owner);
+    } catch (err) {
+      // Nobody can shut this kernel down: end what earlier constructors started.
+      this.abandon();
+      throw err;
+    }
+  }
+
+  private constructModules(owner: CoreOwner): void {
     const lazy = new Set<unknown>();
     for (const rt of this.runtimes) {
       const context = new ModuleContext(rt, {
@@ -214,6 +227,14 @@ export class KernelCore {
       }
     }
     for (const rt of this.runtimes) registerHooks(this, rt);
+  }
+
+  /** Create failed: aborts every module's signal, drops tasks and ends every deadline. */
+  private abandon(): void {
+    for (const rt of this.runtimes) rt.abortIdleWork();
+    this.scheduler.stop();
+    this.microtasks.releaseAll();
+    this.timers.close();
   }
 
   runtime(name: string): ModuleRuntime {
@@ -322,10 +343,12 @@ export class KernelCore {
     void this.owner.shutdown();
   }
 
-  private listenerFailed(err: unknown, kind: string): void {
-    if (kind === 'error') {
+  private listenerFailed(err: unknown, kind: string, nested: boolean): void {
+    if (kind === 'error' || nested) {
       // Re-emitting would recurse: log only.
-      this.logger.error({ err }, "a kernel.on('error') listener threw");
+      safeLog(() =>
+        this.logger.error({ err: printable(err) }, `a kernel.on('${kind}') listener threw`),
+      );
       return;
     }
     this.reporter.report('kernel', err, `on('${kind}') listener`, 'hook');
@@ -334,4 +357,18 @@ export class KernelCore {
 
 function restartLimitId(worker: string): string {
   return `worker:${worker}:restart-limit`;
+}
+
+/** `err` when pino can serialize it (an Error), else its description. */
+function printable(err: unknown): unknown {
+  return isInstance(err, Error) ? err : describe(err);
+}
+
+/** Runs a log call; a logger or serializer that throws is ignored. */
+function safeLog(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // Logging must never break the kernel.
+  }
 }

@@ -1,7 +1,7 @@
 import type { InjectionToken } from '../container/provider.js';
 import type { ModuleClass, ModuleRef } from '../decorators/metadata.js';
 import { KeelError } from '../errors/keel-error.js';
-import { describe } from '../errors/module-error.js';
+import { clause, describe } from '../errors/safe.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import {
   assertTransition,
@@ -143,16 +143,26 @@ export class Kernel {
 
   /** Starts, shuts down gracefully on SIGINT/SIGTERM, resolves with the exit code. */
   async run(): Promise<number> {
+    // Not a failed start: a kernel that started (or stopped) already is left as it is.
+    const refused = this.refuseUnlessCreated('run');
+    if (refused !== undefined) return refused;
     const signals = handleSignals(this, this.core.logger);
+    // A second signal gives up waiting in every phase, a hung start() included.
+    const forced = signals.forced.then(() => 'forced' as const);
     try {
-      try {
-        await this.start();
-      } catch {
+      const started = await Promise.race([
+        this.start().then(
+          () => 'started' as const,
+          () => 'failed' as const,
+        ),
+        forced,
+      ]);
+      if (started === 'failed') {
         // A failed start already set exitCode 1; a signal during start is a clean stop.
-        await this.shutdown();
-        return this.exitCode;
+        await Promise.race([this.shutdown(), forced]);
+      } else if (started === 'started') {
+        await Promise.race([this.stopped, forced]);
       }
-      await Promise.race([this.stopped, signals.forced]);
       return this.exitCode;
     } finally {
       signals.dispose();
@@ -271,9 +281,11 @@ export class Kernel {
     if (failure !== undefined || halted()) {
       for (const rt of core.runtimes) rt.unplan();
       const module = failure?.node.name;
+      // `failure.error` may be null or undefined (`throw null`): still the module's failure.
       const cause =
-        failure?.error ??
-        new KeelError('E_KERNEL_STATE', 'Shutdown began while the kernel was starting.');
+        failure !== undefined
+          ? failure.error
+          : new KeelError('E_KERNEL_STATE', 'Shutdown began while the kernel was starting.');
       if (failure !== undefined) this.exitCode = 1;
       if (this.shutdownPromise === undefined) {
         // Roll back: the phase has settled, so shutdown need not wait for it.
@@ -284,7 +296,7 @@ export class Kernel {
         'E_START_FAILED',
         module === undefined
           ? 'The kernel did not start: shutdown began during start.'
-          : `Module "${module}" failed to start: ${describe(cause)}. ` +
+          : `Module "${module}" failed to start: ${clause(describe(cause))}. ` +
               `Every module that had started was stopped again.`,
         { module, cause },
       );
@@ -336,7 +348,10 @@ export class Kernel {
     if (closed.timedOut) {
       this.exitCode = this.exitCode || 1;
       core.reportInternal(
-        new KeelError('E_TIMEOUT', `The fleet connection did not close within stopTimeout (${core.options.stopTimeoutMs} ms).`),
+        new KeelError(
+          'E_TIMEOUT',
+          `The fleet connection did not close within stopTimeout (${core.options.stopTimeoutMs} ms).`,
+        ),
         'close fleet',
         'stop',
       );

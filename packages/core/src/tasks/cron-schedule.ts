@@ -40,6 +40,14 @@ export class CronSchedule {
         { module, cause: err, details: { cron: expression, timezone } },
       );
     }
+    // A valid expression whose date never exists (`0 0 30 2 *`): the task would never run.
+    if (cron.nextRun() === null) {
+      throw new KeelError(
+        'E_TASK_OPTIONS',
+        `${what}: cron ${JSON.stringify(expression)} never fires (no date matches it). Check its day and month fields.`,
+        { module, details: { option: 'cron', cron: expression } },
+      );
+    }
     return new CronSchedule(expression, cron);
   }
 

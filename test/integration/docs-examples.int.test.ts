@@ -11,6 +11,7 @@ import * as configuration from '../../docs/examples/configuration.js';
 import * as errors from '../../docs/examples/errors.js';
 import * as events from '../../docs/examples/events.js';
 import * as failureStatus from '../../docs/examples/failure-status.js';
+import * as fleet from '../../docs/examples/fleet.js';
 import * as gettingStarted from '../../docs/examples/getting-started.js';
 import * as lifecycle from '../../docs/examples/lifecycle.js';
 import * as microtasks from '../../docs/examples/microtasks.js';
@@ -193,6 +194,19 @@ describe('docs/examples', () => {
       'hook: hook Catalog/price-changed -> Search.failToNotify: notification service down',
     ]);
     expect(result.unknown).toMatchObject({ code: 'E_EVENT_UNKNOWN', module: 'Catalog' });
+  });
+
+  it('fleet: a singleton leader, a once-per-fleet task, a retried job, fleet events, a takeover', async () => {
+    const result = await fleet.main();
+    expect(result).toEqual({
+      standby: true,
+      bill: ['a token 1'],
+      tries: ['INV-1 try 1 on a', 'INV-1 try 2 on b'],
+      mail: ['cache of INV-1 dropped on a', 'cache of INV-1 dropped on b', 'mailed INV-1 from a'],
+      takeover: { leader: 'online', token: 2, replicas: ['b: Billing'] },
+      errors: 1, // the first try's failure, reported on the replica that ran it
+    });
+    expect(read('fleet.md')).toContain('docs/examples/fleet.ts');
   });
 
   it('configuration: providers, redact, flags', async () => {

@@ -1,15 +1,7 @@
 import { describe, isInstance, stackOf } from './safe.js';
 
 /** What kind of module code failed. */
-export type TaskType =
-  | 'worker'
-  | 'task'
-  | 'microtask'
-  | 'hook'
-  | 'job'
-  | 'prep'
-  | 'start'
-  | 'stop';
+export type TaskType = 'worker' | 'task' | 'microtask' | 'hook' | 'job' | 'prep' | 'start' | 'stop';
 
 /** How bad it is: `panic` for a thrown non-Error value or a programming error. */
 export type Severity = 'info' | 'error' | 'panic';

@@ -184,6 +184,29 @@ function validCli(cli: CliOptions | undefined): CliOptions | undefined {
   return cli;
 }
 
+function validFleet(fleet: FleetProvider | undefined): FleetProvider | undefined {
+  if (fleet === undefined) return undefined;
+  if (
+    fleet === null ||
+    typeof fleet !== 'object' ||
+    typeof fleet.connect !== 'function' ||
+    typeof fleet.kind !== 'string'
+  ) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      "Kernel.create: `fleet` must be a fleet provider, e.g. redisFleet({ url, service }) from '@keel/redis'.",
+    );
+  }
+  const ttl = fleet.leaseTtlMs;
+  if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 30)) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `Kernel.create: the fleet provider's leaseTtlMs must be a number of at least 30 ms, got ${String(ttl)}.`,
+    );
+  }
+  return fleet;
+}
+
 /** The pino methods Keel calls on a given logger. */
 const LOGGER_METHODS = ['child', 'info', 'warn', 'error', 'debug', 'isLevelEnabled'] as const;
 
@@ -218,27 +241,4 @@ function validRedact(redact: readonly string[] | string | undefined): readonly s
     );
   }
   return redact as readonly string[];
-}
-
-function validFleet(fleet: FleetProvider | undefined): FleetProvider | undefined {
-  if (fleet === undefined) return undefined;
-  if (
-    fleet === null ||
-    typeof fleet !== 'object' ||
-    typeof fleet.connect !== 'function' ||
-    typeof fleet.kind !== 'string'
-  ) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      "Kernel.create: `fleet` must be a fleet provider, e.g. redisFleet({ url, service }) from '@keel/redis'.",
-    );
-  }
-  const ttl = fleet.leaseTtlMs;
-  if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 30)) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `Kernel.create: the fleet provider's leaseTtlMs must be a number of at least 30 ms, got ${String(ttl)}.`,
-    );
-  }
-  return fleet;
 }

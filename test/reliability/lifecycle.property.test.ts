@@ -28,5 +28,5 @@ describe('lifecycle under random faults (property)', () => {
       fc.asyncProperty(scenarios, runScenario),
       propertyParameters('lifecycle', RUNS),
     );
-  }, 170_000);
+  }, 300_000);
 });

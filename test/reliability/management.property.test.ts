@@ -27,5 +27,5 @@ describe('module management under random faults (property)', () => {
       fc.asyncProperty(scenarios, runScenario),
       propertyParameters('management', RUNS),
     );
-  }, 170_000);
+  }, 300_000);
 });

@@ -26,5 +26,5 @@ describe('module work under random faults (property)', () => {
       raceManage: true,
     });
     await fc.assert(fc.asyncProperty(scenarios, runScenario), propertyParameters('work', RUNS));
-  }, 170_000);
+  }, 300_000);
 });

@@ -55,7 +55,7 @@ export function printValue(value: unknown): string {
 /** A readable message for any thrown value. Never throws. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (isInstance(value, Error)) {
+  if (isInstance(value, Error) || isForeignError(value)) {
     const message = safeGet(value, 'message');
     return typeof message === 'string' ? message : printValue(message);
   }
@@ -72,4 +72,14 @@ export function stackOf(value: unknown): string | undefined {
   if (!isInstance(value, Error)) return undefined;
   const stack = safeGet(value, 'stack');
   return typeof stack === 'string' ? stack : undefined;
+}
+
+/** An Error of another realm (a `vm` context, Jest's sandbox): `instanceof Error` is false. */
+function isForeignError(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  try {
+    return Object.prototype.toString.call(value) === '[object Error]';
+  } catch {
+    return false;
+  }
 }

@@ -15,11 +15,11 @@ import type {
   ReplicaState,
 } from '../fleet-provider.js';
 import { KeelError } from '../../errors/keel-error.js';
-import type { MemoryFleet } from './hub.js';
+import type { FleetState } from './fleet-state.js';
 import type { ReplicaLink } from './link.js';
 
 /**
- * One replica's connection to a {@link MemoryFleet}. Every engine call passes the link's
+ * One replica's connection to an in-memory fleet (`MemoryFleet`). Every engine call passes the link's
  * gate (partitioned: rejects; killed: never settles); the fleet's state lives in the hub.
  */
 export class MemoryConnection implements FleetConnection {
@@ -29,7 +29,7 @@ export class MemoryConnection implements FleetConnection {
   private closing: Promise<void> | undefined;
 
   constructor(
-    private readonly hub: MemoryFleet,
+    private readonly hub: FleetState,
     private readonly link: ReplicaLink,
   ) {}
 

@@ -8,6 +8,7 @@ import type {
 } from '../fleet-provider.js';
 import { MemoryConnection } from './connection.js';
 import { EventHub } from './events.js';
+import type { FleetState } from './fleet-state.js';
 import { JobHub } from './jobs.js';
 import { Leases } from './leases.js';
 import { ReplicaLink } from './link.js';
@@ -46,7 +47,7 @@ export interface MemoryFleetOptions {
  * const a = Kernel.create({ modules, clock, fleet: hub.provider('a') });
  * ```
  */
-export class MemoryFleet {
+export class MemoryFleet implements FleetState {
   readonly clock: Clock;
   readonly service: string;
   readonly kind: string;

@@ -265,9 +265,16 @@ export class StreamSubscription implements FleetSubscriptionHandle {
         .catch(() => undefined);
       return;
     }
-    const multi = this.reader.multi().xack(this.stream, this.group, id);
-    if (attempt > 1) multi.hdel(this.ctx.keys.errors(this.spec.topic, this.group), id);
-    await multi.exec();
+    if (attempt === 1) {
+      await this.reader.xack(this.stream, this.group, id);
+    } else {
+      // A redelivery may have a recorded error to drop with it.
+      await this.reader
+        .multi()
+        .xack(this.stream, this.group, id)
+        .hdel(this.ctx.keys.errors(this.spec.topic, this.group), id)
+        .exec();
+    }
     this.stats.delivered += 1;
   }
 

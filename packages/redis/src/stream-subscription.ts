@@ -191,6 +191,7 @@ export class StreamSubscription implements FleetSubscriptionHandle {
 
   /** One bounded read; [] when it timed out, was abandoned by the watchdog or by close. */
   private async read(): Promise<StreamEntry[]> {
+    if (this.stopping) return [];
     const reply = this.reader.xreadgroup(
       'GROUP',
       this.group,

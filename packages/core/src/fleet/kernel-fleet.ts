@@ -417,7 +417,10 @@ export class KernelFleet {
   private async bounded<T>(call: Promise<T>): Promise<T> {
     const result = await withDeadline(call, this.renewMs, this.host.timers);
     if (result.timedOut) {
-      throw new KeelError('E_TIMEOUT', `The fleet engine did not answer within ${this.renewMs} ms.`);
+      throw new KeelError(
+        'E_TIMEOUT',
+        `The fleet engine did not answer within ${this.renewMs} ms.`,
+      );
     }
     return result.value;
   }

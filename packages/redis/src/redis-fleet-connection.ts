@@ -174,7 +174,10 @@ export class RedisFleetConnection implements FleetConnection {
     const options = this.redisOptions(kind);
     const client = new Redis({
       ...options,
-      ...(name === undefined ? {} : { connectionName: `${options.connectionName}:${name}` }),
+      // CLIENT SETNAME refuses spaces: keep names to a safe alphabet.
+      ...(name === undefined
+        ? {}
+        : { connectionName: `${options.connectionName}:${name.replace(/[^\w.:>@-]/g, '_')}` }),
     });
     // An error event without a listener would be printed by ioredis; the link state shows it.
     client.on('error', (error: unknown) =>

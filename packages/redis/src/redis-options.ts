@@ -25,7 +25,7 @@ export function ioredisOptions(options: ResolvedRedisFleetOptions, kind: ClientK
     connectTimeout: options.connectTimeoutMs,
     retryStrategy: reconnectDelay,
     lazyConnect: true,
-    connectionName: `keel:${options.service}:${options.replicaId}:${kind}`,
+    connectionName: `keel:${options.service}:${options.replicaId.replace(/[^\w.:>@-]/g, '_')}:${kind}`,
     ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
     ...(url.password === '' ? {} : { password: decodeURIComponent(url.password) }),
     ...(url.protocol === 'rediss:' ? { tls: {} } : {}),

@@ -191,6 +191,7 @@ export class StreamSubscription implements FleetSubscriptionHandle {
 
   /** One bounded read; [] when it timed out, was abandoned by the watchdog or by close. */
   private async read(): Promise<StreamEntry[]> {
+    if (this.stopping) return [];
     const reply = this.reader.xreadgroup(
       'GROUP',
       this.group,
@@ -265,9 +266,16 @@ export class StreamSubscription implements FleetSubscriptionHandle {
         .catch(() => undefined);
       return;
     }
-    const multi = this.reader.multi().xack(this.stream, this.group, id);
-    if (attempt > 1) multi.hdel(this.ctx.keys.errors(this.spec.topic, this.group), id);
-    await multi.exec();
+    if (attempt === 1) {
+      await this.reader.xack(this.stream, this.group, id);
+    } else {
+      // A redelivery may have a recorded error to drop with it.
+      await this.reader
+        .multi()
+        .xack(this.stream, this.group, id)
+        .hdel(this.ctx.keys.errors(this.spec.topic, this.group), id)
+        .exec();
+    }
     this.stats.delivered += 1;
   }
 

@@ -200,6 +200,32 @@ describe('fleet events', () => {
     expect(groups.map((g) => g[1]).sort()).toEqual(['cache@b', 'index']);
   });
 
+  it("'one' over 10,000 events and three replicas: each event exactly once, spread over all", async () => {
+    const name = service();
+    const replicas = [await connect(name, 'a'), await connect(name, 'b'), await connect(name, 'c')];
+    const seen = new Map<string, string>();
+    const duplicates: string[] = [];
+    for (const r of replicas) {
+      r.subscribe(sub('m.n', 'count', 'one', 30_000), async (d) => {
+        if (seen.has(d.payload)) duplicates.push(d.payload);
+        seen.set(d.payload, r.replicaId);
+      });
+    }
+    const total = 10_000;
+    for (let i = 0; i < total; i += 500) {
+      await Promise.all(
+        Array.from({ length: 500 }, (_, j) => replicas[j % 3]!.publish('m.n', String(i + j))),
+      );
+    }
+    await until(() => seen.size === total, 15_000, 'all delivered');
+    expect(duplicates).toEqual([]);
+    const perReplica = ['a', 'b', 'c'].map(
+      (id) => [...seen.values()].filter((v) => v === id).length,
+    );
+    expect(perReplica.reduce((x, y) => x + y, 0)).toBe(total);
+    for (const n of perReplica) expect(n).toBeGreaterThan(0);
+  }, 30_000);
+
   it("'one' keeps trigger order with one consumer", async () => {
     const a = await connect(service(), 'a');
     const seen: number[] = [];

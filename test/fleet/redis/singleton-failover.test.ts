@@ -4,10 +4,15 @@ import { MISSING, READY, ReplicaSet, percentile, type Fact } from './support/rep
 
 // Three replicas of one service as child processes on a private redis-server, one singleton
 // module. Real time, short TTLs; every wait is bounded polling in 20 ms steps.
-const TTL_MS = 900;
+// FAILOVER_TTL_MS / FAILOVER_TRIALS measure longer TTLs and more trials (docs/redis.md figures).
+const TTL_MS = Number(process.env['FAILOVER_TTL_MS'] ?? 900);
+const TRIALS = Number(process.env['FAILOVER_TRIALS'] ?? 5);
+const BUDGET_MS = 60_000 + TRIALS * (TTL_MS * 2 + 3_000);
 const RENEW_MS = Math.floor(TTL_MS / 3);
 /** Process scheduling, a Redis round trip and the module's start, on a loaded CI machine. */
-const SLACK_MS = 400;
+const SLACK_MS = 500;
+/** Booting node with the built packages takes seconds on a loaded machine. */
+const JOIN_WITHIN_MS = 30_000;
 
 let server: RedisServer;
 let admin: Redis;
@@ -33,13 +38,15 @@ afterAll(async () => {
 /** Spawns replica `id` and waits (polling) until its heartbeat is in the fleet's index. */
 async function join(set: ReplicaSet, id: string): Promise<void> {
   set.spawn(id);
-  const deadline = Date.now() + 10_000;
-  // Bounded: 10 s in 20 ms steps.
+  const deadline = Date.now() + JOIN_WITHIN_MS;
+  // Bounded: JOIN_WITHIN_MS in 20 ms steps.
   while (Date.now() < deadline) {
     if ((await admin.zscore(`keel:${set.service}:replicas`, id)) !== null) return;
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`replica ${id} did not join ${set.service} within 10 s`);
+  throw new Error(
+    `replica ${id} did not join ${set.service} within ${JOIN_WITHIN_MS} ms; it said: ${JSON.stringify(set.get(id).facts.filter((f) => f.fx !== 'write'))}`,
+  );
 }
 
 function fleet(): ReplicaSet {
@@ -54,35 +61,39 @@ const activeAfter =
     facts.find((f) => f.fx === 'active' && f.at >= t && f.replica !== not);
 
 describe('a singleton on Redis, three replicas', () => {
-  it('SIGKILL of the leader: another is active within leaseTtl + one renew interval; tokens increase', async () => {
-    const set = fleet();
-    await Promise.all(['r1', 'r2', 'r3'].map((id) => join(set, id)));
-    await set.waitFor(activeAfter(0), 10_000, 'a first leader');
-    const failovers: number[] = [];
-    const tokens: number[] = [set.leader()!.token!];
-    for (let trial = 0; trial < 5; trial += 1) {
-      const leader = set.leader()!;
-      const killedAt = Date.now();
-      set.get(leader.replica).child.kill('SIGKILL');
-      await set.get(leader.replica).exited;
-      const next = await set.waitFor(
-        activeAfter(killedAt, leader.replica),
-        TTL_MS + RENEW_MS + SLACK_MS * 3,
-        `a new leader after killing ${leader.replica}`,
+  it(
+    'SIGKILL of the leader: another is active within leaseTtl + one renew interval; tokens increase',
+    async () => {
+      const set = fleet();
+      await Promise.all(['r1', 'r2', 'r3'].map((id) => join(set, id)));
+      await set.waitFor(activeAfter(0), 10_000, 'a first leader');
+      const failovers: number[] = [];
+      const tokens: number[] = [set.leader()!.token!];
+      for (let trial = 0; trial < TRIALS; trial += 1) {
+        const leader = set.leader()!;
+        const killedAt = Date.now();
+        set.get(leader.replica).child.kill('SIGKILL');
+        await set.get(leader.replica).exited;
+        const next = await set.waitFor(
+          activeAfter(killedAt, leader.replica),
+          TTL_MS + RENEW_MS + SLACK_MS * 3,
+          `a new leader after killing ${leader.replica}`,
+        );
+        failovers.push(next.at - killedAt);
+        tokens.push(next.token!);
+        await join(set, `r${4 + trial}`); // keep three replicas
+      }
+      process.stdout.write(
+        `singleton failover after SIGKILL (ttl ${TTL_MS} ms, renew ${RENEW_MS} ms): ` +
+          `p50 ${percentile(failovers, 50)} ms, max ${Math.max(...failovers)} ms, all ${failovers.join(', ')}\n`,
       );
-      failovers.push(next.at - killedAt);
-      tokens.push(next.token!);
-      await join(set, `r${4 + trial}`); // keep three replicas
-    }
-    process.stdout.write(
-      `singleton failover after SIGKILL (ttl ${TTL_MS} ms, renew ${RENEW_MS} ms): ` +
-        `p50 ${percentile(failovers, 50)} ms, max ${Math.max(...failovers)} ms, all ${failovers.join(', ')}\n`,
-    );
-    for (const ms of failovers) expect(ms).toBeLessThanOrEqual(TTL_MS + RENEW_MS + SLACK_MS);
-    // Never before the killed leader's lease could have expired on Redis.
-    for (const ms of failovers) expect(ms).toBeGreaterThan(TTL_MS - RENEW_MS - SLACK_MS);
-    for (let i = 1; i < tokens.length; i += 1) expect(tokens[i]!).toBeGreaterThan(tokens[i - 1]!);
-  }, 60_000);
+      for (const ms of failovers) expect(ms).toBeLessThanOrEqual(TTL_MS + RENEW_MS + SLACK_MS);
+      // Never before the killed leader's lease could have expired on Redis.
+      for (const ms of failovers) expect(ms).toBeGreaterThan(TTL_MS - RENEW_MS - SLACK_MS);
+      for (let i = 1; i < tokens.length; i += 1) expect(tokens[i]!).toBeGreaterThan(tokens[i - 1]!);
+    },
+    BUDGET_MS,
+  );
 
   it('SIGSTOP past the TTL, then SIGCONT: the old leader steps down and its stale writes are refused', async () => {
     const set = fleet();

@@ -1,0 +1,82 @@
+import { Kernel, Module, ModuleContext, type ErrorCode } from '@keel/core';
+import { freePort, startRedisServer, type RedisServer } from '@keel/testing';
+import { redisFleet } from '@keel/redis';
+import { pino } from 'pino';
+
+// A kernel on the real clock and a private redis-server: the fleet status while Redis is away,
+// and recovery on its own. Bounded polling in 20 ms steps.
+let server: RedisServer;
+
+beforeAll(async () => {
+  server = await startRedisServer();
+});
+
+afterAll(async () => {
+  await server.stop();
+});
+
+async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`until: ${what} within ${ms} ms`);
+}
+
+function leaderKernel(url: string, tokens: (number | undefined)[]): Kernel {
+  @Module({ name: 'leader', singleton: true })
+  class Leader {
+    constructor(readonly ctx: ModuleContext) {}
+    start() {
+      tokens.push(this.ctx.fleet.token);
+    }
+  }
+  return Kernel.create({
+    modules: [Leader],
+    logger: pino({ level: 'silent' }),
+    startTimeout: '3s',
+    fleet: redisFleet({ url, service: 'restart', replicaId: 'k1', leaseTtl: 600, blockMs: 200 }),
+  });
+}
+
+describe('a kernel on Redis', () => {
+  it('shows a fleet warning while Redis is down and recovers the singleton on its own', async () => {
+    const tokens: (number | undefined)[] = [];
+    const kernel = leaderKernel(server.url, tokens);
+    await kernel.start();
+    try {
+      expect(kernel.module('leader').status).toBe('online');
+      expect(tokens).toEqual([1]);
+      await server.kill();
+      await until(() => !kernel.inspect().fleet.connected, 3_000, 'disconnected');
+      expect(kernel.inspect().fleet.failure.status).toBe('warning');
+      // It cannot renew: it steps down before the lease could have expired on Redis.
+      await until(() => kernel.module('leader').status === 'offline', 3_000, 'stepped down');
+      await server.restart();
+      await until(() => kernel.inspect().fleet.connected, 5_000, 'reconnected');
+      await until(() => kernel.module('leader').status === 'online', 5_000, 'leader again');
+      expect(kernel.inspect().fleet.failure.status).not.toBe('warning');
+      // The restarted Redis is empty; the token still went up.
+      expect(tokens.length).toBe(2);
+      expect(tokens[1]!).toBeGreaterThan(tokens[0]!);
+    } finally {
+      await kernel.shutdown();
+    }
+  }, 30_000);
+
+  it('start() rejects E_FLEET_UNAVAILABLE without the password when Redis is down', async () => {
+    const port = await freePort();
+    const kernel = leaderKernel(`redis://:pa55word@127.0.0.1:${port}`, []);
+    const error = (await kernel.start().catch((e: unknown) => e)) as {
+      code?: ErrorCode;
+      message: string;
+      cause?: { code?: ErrorCode; message?: string };
+    };
+    const coded = error.code === 'E_FLEET_UNAVAILABLE' ? error : error.cause;
+    expect(coded?.code).toBe('E_FLEET_UNAVAILABLE');
+    expect(`${error.message} ${coded?.message ?? ''}`).not.toContain('pa55word');
+    expect(coded?.message).toContain(`redis://:***@127.0.0.1:${port}`);
+    await kernel.shutdown();
+  });
+});

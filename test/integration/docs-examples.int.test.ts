@@ -16,10 +16,12 @@ import * as configuration from '../../docs/examples/configuration.js';
 import * as errors from '../../docs/examples/errors.js';
 import * as events from '../../docs/examples/events.js';
 import * as failureStatus from '../../docs/examples/failure-status.js';
+import * as fleet from '../../docs/examples/fleet.js';
 import * as gettingStarted from '../../docs/examples/getting-started.js';
 import * as lifecycle from '../../docs/examples/lifecycle.js';
 import * as microtasks from '../../docs/examples/microtasks.js';
 import * as tasks from '../../docs/examples/tasks.js';
+import * as testingFleet from '../../docs/examples/testing-fleet.js';
 import * as workers from '../../docs/examples/workers.js';
 
 const DOCS = new URL('../../docs/', import.meta.url);
@@ -200,6 +202,19 @@ describe('docs/examples', () => {
     expect(result.unknown).toMatchObject({ code: 'E_EVENT_UNKNOWN', module: 'Catalog' });
   });
 
+  it('fleet: a singleton leader, a once-per-fleet task, a retried job, fleet events, a takeover', async () => {
+    const result = await fleet.main();
+    expect(result).toEqual({
+      standby: true,
+      bill: ['a token 1'],
+      tries: ['INV-1 try 1 on a', 'INV-1 try 2 on b'],
+      mail: ['cache of INV-1 dropped on a', 'cache of INV-1 dropped on b', 'mailed INV-1 from a'],
+      takeover: { leader: 'online', token: 2, replicas: ['b: Billing'] },
+      errors: 1, // the first try's failure, reported on the replica that ran it
+    });
+    expect(read('fleet.md')).toContain('docs/examples/fleet.ts');
+  });
+
   it('configuration: providers, redact, flags', async () => {
     const { logger, lines } = capturingLogger();
     const kernel = configuration.createKernel(['--port', '9000'], {
@@ -304,6 +319,18 @@ describe('docs/examples', () => {
   });
 });
 
+describe('docs/examples/testing-fleet', () => {
+  it('fails the singleton over to the other replica; reports run once per minute fleet-wide', async () => {
+    const result = await testingFleet.failover();
+    expect(result).toEqual({
+      leaderBefore: 'a',
+      leaderAfter: 'b',
+      tokens: [1, 2],
+      reportsBuilt: 3,
+    });
+  });
+});
+
 describe('docs pages', () => {
   // The pages whose snippets are all taken from docs/examples (other pages have their own tests).
   const pages = [
@@ -316,6 +343,7 @@ describe('docs pages', () => {
     'microtasks.md',
     'events.md',
     'configuration.md',
+    'testing-fleet.md',
     'config.md',
   ];
   const examples = readdirSync(new URL('examples/', DOCS))

@@ -103,6 +103,12 @@ export class Kernel {
 
   /** A module by class or name; `E_MODULE_MISSING` for an unknown one. */
   module(ref: ModuleRef): ModuleHandle {
+    if (typeof ref !== 'string' && typeof ref !== 'function') {
+      throw new KeelError(
+        'E_INVALID_OPTION',
+        `kernel.module(ref): ref must be a module class or name, got ${ref === null ? 'null' : typeof ref}.`,
+      );
+    }
     const node = this.core.graph.find(ref);
     if (node === undefined) {
       const name = typeof ref === 'string' ? ref : (ref as ModuleClass).name;
@@ -195,6 +201,12 @@ export class Kernel {
 
   /** Preps all modules, runs `fn` instead of starting, shuts down; resolves with the exit code. */
   async runCommand(fn: (kernel: Kernel) => Promise<void> | void): Promise<number> {
+    if (typeof fn !== 'function') {
+      throw new KeelError(
+        'E_INVALID_OPTION',
+        `kernel.runCommand(fn): fn must be a function, got ${fn === null ? 'null' : typeof fn}.`,
+      );
+    }
     const refused = this.refuseUnlessCreated('runCommand');
     if (refused !== undefined) await refused;
     if (this.core.cli.help) {

@@ -1,5 +1,6 @@
 /* global document, window, fetch, EventSource */
 // The inspector page: loads the snapshot and graph, then follows /api/stream to stay live.
+import { renderFleet } from './fleet.js';
 import { renderGraph } from './graph.js';
 import { addLogEntry } from './log.js';
 import { renderGauges, renderModules, renderSections, renderSummary } from './views.js';
@@ -27,6 +28,7 @@ function render() {
   renderGauges($('gauges'), snapshot);
   renderModules($('modules'), snapshot, info, changeModule);
   renderSections($('plugin-sections'), state.sections);
+  renderFleet($('fleet'), $('fleet-connection'), snapshot);
   $('management-note').textContent = !snapshot.managed
     ? 'Module management is off: every module runs.'
     : info?.mutations

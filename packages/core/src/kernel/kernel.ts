@@ -395,6 +395,17 @@ export class Kernel {
     await core.lifecycle.stop(running);
     if (this.phase !== 'online') return;
     const wantedNow = running.filter((rt) => wanted(rt, this.isManaged) || rt.name === name);
+    // A target that was offline (failed, or stopped by a restart that failed) starts too,
+    // unless management or the fleet (a singleton on standby) says it should not run.
+    const target = core.runtime(name);
+    if (
+      target.status === 'offline' &&
+      !running.includes(target) &&
+      wanted(target, this.isManaged) &&
+      !core.fleet.isSingleton(target)
+    ) {
+      wantedNow.unshift(target);
+    }
     for (const rt of wantedNow) rt.planned = true;
     const result = await core.lifecycle.start(wantedNow, () => this.shuttingDown.aborted);
     for (const rt of wantedNow) if (rt.status !== 'online') rt.unplan();

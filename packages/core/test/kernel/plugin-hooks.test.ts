@@ -114,6 +114,9 @@ describe('kernel.restart()', () => {
     expect(err).toBeInstanceOf(KeelError);
     expect(err).toMatchObject({ code: 'E_START_FAILED', module: 'flaky' });
     expect(k.module(Flaky).status).toBe('offline');
+    // Restarting an offline module starts it.
+    await k.restart(Flaky);
+    expect(k.module(Flaky).status).toBe('online');
     await k.shutdown();
     k.expectNoLeaks();
   });

@@ -1,4 +1,4 @@
-import { Worker, type Job, type Queue } from 'bullmq';
+import { WaitingError, Worker, type Job, type Queue } from 'bullmq';
 import {
   KeelError,
   type FleetConnectionSnapshot,
@@ -140,7 +140,7 @@ export class FleetTasks {
     const { options } = this;
     const worker = new Worker(
       taskQueueName(spec.key),
-      (job: Job) => this.runDue(spec.key, job, run),
+      (job: Job, token?: string) => this.runDue(spec.key, job, token ?? '', run),
       {
         connection: options.workerConnection,
         prefix: options.prefix,
@@ -180,24 +180,28 @@ export class FleetTasks {
     };
   }
 
-  private async runDue(key: string, job: Job, run: FleetTaskRun): Promise<void> {
+  private async runDue(key: string, job: Job, token: string, run: FleetTaskRun): Promise<void> {
     const entry = this.declared.get(key);
-    if (entry === undefined || entry.closed) return;
+    if (entry === undefined || entry.closed) {
+      // Closing here: the due time goes back for another declaring replica.
+      await job.moveToWait(token).catch(() => undefined);
+      throw new WaitingError();
+    }
     const { clock, leaseTtlMs, logger, replicaId } = this.options;
     const dueAt =
       typeof job.opts.prevMillis === 'number'
         ? job.opts.prevMillis
         : job.timestamp + (job.opts.delay ?? 0);
     const lease = `task:${key}`;
-    const token = await this.coordinator.acquire(lease, leaseTtlMs);
-    if (token === undefined) {
+    const leaseToken = await this.coordinator.acquire(lease, leaseTtlMs);
+    if (leaseToken === undefined) {
       logger.debug({ task: key, dueAt }, 'fleet task skipped: its previous run is still going');
       return;
     }
     let renewTimer: unknown;
     const renew = (): void => {
       renewTimer = clock.setTimeout(() => {
-        this.coordinator.renew(lease, token, leaseTtlMs).then(
+        this.coordinator.renew(lease, leaseToken, leaseTtlMs).then(
           (held) => (held ? renew() : logger.warn({ task: key }, 'fleet task lease lost mid-run')),
           (err: unknown) => {
             logger.warn({ task: key, err: describe(err) }, 'fleet task lease not renewed');
@@ -217,7 +221,7 @@ export class FleetTasks {
         await this.client()
           .then((c) => c.hset(this.lastKey, { [key]: replicaId }))
           .catch(() => undefined);
-        await this.coordinator.release(lease, token).catch(() => undefined);
+        await this.coordinator.release(lease, leaseToken).catch(() => undefined);
       }
     })();
     entry.running = running.catch(() => undefined);

@@ -61,6 +61,11 @@ export class JobConsumer implements FleetConsumer {
   }
 
   private async process(job: Job, token: string): Promise<void> {
+    if (this.closing !== undefined) {
+      // Fetched while closing: straight back to the queue for another replica.
+      await job.moveToWait(token).catch(() => undefined);
+      throw new WaitingError();
+    }
     const entry: Running = {
       job,
       token,

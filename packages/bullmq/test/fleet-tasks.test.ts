@@ -79,8 +79,11 @@ describe('fleet tasks on BullMQ job schedulers', () => {
     expect(maxRunning).toBe(1);
     for (let i = 1; i < runs.length; i += 1)
       expect(runs[i]!.start).toBeGreaterThanOrEqual(runs[i - 1]!.end);
-    // Due times are the scheduler's 1 s slots.
-    for (let i = 1; i < runs.length; i += 1) expect(runs[i]!.dueAt - runs[i - 1]!.dueAt).toBe(1000);
+    // Due times are the scheduler's 1 s slots, increasing (a slot missed under load is a gap).
+    for (let i = 1; i < runs.length; i += 1) {
+      const step = runs[i]!.dueAt - runs[i - 1]!.dueAt;
+      expect(step > 0 && step % 1000 === 0).toBe(true);
+    }
     // Only the leader upserted, once.
     const leader = coordinator.holder(SCHEDULER_LEADER_LEASE);
     expect(replicas.map((r) => [r.id, upserts(r.lines)])).toEqual(

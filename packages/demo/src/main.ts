@@ -1,13 +1,18 @@
 import { Inspector } from '@keel/inspector';
 import { createDemoKernel, DEMO_MODULES } from './app.js';
+import { demoFleet } from './fleet.js';
 
 // The inspector is a plugin like any other: one more module, configured through providers.
 // DEMO_INSPECTOR_PORT (default 7117; 0 = any free port) and DEMO_INSPECTOR_TOKEN (16+
 // characters; without it the page is read-only) configure it.
 const inspectorPort = Number(process.env['DEMO_INSPECTOR_PORT'] ?? 7117);
 const token = process.env['DEMO_INSPECTOR_TOKEN'];
+// DEMO_REDIS_URL joins a fleet on Redis (run two of these: two replicas, one leader).
+const { fleet, without, note } = demoFleet(process.env);
+console.log(note);
 const kernel = createDemoKernel({
-  modules: [...DEMO_MODULES, Inspector],
+  modules: [...DEMO_MODULES.filter((m) => !without.includes(m)), Inspector],
+  ...(fleet === undefined ? {} : { fleet }),
   providers: Inspector.configure({
     port: inspectorPort,
     ...(token === undefined ? {} : { token }),

@@ -6,13 +6,12 @@ import {
   Announcer,
   DEMO_MODULES,
   demoFleet,
-  Environment,
   Http,
   Reports,
 } from '../../packages/demo/src/index.js';
 
 // A long tick keeps the Ticker (which fails every 5th cycle on purpose) out of these tests.
-const ENV = { provide: Environment, useValue: Environment.of({ DEMO_TICK: '1h' }) };
+const CONFIG = { demo: { tick: '1h' } };
 
 function post(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
@@ -43,7 +42,7 @@ afterEach(async () => {
 
 describe('the demo on a fleet of one (no Redis)', () => {
   it('runs the Announcer singleton here, with token 1', async () => {
-    const k = createTestKernel({ modules: DEMO_MODULES, overrides: [ENV] });
+    const k = createTestKernel({ modules: DEMO_MODULES, config: CONFIG });
     kernels.push(k);
     await k.start();
     expect(k.module(Announcer).status).toBe('online');
@@ -58,7 +57,7 @@ describe('the demo on a fleet of one (no Redis)', () => {
   });
 
   it('builds a report per POST /reports and one per minute from the fleet task', async () => {
-    const k = createTestKernel({ modules: DEMO_MODULES, overrides: [ENV] });
+    const k = createTestKernel({ modules: DEMO_MODULES, config: CONFIG });
     kernels.push(k);
     await k.start();
     const reports = k.get(Reports);
@@ -83,7 +82,7 @@ describe('the demo on a fleet of one (no Redis)', () => {
   it('answers 503 on POST /reports when Reports is left out', async () => {
     const k = createTestKernel({
       modules: DEMO_MODULES.filter((m) => m !== Reports),
-      overrides: [ENV],
+      config: CONFIG,
     });
     kernels.push(k);
     await k.start();
@@ -98,7 +97,7 @@ describe('the demo on a fleet of two (FakeFleet)', () => {
     const replica = (id: string): TestKernel => {
       const k = createTestKernel({
         modules: DEMO_MODULES,
-        overrides: [ENV],
+        config: CONFIG,
         fleet: fleet.replica(id),
         clock: fleet.clock,
       });
@@ -134,13 +133,12 @@ describe('the demo on a fleet of two (FakeFleet)', () => {
 
 describe('demoFleet(env)', () => {
   it('is a fleet of one without DEMO_REDIS_URL', () => {
-    expect(demoFleet({})).toMatchObject({ fleet: undefined, without: [] });
+    expect(demoFleet({}).fleet).toBeUndefined();
   });
 
-  it('is redisFleet with DEMO_REDIS_URL (not connected until start), leaving Reports out', () => {
+  it('is bullmqFleet with DEMO_REDIS_URL (not connected until start)', () => {
     const f = demoFleet({ DEMO_REDIS_URL: 'redis://127.0.0.1:1', DEMO_REPLICA_ID: 'left' });
-    expect(f.fleet?.kind).toBe('redis');
-    expect(f.without).toEqual([Reports]);
+    expect(f.fleet?.kind).toBe('bullmq');
     expect(f.note).toContain('replica left of "keel-demo"');
   });
 

@@ -7,6 +7,11 @@ import {
   KERNEL_TRANSITIONS,
   MODULE_TRANSITIONS,
 } from '../../packages/core/src/lifecycle/module-status.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigModule } from '@keel/config';
+import * as config from '../../docs/examples/config.js';
 import * as configuration from '../../docs/examples/configuration.js';
 import * as errors from '../../docs/examples/errors.js';
 import * as events from '../../docs/examples/events.js';
@@ -16,6 +21,7 @@ import * as gettingStarted from '../../docs/examples/getting-started.js';
 import * as lifecycle from '../../docs/examples/lifecycle.js';
 import * as microtasks from '../../docs/examples/microtasks.js';
 import * as tasks from '../../docs/examples/tasks.js';
+import * as testingFleet from '../../docs/examples/testing-fleet.js';
 import * as workers from '../../docs/examples/workers.js';
 
 const DOCS = new URL('../../docs/', import.meta.url);
@@ -229,6 +235,74 @@ describe('docs/examples', () => {
     expect(kernel.exitCode).toBe(0);
   });
 
+  it('config: sources in order, secrets masked, every error at once, reload and restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keel-docs-config-'));
+    try {
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, 'db: { host: db.internal, poolSize: 20 }\n');
+      const env: Record<string, string | undefined> = {
+        DB_PASSWORD: 's3cret-pass',
+        DB_POOL_SIZE: '30',
+      };
+      const { logger, lines } = capturingLogger();
+      const kernel = config.createKernel({ env, argv: ['--db-pool-size', '40'], file }, { logger });
+      const db = kernel.module(config.Db).instance as config.Db;
+      expect(db.config.value).toEqual({
+        host: 'db.internal',
+        port: 5432,
+        password: 's3cret-pass',
+        poolSize: 40,
+      });
+      expect(
+        ['host', 'port', 'password', 'poolSize'].map((k) => db.config.source(k as 'host')),
+      ).toEqual(['file', 'default', 'env', 'flag']);
+      await kernel.start();
+      expect(lines.find((l) => l.msg === 'db ready')).toMatchObject({
+        config: { password: '[redacted]' },
+      });
+      expect(JSON.stringify(lines)).not.toContain('s3cret-pass');
+
+      // Reload: db.poolSize changed (db not restarted), then the cache (restarted).
+      const cache = kernel.module(config.Cache).instance as config.Cache;
+      writeFileSync(file, 'db: { host: db.internal, poolSize: 20 }\ncache: { ttl: 1m }\n');
+      env['DB_PORT'] = '6543';
+      const changed = await kernel.get(ConfigModule).reload();
+      expect(changed.keys).toEqual(['db.port', 'cache.ttl']);
+      expect(db.changes).toEqual(['db.port', 'cache.ttl']);
+      expect(cache.starts).toBe(2);
+      env['DB_PORT'] = 'abc';
+      await expect(kernel.get(ConfigModule).reload()).rejects.toMatchObject({
+        code: 'E_CONFIG_INVALID',
+      });
+      expect(db.config.value.port).toBe(6543);
+      await kernel.shutdown();
+
+      // The page's error example, exactly.
+      let message = '';
+      try {
+        config.createKernel(
+          {
+            env: { DB_PORT: 'abc', DB_PASSWORD: 'short', DB_HSOT: 'x' },
+            argv: [],
+            file: join(dir, 'none.yaml'),
+          },
+          {
+            logger,
+            providers: ConfigModule.configure({
+              env: { DB_PORT: 'abc', DB_PASSWORD: 'short', DB_HSOT: 'x' },
+            }),
+          },
+        );
+      } catch (err) {
+        message = `${(err as { code: string }).code}: ${(err as Error).message}`;
+      }
+      const shown = /```\n(E_CONFIG_INVALID[\s\S]*?)\n```/.exec(read('config.md'))![1];
+      expect(message).toBe(shown);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('configuration: --help prints the flags and starts nothing', async () => {
     const printed: string[] = [];
     const kernel = configuration.createKernel([], {
@@ -245,6 +319,18 @@ describe('docs/examples', () => {
   });
 });
 
+describe('docs/examples/testing-fleet', () => {
+  it('fails the singleton over to the other replica; reports run once per minute fleet-wide', async () => {
+    const result = await testingFleet.failover();
+    expect(result).toEqual({
+      leaderBefore: 'a',
+      leaderAfter: 'b',
+      tokens: [1, 2],
+      reportsBuilt: 3,
+    });
+  });
+});
+
 describe('docs pages', () => {
   // The pages whose snippets are all taken from docs/examples (other pages have their own tests).
   const pages = [
@@ -257,6 +343,8 @@ describe('docs pages', () => {
     'microtasks.md',
     'events.md',
     'configuration.md',
+    'testing-fleet.md',
+    'config.md',
   ];
   const examples = readdirSync(new URL('examples/', DOCS))
     .filter((f) => f.endsWith('.ts'))

@@ -146,7 +146,7 @@ describe.each(unprintables())('a thrown %s', (_label, make) => {
     Module({ name: 'mt' })(Mt);
     const k = createTestKernel({ modules: [Mt] });
     await k.start();
-    const ctx = k.get<Mt>(Mt).ctx;
+    const ctx = k.get(Mt).ctx;
     let rejected = false;
     await ctx
       .runMicroTask('boom', () => {

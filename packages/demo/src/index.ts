@@ -11,6 +11,5 @@ export { Reports, REPORTS_QUEUE } from './modules/reports.js';
 export type { Report, ReportRequest } from './modules/reports.js';
 export { demoFleet } from './fleet.js';
 export type { DemoFleet } from './fleet.js';
-export { Environment } from './environment.js';
-export { readSettings } from './settings.js';
+export { DemoConfig, InspectorConfig, toSettings } from './settings.js';
 export type { Settings } from './settings.js';

@@ -245,3 +245,53 @@ export function renderModules(tbody, snapshot, info, onAction) {
   });
   tbody.replaceChildren(...rows);
 }
+
+/** Sections that plugin modules contribute (e.g. @keel/config's effective configuration). */
+export function renderSections(container, sections) {
+  const cards = Object.entries(sections).map(([module, section]) =>
+    h(
+      'section',
+      { class: 'card plugin-card', 'data-module': module },
+      h(
+        'div',
+        { class: 'card-head' },
+        h('h2', {}, section.title),
+        h('span', { class: 'muted' }, module),
+      ),
+      section.error !== undefined
+        ? h('p', { class: 'muted' }, `unavailable: ${section.error}`)
+        : (section.tables ?? []).map((t) =>
+            h(
+              'div',
+              { class: 'table-wrap' },
+              h(
+                'table',
+                { class: 'modules plugin-table' },
+                h('caption', {}, t.caption),
+                h(
+                  'thead',
+                  {},
+                  h(
+                    'tr',
+                    {},
+                    t.columns.map((c) => h('th', {}, c)),
+                  ),
+                ),
+                h(
+                  'tbody',
+                  {},
+                  t.rows.map((row) =>
+                    h(
+                      'tr',
+                      {},
+                      row.map((cell) => h('td', {}, cell === null ? '—' : String(cell))),
+                    ),
+                  ),
+                ),
+              ),
+            ),
+          ),
+    ),
+  );
+  container.replaceChildren(...cards);
+}

@@ -18,6 +18,8 @@ export interface FakeFleetOptions {
    * before it is free again, as BullMQ's stall check; default `'30s'`.
    */
   stalledAfter?: Duration;
+  /** Lease and heartbeat TTL of every replica (the kernel renews every ttl/3); default `'10s'`. */
+  leaseTtl?: Duration;
 }
 
 /**
@@ -49,11 +51,16 @@ export class FakeFleet {
       options.stalledAfter === undefined
         ? undefined
         : toMs(options.stalledAfter, 'new FakeFleet({ stalledAfter })');
+    const leaseTtlMs =
+      options.leaseTtl === undefined
+        ? undefined
+        : toMs(options.leaseTtl, 'new FakeFleet({ leaseTtl })');
     this.hub = new MemoryFleet({
       clock: this.clock,
       service: options.service ?? 'test',
       kind: 'fake',
       ...(stalledMs === undefined ? {} : { stalledMs }),
+      ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
     });
   }
 

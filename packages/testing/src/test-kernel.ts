@@ -37,7 +37,16 @@ export interface TestKernelOptions extends Omit<KernelOptions, 'clock'> {
   now?: Date | number;
   /** Level of the captured default logger; default 'debug'. Ignored with `logger`. */
   logLevel?: LevelWithSilent;
+  /**
+   * `@keel/config` values per section name, then key: `{ db: { host: 'test-db' } }`. They
+   * win over every other source, and `process.env` is not read (unless
+   * `ConfigModule.configure({ env })` passes an environment).
+   */
+  config?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
+
+/** `@keel/config`'s token for test values (a `Symbol.for`: no import of that package). */
+const CONFIG_TEST_VALUES = Symbol.for('@keel/config:test-values');
 
 /** What {@link createTestKernel} adds to a `Kernel`. */
 export interface TestKernelExtras {
@@ -116,9 +125,15 @@ export function createTestKernel(options: TestKernelOptions): TestKernel {
     overrides = [],
     now = DEFAULT_FAKE_NOW,
     logLevel = 'debug',
+    config = {},
     clock: shared,
     ...rest
   } = options;
+  if (config === null || typeof config !== 'object') {
+    throw new TypeError(
+      "createTestKernel: `config` must be an object of sections, e.g. { db: { host: 'x' } }.",
+    );
+  }
   if (!Array.isArray(overrides)) {
     throw new TypeError('createTestKernel: `overrides` must be an array of providers.');
   }
@@ -128,7 +143,12 @@ export function createTestKernel(options: TestKernelOptions): TestKernel {
     random: () => 0,
     ...rest,
     logger: rest.logger ?? captured.logger,
-    providers: [...(rest.providers ?? []), ...overrides],
+    // Test kernels never read process.env for @keel/config: values come from `config`.
+    providers: [
+      { provide: CONFIG_TEST_VALUES, useValue: config },
+      ...(rest.providers ?? []),
+      ...overrides,
+    ],
     clock,
   };
   const kernel = Kernel.create(kernelOptions);

@@ -100,12 +100,16 @@ describe('FakeFleet', () => {
     expect(() => fleet.kill('a')).toThrow(/no replica of that id is connected/);
   });
 
-  it('kill: the heartbeat stays until its TTL; a graceful close leaves at once', async () => {
+  it("a killed or cut-off replica's heartbeat stays until its TTL; a graceful close leaves at once", async () => {
     const [a, b, c] = [await replica('a'), await replica('b'), await replica('c')];
     for (const r of [a, b, c]) await r.conn.heartbeat({ since: 0, leaderOf: [] }, 3000);
+    const d = await replica('d');
+    await d.conn.heartbeat({ since: 0, leaderOf: [] }, 3000);
     fleet.kill('b');
     await c.conn.close();
-    expect((await a.conn.replicas()).map((r) => r.replicaId)).toEqual(['a', 'b']);
+    fleet.partition('d');
+    await d.conn.close(); // cannot reach the fleet to leave
+    expect((await a.conn.replicas()).map((r) => r.replicaId)).toEqual(['a', 'b', 'd']);
     await fleet.clock.advance('3s');
     expect(fleet.snapshot().replicas).toEqual([]);
   });

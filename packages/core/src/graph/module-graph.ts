@@ -1,6 +1,7 @@
 import type { EventDeclaration, ModuleClass, ModuleRef } from '../decorators/metadata.js';
 import { hasMethodMetadata, isModuleClass, readModuleMeta } from '../decorators/registry.js';
 import { KeelError } from '../errors/keel-error.js';
+import { clause, describe, printValue } from '../errors/safe.js';
 import { constructorTokens } from './constructor-deps.js';
 import { findCycle } from './cycle.js';
 import type { ModuleNode } from './module-node.js';
@@ -109,6 +110,7 @@ export class ModuleGraph {
   /** The node for a class, name or forward reference, if it is in this graph. */
   find(ref: ModuleRef): ModuleNode | undefined {
     if (typeof ref === 'string') return this.byName.get(ref);
+    if (typeof ref !== 'function') return undefined;
     return this.byClass.get(refClass(ref));
   }
 
@@ -123,7 +125,17 @@ export class ModuleGraph {
 /** A class, or the class a forward reference (`() => Cls`) returns. */
 export function refClass(ref: Exclude<ModuleRef, string>): ModuleClass {
   // Classes have a prototype; arrow functions (forward references) do not.
-  if (typeof ref === 'function' && ref.prototype === undefined) return (ref as () => ModuleClass)();
+  if (typeof ref === 'function' && ref.prototype === undefined) {
+    try {
+      return (ref as () => ModuleClass)();
+    } catch (err) {
+      throw new KeelError(
+        'E_NOT_A_MODULE',
+        `A forward reference to a module (() => Class) threw: ${clause(describe(err))}. Make it return the module class.`,
+        { cause: err },
+      );
+    }
+  }
   return ref as ModuleClass;
 }
 
@@ -200,7 +212,8 @@ function declaredEvents(module: string, events: readonly EventDeclaration[]): Ma
 }
 
 function notAModule(value: unknown, via: string): KeelError {
-  const what = typeof value === 'function' ? `Class "${value.name}"` : `The value ${String(value)}`;
+  const what =
+    typeof value === 'function' ? `Class "${value.name}"` : `The value ${printValue(value)}`;
   const hint = hasMethodMetadata(value)
     ? ' It uses @Worker, @Task or @OnEvent, which only work on a @Module class.'
     : '';

@@ -42,6 +42,8 @@ export interface CoreOwner {
   readonly status: string;
   readonly shuttingDown: AbortSignal;
   shutdown(): Promise<void>;
+  /** Called once the plan is complete, before any module constructor runs. */
+  attach?(core: KernelCore): void;
 }
 
 /**
@@ -78,9 +80,15 @@ export class KernelCore {
     this.timers = new TimerHeap(this.clock, (err) =>
       this.logger.error({ err }, 'timer callback failed'),
     );
+    // The graph first: modules may add redact paths (`@Module({ redact })`) to the logger.
+    this.graph = ModuleGraph.build(options.modules);
+    const redact = [
+      ...options.redact,
+      ...this.graph.nodes.flatMap((n) => n.meta.options.redact ?? []),
+    ];
     this.logger = withRedaction(
-      options.logger ?? defaultLogger(options.redact),
-      options.logger ? options.redact : [],
+      options.logger ?? defaultLogger(redact),
+      options.logger ? redact : [],
     );
     this.telemetry = new Telemetry(
       (event) => logEvent(this.logger, (name) => this.moduleLogger(name), event),
@@ -88,7 +96,6 @@ export class KernelCore {
     );
     this.reporter = new Reporter(this.telemetry, this.clock);
     this.limit = pLimit(options.lifecycleConcurrency);
-    this.graph = ModuleGraph.build(options.modules);
     this.cli = parseCli(this.graph.nodes, options.cli);
     this.container = new KernelContainer(options.providers, ModuleContext);
     this.microtasks = new MicroTaskLimiter({
@@ -182,6 +189,8 @@ export class KernelCore {
         typeof source === 'string' ? source : this.graph.nameOf(refClass(source as ModuleClass)),
       );
     }
+    // Constructors may read kernel.modules: the plan is complete.
+    owner.attach?.(this);
     try {
       this.constructModules(owner);
     } catch (err) {

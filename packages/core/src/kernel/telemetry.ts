@@ -49,6 +49,8 @@ export interface KernelListeners {
   event: (module: string, event: string, data: unknown, exposed: boolean) => void;
   /** Every {@link KernelEvent}, for tracing and metrics. */
   telemetry: (event: KernelEvent) => void;
+  /** SIGHUP arrived while `kernel.run()` runs: re-read what can be re-read (`@keel/config`). */
+  reload: () => void;
 }
 
 /** The kinds `kernel.on()` accepts. */
@@ -69,6 +71,7 @@ export class Telemetry {
     error: new Set(),
     event: new Set(),
     telemetry: new Set(),
+    reload: new Set(),
   };
 
   constructor(
@@ -131,6 +134,11 @@ export class Telemetry {
         break;
     }
     this.call('telemetry', origin, event);
+  }
+
+  /** Calls the `reload` listeners (SIGHUP under `run()`). */
+  reload(): void {
+    this.call('reload', undefined);
   }
 
   private call<K extends KernelEventKind>(

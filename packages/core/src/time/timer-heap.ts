@@ -1,3 +1,4 @@
+import { nextTurn } from '../util/next-turn.js';
 import { monotonicOf, type Clock } from './clock.js';
 
 /** A pending deadline in a {@link TimerHeap}. Keep it to cancel or move the deadline. */
@@ -49,11 +50,6 @@ class Tombstone implements TimerEntry {
 type Entry = TimerEntry;
 
 const MAX_TIMEOUT = 2_147_483_647;
-
-/** Resolves on the next macrotask turn (after the timers that are due). */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /**
  * Every deadline of one kernel in a binary min-heap, with ONE armed clock timer for the

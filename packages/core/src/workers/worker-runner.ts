@@ -2,6 +2,7 @@ import type { WorkOwner } from '../context/work-owner.js';
 import { endedByAbort } from '../errors/abort.js';
 import { RestartNow } from '../errors/module-error.js';
 import { isInstance } from '../errors/safe.js';
+import { nextTurn } from '../util/next-turn.js';
 import type { Clock } from '../time/clock.js';
 import type { TimerHeap } from '../time/timer-heap.js';
 import { FAILURE_MEMORY_MS, RestartIntensity, type RestartPolicy } from './restart-policy.js';
@@ -116,6 +117,9 @@ export class WorkerRunner {
           if (isInstance(err, RestartNow)) {
             info.restarts++;
             this.host.onRestart(owner, name, failures, 0, true);
+            // No clock time, but a macrotask: a worker that throws RestartNow at once, for
+            // ever, must not hold start() (or every timer) in a loop of microtasks.
+            await nextTurn();
             continue;
           }
           info.lastError = owner.report(err, name, 'worker').message;

@@ -141,6 +141,18 @@ describe('MemoryFleet', () => {
     expect(codeOf(() => a.scheduleTask({ key: 'M.t', cron: 'nope' }, async () => undefined))).toBe(
       'E_INVALID_CRON',
     );
+    await expect(a.acquire('L', 0)).rejects.toMatchObject({ code: 'E_INVALID_OPTION' });
+    await expect(a.heartbeat({ since: 0, leaderOf: [] }, Number.NaN)).rejects.toThrow(/TTL/);
+    const sub = { topic: 't', hookId: 'h', mode: 'one' as const, maxDeliveries: 5, minIdleMs: 0 };
+    expect(codeOf(() => a.subscribe({ ...sub, maxDeliveries: 0 }, async () => undefined))).toBe(
+      'E_INVALID_OPTION',
+    );
+    expect(
+      codeOf(() => a.subscribe({ ...sub, mode: 'some' as never }, async () => undefined)),
+    ).toBe('E_INVALID_OPTION');
+    expect(codeOf(() => a.subscribe({ ...sub, topic: '' }, async () => undefined))).toBe(
+      'E_INVALID_OPTION',
+    );
     const aborted = new AbortController();
     aborted.abort();
     await expect(hub.provider('z').connect(host(clock), aborted.signal)).rejects.toMatchObject({
@@ -187,6 +199,25 @@ describe('MemoryFleet', () => {
     b.subscribe(spec, async (d) => void got.push(d.payload));
     await clock.settle();
     expect(got).toEqual(['"kept"']);
+  });
+
+  it('dead-letters at the last failed delivery, without waiting another minIdleMs', async () => {
+    const a = await replica('a');
+    const spec = {
+      topic: 't',
+      hookId: 'h',
+      mode: 'one' as const,
+      maxDeliveries: 2,
+      minIdleMs: 1000,
+    };
+    a.subscribe(spec, (d) => Promise.reject(new Error(`no #${d.attempt}`)));
+    await a.publish('t', '{}');
+    await clock.advance(1000);
+    expect(a.snapshot().events.h).toMatchObject({
+      deadLettered: 1,
+      pending: 0,
+      deadLetters: [{ error: 'no #2', at: clock.now() }],
+    });
   });
 
   it('a handler that throws synchronously fails its attempt', async () => {

@@ -159,6 +159,11 @@ export class KernelMetrics {
     return this.registry.metrics();
   }
 
+  /** The names of the metrics in the registry (plugin sections may not reuse them). */
+  names(): Set<string> {
+    return new Set(this.registry.getMetricsAsArray().map((m) => m.name));
+  }
+
   /** The `content-type` of {@link render}'s text. */
   get contentType(): string {
     return this.registry.contentType;

@@ -1,6 +1,7 @@
 import { isKeelError, type Kernel, type Provider } from '@keel/core';
 import { Inspector, INSPECTOR_OPTIONS, type InspectorOptions } from '@keel/inspector';
 import { createDemoKernel, DEMO_MODULES } from './app.js';
+import { demoFleet } from './fleet.js';
 import { InspectorConfig } from './settings.js';
 
 // The inspector is a plugin like any other: one more module, configured through providers.
@@ -15,8 +16,12 @@ const inspectorOptions: Provider = {
 
 let kernel: Kernel;
 try {
+  // DEMO_REDIS_URL joins a fleet on Redis (run two of these: two replicas, one leader).
+  const { fleet, note } = demoFleet(process.env);
+  console.log(note);
   kernel = createDemoKernel({
     modules: [...DEMO_MODULES, InspectorConfig, Inspector],
+    ...(fleet === undefined ? {} : { fleet }),
     providers: [inspectorOptions],
     cli: { argv: process.argv.slice(2), name: 'keel-demo' },
   });

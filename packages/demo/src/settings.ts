@@ -36,7 +36,12 @@ export const DemoConfig = Config.define('demo', {
     itemTtl: duration('5m'),
     tick: duration('3s'),
     slowStopMs: z.number().int().min(0).max(600_000).default(0).describe('extra stop time'),
+    // The fleet is a Kernel.create option, so src/fleet.ts reads these two before the
+    // kernel exists; they are declared here to be known (and the URL masked) in the config.
+    redisUrl: z.string().min(1).optional().describe('join a fleet on this Redis (bullmqFleet)'),
+    replicaId: z.string().min(1).optional().describe('this replica id on the fleet'),
   }),
+  secret: ['redisUrl'],
 });
 
 /**

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Kernel } from '@keel/core';
+import { KeelError, type Kernel } from '@keel/core';
 import type { Config } from '../modules/config.js';
 import { StorageFullError, type Storage } from '../modules/storage.js';
 import { ClientError, field, readJson } from './json-body.js';
@@ -15,11 +15,14 @@ export interface RouteDeps {
   readonly kernel: Kernel;
   readonly storage: Storage;
   readonly config: Config;
+  /** Enqueues a report job (`ctx.fleet.enqueue`); resolves with the job id. */
+  readonly enqueueReport: (reason: string) => Promise<string>;
 }
 
 /**
  * Answers one request. `GET /health`, `GET /items`, `POST /items` (`{ "text": "..." }`) and
- * `PUT /config` (`{ "maxItems": 10 }`, which triggers `Config`'s `changed` event).
+ * `PUT /config` (`{ "maxItems": 10 }`, which triggers `Config`'s `changed` event) and
+ * `POST /reports` (enqueues a report job).
  */
 export async function route(req: IncomingMessage, deps: RouteDeps): Promise<Reply> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -34,6 +37,8 @@ export async function route(req: IncomingMessage, deps: RouteDeps): Promise<Repl
         return addItem(await readJson(req), deps.storage);
       case 'PUT /config':
         return await updateConfig(await readJson(req), deps.config);
+      case 'POST /reports':
+        return await enqueueReport(deps);
       default:
         return { status: 404, body: { error: `no route for ${key}` } };
     }
@@ -76,4 +81,19 @@ async function updateConfig(body: unknown, config: Config): Promise<Reply> {
   }
   const settings = await config.update({ maxItems });
   return { status: 200, body: { maxItems: settings.maxItems } };
+}
+
+async function enqueueReport(deps: RouteDeps): Promise<Reply> {
+  try {
+    return { status: 202, body: { jobId: await deps.enqueueReport('http') } };
+  } catch (err) {
+    // No queue here (Reports left out) or the fleet engine is down: the caller may retry.
+    if (
+      err instanceof KeelError &&
+      (err.code === 'E_JOB_QUEUE_UNKNOWN' || err.code === 'E_FLEET_UNAVAILABLE')
+    ) {
+      return { status: 503, body: { error: err.message, code: err.code } };
+    }
+    throw err;
+  }
 }

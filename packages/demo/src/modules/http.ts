@@ -4,6 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Module, ModuleContext } from '@keel/core';
 import { route } from '../http/routes.js';
 import { Config } from './config.js';
+import { REPORTS_QUEUE, type ReportRequest } from './reports.js';
 import { Storage } from './storage.js';
 
 /**
@@ -53,7 +54,13 @@ export class Http {
       send(res, 503, { error: 'shutting down' });
       return;
     }
-    const deps = { kernel: this.ctx.kernel, storage: this.storage, config: this.config };
+    const deps = {
+      kernel: this.ctx.kernel,
+      storage: this.storage,
+      config: this.config,
+      enqueueReport: (reason: string) =>
+        this.ctx.fleet.enqueue(REPORTS_QUEUE, { reason } satisfies ReportRequest),
+    };
     // runWorker reports an unexpected error (and rethrows it here, answered with a 500).
     this.ctx
       .runWorker(`${req.method ?? 'GET'} ${req.url ?? '/'}`, async () => {

@@ -25,6 +25,8 @@ async function dispatch(job: ChildJob): Promise<unknown> {
       return (await import('./scenarios/scheduler.js')).schedulerTiming(args);
     case 'scheduler-memory':
       return (await import('./scenarios/scheduler.js')).schedulerMemory(args);
+    case 'jobs':
+      return (await import('./scenarios/jobs.js')).jobsScenario(args);
     case 'task-queue':
       return (await import('./scenarios/task-queue.js')).taskQueueTiming(args);
     default:

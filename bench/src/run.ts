@@ -14,13 +14,14 @@ import {
   type SchedulerTimingResult,
 } from './scenarios/scheduler.js';
 import { taskQueueRows, type TaskQueueResult } from './scenarios/task-queue.js';
+import { jobsRows, type JobsResult } from './scenarios/jobs.js';
 
 /**
  * `npm run bench`: every scenario in child processes, one after the other (nothing else
  * runs beside a measurement), then one table, the targets, and JSON in bench/results/.
  * `--quick` runs small sizes (to try the harness); `--only=boot,events,...` picks scenarios.
  */
-const SCENARIOS = ['boot', 'events', 'microtasks', 'scheduler', 'task-queue'] as const;
+const SCENARIOS = ['boot', 'events', 'microtasks', 'scheduler', 'task-queue', 'jobs'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 const QUICK_BOOT_PLAN: BootPlan = {
@@ -75,6 +76,15 @@ async function main(): Promise<void> {
         args: { tasks, rounds: quick ? 2 : 5 },
       });
       return taskQueueRows(tasks, result.result);
+    },
+    jobs: async () => {
+      const jobs = quick ? 300 : 1000;
+      const result = await runInChild<JobsResult>(
+        { scenario: 'jobs', args: { jobs, rounds: quick ? 1 : 3 } },
+        600_000,
+      );
+      if (result.result.skipped !== undefined) log(`jobs skipped: ${result.result.skipped}`);
+      return jobsRows(jobs, result.result);
     },
   };
   for (const name of selected) {

@@ -16,6 +16,7 @@ import {
   schedulerTiming,
 } from '../../bench/src/scenarios/scheduler.js';
 import { taskQueueRows, taskQueueTiming } from '../../bench/src/scenarios/task-queue.js';
+import { jobsRows, jobsScenario } from '../../bench/src/scenarios/jobs.js';
 import { summarize } from '../../bench/src/stats.js';
 
 const TINY_MICRO = { batch: 4, time: 5, warmupTime: 0 };
@@ -86,10 +87,19 @@ describe('bench smoke', () => {
     expect(result.keel).toHaveLength(1);
   });
 
+  it('runs jobs through BullmqJobs and a raw BullMQ worker on a private redis-server', async () => {
+    const result = await jobsScenario({ jobs: 20, rounds: 1, concurrencies: [2] });
+    expect(result.skipped).toBeUndefined();
+    expect(result.samples['2']!.keel).toHaveLength(1);
+    expect(result.samples['2']!['raw bullmq']).toHaveLength(1);
+    rows.push(...jobsRows(20, result));
+  }, 30_000);
+
   it('renders the table and checks the targets', () => {
     const table = renderTable(rows);
     expect(table).toContain('event to 3 hooks, per trigger');
     const targets = renderTargets(checkTargets(rows));
     expect(targets).toContain('triggerEvent to 10 hooks');
+    expect(targets).toContain('jobs c=2: @Job (BullmqJobs) within 10 % of raw BullMQ');
   });
 });

@@ -1,21 +1,11 @@
 import { request } from 'node:http';
 import { createTestKernel, type TestKernel } from '@keel/testing';
 // The demo is a private package without a build-free entry in the test paths: import its source.
-import {
-  Config,
-  DEMO_MODULES,
-  Environment,
-  Http,
-  Storage,
-  Ticker,
-} from '../../packages/demo/src/index.js';
+import { Config, DEMO_MODULES, Http, Storage, Ticker } from '../../packages/demo/src/index.js';
 
 /** The demo's modules in a test kernel, with settings given here instead of the environment. */
-function demoKernel(env: Record<string, string> = {}): TestKernel {
-  return createTestKernel({
-    modules: DEMO_MODULES,
-    overrides: [{ provide: Environment, useValue: Environment.of({ DEMO_TICK: '1s', ...env }) }],
-  });
+function demoKernel(demo: Record<string, unknown> = {}): TestKernel {
+  return createTestKernel({ modules: DEMO_MODULES, config: { demo: { tick: '1s', ...demo } } });
 }
 
 /** A request to the in-process server on localhost; resolves with status and JSON body. */
@@ -75,7 +65,7 @@ describe('the demo modules on a fake clock', () => {
   });
 
   it('Janitor sweeps expired items every 10 s and reports at each full minute', async () => {
-    const k = track(demoKernel({ DEMO_ITEM_TTL: '15s', DEMO_MAX_ITEMS: '1000' }));
+    const k = track(demoKernel({ itemTtl: '15s', maxItems: 1000 }));
     const t0 = k.clock.now();
     await k.start();
     const storage = k.module(Storage).instance as Storage;
@@ -140,8 +130,17 @@ describe('the demo modules on a fake clock', () => {
   });
 
   it('refuses to start when Storage.prep finds the settings unusable', async () => {
-    const k = track(demoKernel({ DEMO_MAX_ITEMS: '0' }));
+    const k = track(demoKernel({ maxItems: 0 }));
     await expect(k.start()).rejects.toMatchObject({ code: 'E_START_FAILED', module: 'Storage' });
     expect(k.exitCode).toBe(1);
+  });
+
+  it('refuses bad settings at create, naming each with its source', () => {
+    expect(() => demoKernel({ port: 70_000, tick: '0s' })).toThrow(
+      expect.objectContaining({
+        code: 'E_CONFIG_INVALID',
+        message: expect.stringMatching(/demo\.port from .*\n.*demo\.tick from .*duration above 0/),
+      }),
+    );
   });
 });

@@ -172,8 +172,8 @@ describe('the demo service as a process', () => {
     const demo = startDemo({ DEMO_PORT: 'not-a-port' });
     expect(await demo.waitForExit(EXIT_WITHIN_MS)).toBe(1);
     const failure = demo.logs.find((l) => l.level === 50);
-    expect(failure).toMatchObject({ module: 'Config', taskType: 'prep' });
-    expect(String(failure?.msg)).toContain('DEMO_PORT');
+    expect(failure).toMatchObject({ module: 'config', code: 'E_CONFIG_INVALID' });
+    expect(String(failure?.msg)).toContain('demo.port from env DEMO_PORT');
     expect(demo.logs.some(isOnline)).toBe(false);
   });
 });

@@ -7,14 +7,21 @@ import {
   KERNEL_TRANSITIONS,
   MODULE_TRANSITIONS,
 } from '../../packages/core/src/lifecycle/module-status.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigModule } from '@keel/config';
+import * as config from '../../docs/examples/config.js';
 import * as configuration from '../../docs/examples/configuration.js';
 import * as errors from '../../docs/examples/errors.js';
 import * as events from '../../docs/examples/events.js';
 import * as failureStatus from '../../docs/examples/failure-status.js';
+import * as fleet from '../../docs/examples/fleet.js';
 import * as gettingStarted from '../../docs/examples/getting-started.js';
 import * as lifecycle from '../../docs/examples/lifecycle.js';
 import * as microtasks from '../../docs/examples/microtasks.js';
 import * as tasks from '../../docs/examples/tasks.js';
+import * as testingFleet from '../../docs/examples/testing-fleet.js';
 import * as workers from '../../docs/examples/workers.js';
 
 const DOCS = new URL('../../docs/', import.meta.url);
@@ -195,6 +202,19 @@ describe('docs/examples', () => {
     expect(result.unknown).toMatchObject({ code: 'E_EVENT_UNKNOWN', module: 'Catalog' });
   });
 
+  it('fleet: a singleton leader, a once-per-fleet task, a retried job, fleet events, a takeover', async () => {
+    const result = await fleet.main();
+    expect(result).toEqual({
+      standby: true,
+      bill: ['a token 1'],
+      tries: ['INV-1 try 1 on a', 'INV-1 try 2 on b'],
+      mail: ['cache of INV-1 dropped on a', 'cache of INV-1 dropped on b', 'mailed INV-1 from a'],
+      takeover: { leader: 'online', token: 2, replicas: ['b: Billing'] },
+      errors: 1, // the first try's failure, reported on the replica that ran it
+    });
+    expect(read('fleet.md')).toContain('docs/examples/fleet.ts');
+  });
+
   it('configuration: providers, redact, flags', async () => {
     const { logger, lines } = capturingLogger();
     const kernel = configuration.createKernel(['--port', '9000'], {
@@ -215,6 +235,74 @@ describe('docs/examples', () => {
     expect(kernel.exitCode).toBe(0);
   });
 
+  it('config: sources in order, secrets masked, every error at once, reload and restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keel-docs-config-'));
+    try {
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, 'db: { host: db.internal, poolSize: 20 }\n');
+      const env: Record<string, string | undefined> = {
+        DB_PASSWORD: 's3cret-pass',
+        DB_POOL_SIZE: '30',
+      };
+      const { logger, lines } = capturingLogger();
+      const kernel = config.createKernel({ env, argv: ['--db-pool-size', '40'], file }, { logger });
+      const db = kernel.module(config.Db).instance as config.Db;
+      expect(db.config.value).toEqual({
+        host: 'db.internal',
+        port: 5432,
+        password: 's3cret-pass',
+        poolSize: 40,
+      });
+      expect(
+        ['host', 'port', 'password', 'poolSize'].map((k) => db.config.source(k as 'host')),
+      ).toEqual(['file', 'default', 'env', 'flag']);
+      await kernel.start();
+      expect(lines.find((l) => l.msg === 'db ready')).toMatchObject({
+        config: { password: '[redacted]' },
+      });
+      expect(JSON.stringify(lines)).not.toContain('s3cret-pass');
+
+      // Reload: db.poolSize changed (db not restarted), then the cache (restarted).
+      const cache = kernel.module(config.Cache).instance as config.Cache;
+      writeFileSync(file, 'db: { host: db.internal, poolSize: 20 }\ncache: { ttl: 1m }\n');
+      env['DB_PORT'] = '6543';
+      const changed = await kernel.get(ConfigModule).reload();
+      expect(changed.keys).toEqual(['db.port', 'cache.ttl']);
+      expect(db.changes).toEqual(['db.port', 'cache.ttl']);
+      expect(cache.starts).toBe(2);
+      env['DB_PORT'] = 'abc';
+      await expect(kernel.get(ConfigModule).reload()).rejects.toMatchObject({
+        code: 'E_CONFIG_INVALID',
+      });
+      expect(db.config.value.port).toBe(6543);
+      await kernel.shutdown();
+
+      // The page's error example, exactly.
+      let message = '';
+      try {
+        config.createKernel(
+          {
+            env: { DB_PORT: 'abc', DB_PASSWORD: 'short', DB_HSOT: 'x' },
+            argv: [],
+            file: join(dir, 'none.yaml'),
+          },
+          {
+            logger,
+            providers: ConfigModule.configure({
+              env: { DB_PORT: 'abc', DB_PASSWORD: 'short', DB_HSOT: 'x' },
+            }),
+          },
+        );
+      } catch (err) {
+        message = `${(err as { code: string }).code}: ${(err as Error).message}`;
+      }
+      const shown = /```\n(E_CONFIG_INVALID[\s\S]*?)\n```/.exec(read('config.md'))![1];
+      expect(message).toBe(shown);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('configuration: --help prints the flags and starts nothing', async () => {
     const printed: string[] = [];
     const kernel = configuration.createKernel([], {
@@ -231,6 +319,18 @@ describe('docs/examples', () => {
   });
 });
 
+describe('docs/examples/testing-fleet', () => {
+  it('fails the singleton over to the other replica; reports run once per minute fleet-wide', async () => {
+    const result = await testingFleet.failover();
+    expect(result).toEqual({
+      leaderBefore: 'a',
+      leaderAfter: 'b',
+      tokens: [1, 2],
+      reportsBuilt: 3,
+    });
+  });
+});
+
 describe('docs pages', () => {
   // The pages whose snippets are all taken from docs/examples (other pages have their own tests).
   const pages = [
@@ -243,6 +343,8 @@ describe('docs pages', () => {
     'microtasks.md',
     'events.md',
     'configuration.md',
+    'testing-fleet.md',
+    'config.md',
   ];
   const examples = readdirSync(new URL('examples/', DOCS))
     .filter((f) => f.endsWith('.ts'))

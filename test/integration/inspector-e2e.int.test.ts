@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Module, ModuleContext, Task, Worker } from '@keel/core';
+import { Job, Module, ModuleContext, OnEvent, Task, Worker } from '@keel/core';
 import { Inspector } from '@keel/inspector';
-import { createTestKernel, type TestKernel } from '@keel/testing';
+import { createTestKernel, FakeFleet, type TestKernel } from '@keel/testing';
 import { chromium, type Browser } from 'playwright-core';
 
 // The browser suite drives an installed Chromium (playwright-core downloads none). Without one
@@ -67,6 +67,32 @@ class Api {
 class Mailer {
   @Task({ every: '1m' })
   async sendQueued(): Promise<void> {}
+}
+
+@Module({ name: 'feed', singleton: true })
+class Feed {}
+
+@Module({ name: 'billing', events: ['invoiced'] })
+class Billing {
+  constructor(readonly ctx: ModuleContext) {}
+
+  @Job({ queue: 'invoices' })
+  render(data: { fail?: boolean }): void {
+    if (data.fail === true) throw new Error('the printer is on fire');
+  }
+
+  @Task({ every: '10m', fleet: 'once' })
+  async close(): Promise<void> {}
+}
+
+@Module({ name: 'ledger' })
+class Ledger {
+  constructor(readonly billing: Billing) {}
+
+  @OnEvent(Billing, 'invoiced', { fleet: 'one', maxDeliveries: 1 })
+  book(data: { poison?: boolean }): void {
+    if (data.poison === true) throw new Error('unbookable invoice');
+  }
 }
 
 describeBrowser('inspector page in headless Chromium', () => {
@@ -202,6 +228,89 @@ describeBrowser('inspector page in headless Chromium', () => {
 
     expect(pageErrors).toEqual([]);
     process.stdout.write(`inspector e2e: page showed "offline" ${seenAfterMs} ms after the POST\n`);
+  });
+
+  it('shows the fleet: replicas, the leader and the standby, queues, tasks, events and a partition', async () => {
+    const fleet = new FakeFleet({ service: 'shop' });
+    const replica = (id: string): TestKernel =>
+      createTestKernel({
+        modules: [Feed, Billing, Ledger, Inspector],
+        providers: Inspector.configure({ port: 0 }),
+        fleet: fleet.replica(id),
+        clock: fleet.clock,
+      });
+    const a = replica('a');
+    const b = replica('b');
+    try {
+      await a.start();
+      await b.start();
+      await fleet.clock.advance('5s'); // a heartbeat round: each sees the other
+      const billing = a.get(Billing);
+      await billing.ctx.fleet.enqueue('invoices', {});
+      await billing.ctx.fleet.enqueue('invoices', { fail: true }, { jobId: 'inv-7' });
+      await billing.ctx.triggerEvent('invoiced', { poison: true }, { fleet: true });
+      await fleet.clock.advance('1s');
+
+      const page = await browser!.newPage({ viewport: { width: 1280, height: 1400 } });
+      const pageErrors: string[] = [];
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      await page.goto(a.get(Inspector).url!);
+      const card = page.locator('#fleet-card');
+      await card.locator('tr[data-replica="a"].self').waitFor({ timeout: 2000 });
+      await card.locator('tr[data-replica="b"]').waitFor({ timeout: 2000 });
+      expect(await card.locator('tr[data-replica="a"] [data-leads="feed"]').count()).toBe(1);
+      expect(await card.locator('tr[data-replica="b"] [data-leads]').count()).toBe(0);
+      expect(await page.locator('#fleet-connection').getAttribute('data-connected')).toBe('true');
+      expect(await page.locator('tr[data-module="feed"] [data-leader]').count()).toBe(1);
+      const queue = card.locator('tr[data-queue="invoices"]');
+      expect(await queue.locator('td').allTextContents()).toEqual([
+        'invoices',
+        '0',
+        '0',
+        '0',
+        '1',
+        '1',
+        expect.stringContaining('the printer is on fire') as unknown as string,
+      ]);
+      expect(await queue.textContent()).toContain('inv-7');
+      const task = card.locator('tr[data-fleet-task="billing.close"]');
+      // Slot-aligned at 00:10:00; the fleet clock is at 00:00:06.
+      expect(await task.locator('td').allTextContents()).toEqual([
+        'billing.close',
+        'in 9m 54s',
+        'not run yet',
+      ]);
+      const hook = card.locator('tr[data-hook="billing.invoiced->ledger.book"]');
+      expect(await hook.textContent()).toContain('unbookable invoice');
+      expect(await hook.locator('td.num').allTextContents()).toEqual(['0', '0', '1']);
+
+      // The other replica's page shows the singleton standing by.
+      const pageB = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+      pageB.on('pageerror', (err) => pageErrors.push(err.message));
+      await pageB.goto(b.get(Inspector).url!);
+      await pageB
+        .locator('tr[data-module="feed"][data-status="offline"] [data-standby]')
+        .waitFor({ timeout: 2000 });
+      await pageB.locator('#fleet-card tr[data-replica="b"].self').waitFor({ timeout: 2000 });
+      await pageB.close();
+
+      // Cut a off: its page shows the connection lost and the fleet warning, live.
+      await page.locator('#live[data-state="live"]').waitFor({ timeout: 2000 });
+      fleet.partition('a');
+      await page.locator('#fleet-connection[data-connected="false"]').waitFor({ timeout: 2000 });
+      await card.locator('.fleet-failure[data-failure="warning"]').waitFor({ timeout: 2000 });
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: `${ARTIFACTS}inspector-fleet.png`, fullPage: true });
+      fleet.heal('a');
+      await fleet.clock.advance('5s');
+      await page.locator('#fleet-connection[data-connected="true"]').waitFor({ timeout: 2000 });
+      await page.close();
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await Promise.allSettled([a.shutdown(), b.shutdown()]);
+    }
+    a.expectNoLeaks();
+    b.expectNoLeaks();
   });
 
   it('offers no changes without a token: no buttons, no token field', async () => {

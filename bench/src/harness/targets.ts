@@ -116,6 +116,19 @@ export function checkTargets(rows: readonly Row[]): TargetCheck[] {
       },
     );
   }
+  for (const scenario of new Set(rows.map((r) => r.scenario))) {
+    const m = /^jobs c=(\d+), .* jobs, throughput$/.exec(scenario);
+    if (m === null) continue;
+    add(`jobs c=${m[1]}: @Job (BullmqJobs) within 10 % of raw BullMQ throughput`, () => {
+      const k = median(rows, scenario, 'keel');
+      const r = median(rows, scenario, 'raw bullmq');
+      if (k === undefined || r === undefined) return undefined;
+      return {
+        measured: `keel ÷ raw = ${x(k / r)} (${k.toFixed(0)} vs ${r.toFixed(0)} jobs/s)`,
+        met: k / r >= 0.9,
+      };
+    });
+  }
   return checks;
 }
 

@@ -6,6 +6,5 @@ export type { Item } from './modules/storage.js';
 export { Http } from './modules/http.js';
 export { Ticker, FAIL_EVERY } from './modules/ticker.js';
 export { Janitor } from './modules/janitor.js';
-export { Environment } from './environment.js';
-export { readSettings } from './settings.js';
+export { DemoConfig, InspectorConfig, toSettings } from './settings.js';
 export type { Settings } from './settings.js';

@@ -1,7 +1,58 @@
+import { Config } from '@keel/config';
 import { toMs } from '@keel/core';
-import type { Environment } from './environment.js';
+import { z } from 'zod';
 
-/** The demo's settings, read from environment variables by `Config.prep()`. */
+/** A duration as the demo takes it: `'5m'`, `'3s'`, or a number of milliseconds as digits. */
+function durationMs(text: string): number {
+  return toMs(/^\d+$/.test(text) ? Number(text) : text, 'a demo setting');
+}
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine(
+      (text) => {
+        try {
+          return durationMs(text) > 0;
+        } catch {
+          return false;
+        }
+      },
+      { message: "use a duration above 0, e.g. '250ms', '3s', '5m'" },
+    )
+    .describe(`a duration, default ${fallback}`);
+
+/**
+ * The demo's configuration section: environment variables `DEMO_*` (or flags `--demo-*`),
+ * checked with every other section at `Kernel.create`.
+ */
+export const DemoConfig = Config.define('demo', {
+  prefix: 'DEMO_',
+  schema: z.object({
+    host: z.string().min(1).default('127.0.0.1').describe('interface to listen on'),
+    port: z.number().int().min(0).max(65_535).default(0).describe('0: any free port'),
+    maxItems: z.number().int().min(0).max(1_000_000).default(100).describe('storage limit'),
+    itemTtl: duration('5m'),
+    tick: duration('3s'),
+    slowStopMs: z.number().int().min(0).max(600_000).default(0).describe('extra stop time'),
+  }),
+});
+
+/**
+ * The inspector's settings, `DEMO_INSPECTOR_PORT` (default 7117; 0: any free port) and
+ * `DEMO_INSPECTOR_TOKEN` (16+ characters; without it the page is read-only), a secret.
+ */
+export const InspectorConfig = Config.define('inspector', {
+  prefix: 'DEMO_INSPECTOR_',
+  schema: z.object({
+    port: z.number().int().min(0).max(65_535).default(7117),
+    token: z.string().min(16).optional(),
+  }),
+  secret: ['token'],
+});
+
+/** The demo's settings, as its modules use them (durations in milliseconds). */
 export interface Settings {
   /** `DEMO_HOST`, default `127.0.0.1`. */
   readonly host: string;
@@ -17,41 +68,21 @@ export interface Settings {
   readonly slowStopMs: number;
 }
 
-/** Reads and checks the settings; the error names the variable and the fix. */
-export function readSettings(env: Environment): Settings {
+/** The section's validated value as {@link Settings}. */
+export function toSettings(value: {
+  readonly host: string;
+  readonly port: number;
+  readonly maxItems: number;
+  readonly itemTtl: string;
+  readonly tick: string;
+  readonly slowStopMs: number;
+}): Settings {
   return Object.freeze({
-    host: env.get('DEMO_HOST') ?? '127.0.0.1',
-    port: integer(env, 'DEMO_PORT', 0, 0, 65_535),
-    maxItems: integer(env, 'DEMO_MAX_ITEMS', 100, 0, 1_000_000),
-    itemTtlMs: duration(env, 'DEMO_ITEM_TTL', '5m'),
-    tickMs: duration(env, 'DEMO_TICK', '3s'),
-    slowStopMs: integer(env, 'DEMO_SLOW_STOP_MS', 0, 0, 600_000),
+    host: value.host,
+    port: value.port,
+    maxItems: value.maxItems,
+    itemTtlMs: durationMs(value.itemTtl),
+    tickMs: durationMs(value.tick),
+    slowStopMs: value.slowStopMs,
   });
-}
-
-function integer(
-  env: Environment,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = env.get(name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(
-      `${name}=${JSON.stringify(raw)} is invalid: use a whole number from ${min} to ${max}.`,
-    );
-  }
-  return value;
-}
-
-function duration(env: Environment, name: string, fallback: string): number {
-  const raw = env.get(name) ?? fallback;
-  // toMs throws a KeelError E_INVALID_DURATION that names the variable.
-  const ms = toMs(/^\d+$/.test(raw) ? Number(raw) : raw, name);
-  if (ms === 0)
-    throw new Error(`${name}=${JSON.stringify(raw)} is invalid: use a duration above 0.`);
-  return ms;
 }

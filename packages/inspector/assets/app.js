@@ -1,13 +1,14 @@
 /* global document, window, fetch, EventSource */
 // The inspector page: loads the snapshot and graph, then follows /api/stream to stay live.
+import { renderFleet } from './fleet.js';
 import { renderGraph } from './graph.js';
 import { addLogEntry } from './log.js';
-import { renderGauges, renderModules, renderSummary } from './views.js';
+import { renderGauges, renderModules, renderSections, renderSummary } from './views.js';
 
 const STATUSES = ['online', 'starting', 'preparing', 'stopping', 'offline', 'dead'];
 const REFRESH_MS = 5000;
 
-const state = { info: null, snapshot: null, graph: null };
+const state = { info: null, snapshot: null, graph: null, sections: {} };
 const $ = (id) => document.getElementById(id);
 
 async function getJson(path) {
@@ -26,6 +27,8 @@ function render() {
   renderGraph($('graph'), graph, snapshot.modules, snapshot.managed);
   renderGauges($('gauges'), snapshot);
   renderModules($('modules'), snapshot, info, changeModule);
+  renderSections($('plugin-sections'), state.sections);
+  renderFleet($('fleet'), $('fleet-connection'), snapshot);
   $('management-note').textContent = !snapshot.managed
     ? 'Module management is off: every module runs.'
     : info?.mutations
@@ -34,9 +37,14 @@ function render() {
 }
 
 async function refresh() {
-  const [snapshot, graph] = await Promise.all([getJson('api/snapshot'), getJson('api/graph')]);
+  const [snapshot, graph, sections] = await Promise.all([
+    getJson('api/snapshot'),
+    getJson('api/graph'),
+    getJson('api/sections'),
+  ]);
   state.snapshot = snapshot;
   state.graph = graph;
+  state.sections = sections;
   render();
 }
 

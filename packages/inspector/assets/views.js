@@ -61,7 +61,12 @@ export function renderSummary(container, snapshot) {
       snapshot.managed ? `${modules.length} modules, managed` : `${modules.length} modules`,
       online === wanted.length ? 'good' : 'warn',
     ),
-    stat('Failure state', snapshot.failure, worstModule(modules), toneOf(snapshot.failure)),
+    stat(
+      'Failure state',
+      snapshot.failure,
+      worstModule(modules, snapshot.fleet),
+      toneOf(snapshot.failure),
+    ),
     stat('Workers running', String(workers), `${snapshot.tasks.running} task(s) running now`),
     stat(
       'Errors reported',
@@ -72,10 +77,14 @@ export function renderSummary(container, snapshot) {
   );
 }
 
-function worstModule(modules) {
-  const bad = modules.filter((m) => m.failure.status !== 'none');
-  if (bad.length === 0) return 'all clear';
-  return bad.map((m) => `${m.name}: ${m.failure.title || m.failure.status}`).join(', ');
+function worstModule(modules, fleet) {
+  const bad = modules
+    .filter((m) => m.failure.status !== 'none')
+    .map((m) => `${m.name}: ${m.failure.title || m.failure.status}`);
+  // The built-in fleet status counts in the kernel's worst state too.
+  const f = fleet?.failure;
+  if (f !== undefined && f.status !== 'none') bad.push(`fleet: ${f.title || f.status}`);
+  return bad.length === 0 ? 'all clear' : bad.join(', ');
 }
 
 function toneOf(failure) {
@@ -171,6 +180,8 @@ function tasksCell(tasks, at) {
 /** The modules table; `onAction(name, 'enable' | 'disable')` when a button is pressed. */
 export function renderModules(tbody, snapshot, info, onAction) {
   const canChange = info?.mutations && snapshot.managed;
+  const fleet = snapshot.fleet;
+  const leads = new Set(fleet?.replicas.find((r) => r.replicaId === fleet.replicaId)?.leaderOf);
   const rows = Object.values(snapshot.modules).map((m) => {
     const wanted = shouldRun(snapshot, m);
     const action = m.enabled ? 'disable' : 'enable';
@@ -189,6 +200,18 @@ export function renderModules(tbody, snapshot, info, onAction) {
         'td',
         {},
         pill(m.status),
+        leads.has(m.name) &&
+          h(
+            'span',
+            { class: 'tag good', 'data-leader': '', title: 'Singleton led here' },
+            'leader',
+          ),
+        m.standby &&
+          h(
+            'span',
+            { class: 'tag info', 'data-standby': '', title: 'Singleton led by another replica' },
+            'standby',
+          ),
         snapshot.managed && !wanted && h('span', { class: 'tag' }, 'disabled'),
         snapshot.managed &&
           !m.enabled &&
@@ -221,4 +244,54 @@ export function renderModules(tbody, snapshot, info, onAction) {
     );
   });
   tbody.replaceChildren(...rows);
+}
+
+/** Sections that plugin modules contribute (e.g. @keel/config's effective configuration). */
+export function renderSections(container, sections) {
+  const cards = Object.entries(sections).map(([module, section]) =>
+    h(
+      'section',
+      { class: 'card plugin-card', 'data-module': module },
+      h(
+        'div',
+        { class: 'card-head' },
+        h('h2', {}, section.title),
+        h('span', { class: 'muted' }, module),
+      ),
+      section.error !== undefined
+        ? h('p', { class: 'muted' }, `unavailable: ${section.error}`)
+        : (section.tables ?? []).map((t) =>
+            h(
+              'div',
+              { class: 'table-wrap' },
+              h(
+                'table',
+                { class: 'modules plugin-table' },
+                h('caption', {}, t.caption),
+                h(
+                  'thead',
+                  {},
+                  h(
+                    'tr',
+                    {},
+                    t.columns.map((c) => h('th', {}, c)),
+                  ),
+                ),
+                h(
+                  'tbody',
+                  {},
+                  t.rows.map((row) =>
+                    h(
+                      'tr',
+                      {},
+                      row.map((cell) => h('td', {}, cell === null ? '—' : String(cell))),
+                    ),
+                  ),
+                ),
+              ),
+            ),
+          ),
+    ),
+  );
+  container.replaceChildren(...cards);
 }

@@ -19,6 +19,7 @@ function module(name: string, patch: Partial<ModuleSnapshot> = {}): ModuleSnapsh
     microtasks: 0,
     overran: [],
     durations: { prepMs: null, startMs: null, stopMs: null },
+    standby: false,
     ...patch,
   };
 }
@@ -39,6 +40,17 @@ function snapshot(modules: ModuleSnapshot[], patch: Partial<KernelSnapshot> = {}
       running: 0,
     },
     errors: { count: 0, last: null },
+    fleet: {
+      service: 'local',
+      replicaId: 'r1',
+      provider: 'local',
+      connected: true,
+      replicas: [],
+      failure: { status: 'none', id: '', title: '', message: '' },
+      queues: {},
+      events: {},
+      tasks: {},
+    },
     ...patch,
   };
 }

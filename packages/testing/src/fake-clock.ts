@@ -54,6 +54,8 @@ export class FakeClock implements Clock {
   private readonly settleTurns: number;
   /** The driving call in flight (advance, runUntilIdle), to refuse an overlapping one. */
   private driving: string | undefined;
+  /** Sum of the wall-clock steps made with `set()`: `monotonic()` ignores them. */
+  private wallSteps = 0;
 
   /**
    * @param start the initial time (default {@link DEFAULT_FAKE_NOW}).
@@ -72,6 +74,15 @@ export class FakeClock implements Clock {
   /** The fake time, in milliseconds since the epoch. */
   now(): number {
     return this.sinon.now;
+  }
+
+  /**
+   * The fake monotonic time: moves with {@link advance} (and every driving call) like
+   * `now()`, but not with {@link set}/{@link stepWall}, as `performance.now()` ignores an
+   * NTP step. Starts equal to the start time.
+   */
+  monotonic(): number {
+    return this.sinon.now - this.wallSteps;
   }
 
   /** Calls `fn` once the fake time has advanced by `ms` (at least 1 ms). */
@@ -131,8 +142,8 @@ export class FakeClock implements Clock {
 
   /**
    * Sets the wall-clock time, like an NTP step or a laptop waking up: `now()` jumps (forward
-   * or back), nothing fires, and pending timers keep their remaining delay, as real
-   * `setTimeout`s do. To let time pass and fire what falls due, use {@link advance} or
+   * or back), `monotonic()` does not, nothing fires, and pending timers keep their
+   * remaining delay, as real `setTimeout`s do. To let time pass and fire what falls due, use {@link advance} or
    * {@link advanceTo}. Mostly useful before a kernel starts, or to test clock jumps.
    */
   set(date: Date | number): void {
@@ -143,8 +154,20 @@ export class FakeClock implements Clock {
     }
     const next = epochMs(date, 'FakeClock.set(date)');
     const shift = next - this.sinon.now;
+    this.wallSteps += shift;
     this.sinon.setSystemTime(next);
     for (const entry of this.pending.values()) entry.dueAt += shift;
+  }
+
+  /**
+   * Steps the wall clock by `ms` (negative: back), as an NTP correction would: like
+   * {@link set}, `now()` jumps, `monotonic()` and pending timers do not move.
+   */
+  stepWall(ms: number): void {
+    if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+      throw new TypeError(`FakeClock.stepWall(ms): ms must be a finite number, got ${String(ms)}.`);
+    }
+    this.set(this.now() + ms);
   }
 
   /**

@@ -21,15 +21,32 @@ import { waitFor, type WaitForOptions } from './wait-for.js';
  */
 export type Override<T = unknown> = Provider<T>;
 
-/** Options of {@link createTestKernel}: those of `Kernel.create`, minus `clock`, plus test ones. */
+/**
+ * Options of {@link createTestKernel}: those of `Kernel.create` (with `clock` only a
+ * {@link FakeClock}), plus test ones.
+ */
 export interface TestKernelOptions extends Omit<KernelOptions, 'clock'> {
+  /**
+   * A FakeClock to share with other test kernels, e.g. `FakeFleet.clock` so replicas of one
+   * fake fleet see the same time; default a new FakeClock at `now`.
+   */
+  clock?: FakeClock;
   /** Modules or providers to replace; they win over `providers` for the same token. */
   overrides?: Override[];
   /** Start time of the fake clock; default 2026-01-01T00:00:00Z. */
   now?: Date | number;
   /** Level of the captured default logger; default 'debug'. Ignored with `logger`. */
   logLevel?: LevelWithSilent;
+  /**
+   * `@keel/config` values per section name, then key: `{ db: { host: 'test-db' } }`. They
+   * win over every other source, and `process.env` is not read (unless
+   * `ConfigModule.configure({ env })` passes an environment).
+   */
+  config?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
+
+/** `@keel/config`'s token for test values (a `Symbol.for`: no import of that package). */
+const CONFIG_TEST_VALUES = Symbol.for('@keel/config:test-values');
 
 /** What {@link createTestKernel} adds to a `Kernel`. */
 export interface TestKernelExtras {
@@ -93,22 +110,45 @@ export function createTestKernel(options: TestKernelOptions): TestKernel {
       'createTestKernel needs an options object: createTestKernel({ modules: [...] }).',
     );
   }
-  if ('clock' in options) {
+  if (options.clock !== undefined && !(options.clock instanceof FakeClock)) {
     throw new TypeError(
-      'createTestKernel: do not pass `clock`; the test kernel brings its FakeClock (k.clock). Use `now` to set the start time.',
+      'createTestKernel: `clock` must be a FakeClock from @keel/testing (e.g. fakeFleet.clock, to share ' +
+        'time between replicas); omit it and the test kernel brings its own (k.clock). Use `now` to set the start time.',
     );
   }
-  const { overrides = [], now = DEFAULT_FAKE_NOW, logLevel = 'debug', ...rest } = options;
+  if (options.clock !== undefined && options.now !== undefined) {
+    throw new TypeError(
+      'createTestKernel: pass either `clock` (a shared FakeClock, already at its time) or `now`, not both.',
+    );
+  }
+  const {
+    overrides = [],
+    now = DEFAULT_FAKE_NOW,
+    logLevel = 'debug',
+    config = {},
+    clock: shared,
+    ...rest
+  } = options;
+  if (config === null || typeof config !== 'object') {
+    throw new TypeError(
+      "createTestKernel: `config` must be an object of sections, e.g. { db: { host: 'x' } }.",
+    );
+  }
   if (!Array.isArray(overrides)) {
     throw new TypeError('createTestKernel: `overrides` must be an array of providers.');
   }
-  const clock = new FakeClock(now);
+  const clock = shared ?? new FakeClock(now);
   const captured = captureLogger(logLevel, () => clock.now());
   const kernelOptions: KernelOptions = {
     random: () => 0,
     ...rest,
     logger: rest.logger ?? captured.logger,
-    providers: [...(rest.providers ?? []), ...overrides],
+    // Test kernels never read process.env for @keel/config: values come from `config`.
+    providers: [
+      { provide: CONFIG_TEST_VALUES, useValue: config },
+      ...(rest.providers ?? []),
+      ...overrides,
+    ],
     clock,
   };
   const kernel = Kernel.create(kernelOptions);

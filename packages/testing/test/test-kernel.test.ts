@@ -44,11 +44,20 @@ describe('createTestKernel', () => {
     expect(later.inspect().at).toBe('2031-02-03T04:05:06.000Z');
   });
 
-  it('refuses a clock of its own', () => {
-    const clock: Clock = new FakeClock();
-    expect(() => createTestKernel({ modules: [Api], clock } as never)).toThrow(
-      /do not pass `clock`/,
+  it('shares a FakeClock it is given, and refuses any other clock or a clock with now', () => {
+    const clock = new FakeClock(Date.UTC(2030, 0, 1));
+    const k = createTestKernel({
+      modules: [Api],
+      providers: [{ provide: CALLS, useValue: [] }],
+      clock,
+    });
+    expect(k.clock).toBe(clock);
+    expect(k.inspect().at).toBe('2030-01-01T00:00:00.000Z');
+    const real: Clock = { now: () => 0, setTimeout: () => 0, clearTimeout: () => undefined };
+    expect(() => createTestKernel({ modules: [Api], clock: real } as never)).toThrow(
+      /`clock` must be a FakeClock/,
     );
+    expect(() => createTestKernel({ modules: [Api], clock, now: 0 })).toThrow(/not both/);
   });
 
   describe('overrides', () => {

@@ -1,5 +1,14 @@
 import fc from 'fast-check';
-import type { CodePlan, LifecycleFault, ModulePlan, Op, Scenario, WorkerPlan } from './plan.js';
+import {
+  THROWN_KINDS,
+  type CodePlan,
+  type LifecycleFault,
+  type ModulePlan,
+  type Op,
+  type Scenario,
+  type ThrownKind,
+  type WorkerPlan,
+} from './plan.js';
 
 /** Which faults a property draws, so each test file can focus its runs. */
 export interface Profile {
@@ -68,8 +77,20 @@ function worker(work: boolean): fc.Arbitrary<WorkerPlan> {
     { weight: 1, arbitrary: fc.constant('escalate' as const) },
     { weight: 2, arbitrary: fc.constant('ignore-abort' as const) },
     { weight: 2, arbitrary: fc.constant('linger' as const) },
+    { weight: 1, arbitrary: fc.constant('sleep-loop' as const) },
   );
 }
+
+/** Mostly Errors; otherwise any of the values that are hard to print or inspect. */
+function thrown(): fc.Arbitrary<ThrownKind> {
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constant('error' as const) },
+    { weight: 2, arbitrary: fc.constantFrom(...THROWN_KINDS) },
+  );
+}
+
+/** Wall-clock steps: NTP-sized and hour-sized, back and forward. */
+const WALL_STEPS = [-3_600_000, -60_000, -1500, 1500, 60_000, 3_600_000];
 
 /** A module before its picks are mapped onto lower indices and faults are applied. */
 interface RawModule extends Omit<ModulePlan, 'deps' | 'hookSource' | 'prep' | 'start' | 'stop'> {
@@ -94,6 +115,7 @@ function rawModule(profile: Profile): fc.Arbitrary<RawModule> {
     rawHookSource: fc.nat(),
     prepWorker: sometimes,
     triggerInStart: sometimes,
+    thrown: thrown(),
   });
 }
 
@@ -130,6 +152,10 @@ function op(profile: Profile): fc.Arbitrary<Op> {
     { weight: profile.management ? 1 : 0, arbitrary: moduleOp('restart') },
     { weight: profile.work ? 2 : 0, arbitrary: moduleOp('trigger') },
     { weight: 1, arbitrary: ms.map((ms) => ({ kind: 'advance' as const, ms })) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(...WALL_STEPS).map((ms) => ({ kind: 'step-wall' as const, ms })),
+    },
   );
 }
 
@@ -156,6 +182,15 @@ export function scenarioArb(profile: Profile): fc.Arbitrary<Scenario> {
       lifecycleConcurrency: fc.constantFrom(1, 2, 32),
       taskConcurrency: fc.constantFrom(1, 2),
       secondKernel: fc.boolean(),
+      listener: fc.oneof(
+        { weight: 12, arbitrary: fc.constant('none' as const) },
+        { weight: 1, arbitrary: fc.constant('sync' as const) },
+        { weight: 1, arbitrary: fc.constant('async' as const) },
+      ),
+      wallStepDuringShutdownMs: fc.option(fc.constantFrom(...WALL_STEPS), {
+        freq: 4,
+        nil: undefined,
+      }),
     })
     .map(({ faults, ...s }) => ({
       ...s,

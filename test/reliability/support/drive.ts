@@ -15,17 +15,20 @@ export interface Tracked<T> {
   readonly outcome: Outcome<T> | undefined;
 }
 
-/** Starts observing `work` now; `elapsedMs` counts fake time from now, `at` is when it settled. */
+/**
+ * Starts observing `work` now; `elapsedMs` counts fake monotonic time from now (wall-clock
+ * steps do not count), `at` is the monotonic time it settled.
+ */
 export function track<T>(clock: FakeClock, work: Promise<T>): Tracked<T> {
-  const from = clock.now();
+  const from = clock.monotonic();
   const tracked: { outcome: Outcome<T> | undefined } = { outcome: undefined };
   work.then(
     (value) => {
-      const at = clock.now();
+      const at = clock.monotonic();
       tracked.outcome = { ok: true, value, elapsedMs: at - from, at };
     },
     (error: unknown) => {
-      const at = clock.now();
+      const at = clock.monotonic();
       tracked.outcome = { ok: false, error, elapsedMs: at - from, at };
     },
   );
@@ -43,7 +46,7 @@ export async function settleUnder<T>(
   what: string,
   capMs: number,
 ): Promise<Outcome<T>> {
-  const from = clock.now();
+  const from = clock.monotonic();
   await clock.settle(1);
   for (;;) {
     if (tracked.outcome !== undefined) return tracked.outcome;
@@ -53,7 +56,8 @@ export async function settleUnder<T>(
       if (tracked.outcome !== undefined) return tracked.outcome;
       throw new Error(`${what} never settles: it still runs and no fake timer is pending`);
     }
-    if (next - from > capMs)
+    // Pending timers are due in wall time; how far away, in monotonic time.
+    if (next - clock.now() + clock.monotonic() - from > capMs)
       throw new Error(`${what} did not settle within ${capMs} ms of fake time`);
     await clock.advanceTo(next);
   }

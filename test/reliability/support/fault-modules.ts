@@ -9,7 +9,15 @@ import {
   type WorkerOptions,
 } from '@keel/core';
 import type { FakeClock } from '@keel/testing';
-import { isFault, moduleName, SLOW_MS, type LifecycleFault, type ModulePlan } from './plan.js';
+import {
+  isFault,
+  moduleName,
+  SLOW_MS,
+  thrownValue,
+  type LifecycleFault,
+  type ModulePlan,
+  type ThrownKind,
+} from './plan.js';
 import type { Recorder } from './recorder.js';
 
 /** Fake ms a `linger` worker keeps running after its signal aborted. */
@@ -53,7 +61,15 @@ export function buildModules(
     Reflect.defineMetadata('design:paramtypes', [ModuleContext], cls);
     const proto = cls.prototype as unknown as Record<string, unknown>;
     const step = (s: Step, before?: (ctx: ModuleContext) => void): unknown =>
-      lifecycleMethod(world, name, s, plan[s], isFault(plan[s], stepTimeoutMs), before);
+      lifecycleMethod(
+        world,
+        name,
+        s,
+        plan[s],
+        isFault(plan[s], stepTimeoutMs),
+        plan.thrown,
+        before,
+      );
     proto.prep = step('prep', (ctx) => {
       if (plan.prepWorker) ctx.startWorker('prep-work', untilAborted);
     });
@@ -111,6 +127,7 @@ function lifecycleMethod(
   step: Step,
   fault: LifecycleFault,
   faulty: boolean,
+  thrown: ThrownKind,
   before?: (ctx: ModuleContext) => void,
 ): (this: Instance) => unknown {
   return function (this: Instance) {
@@ -124,9 +141,11 @@ function lifecycleMethod(
       case 'reject':
         return Promise.reject(new Error(`planned ${step} rejection in ${module}`));
       case 'panic':
-        // A thrown non-Error: the kernel must classify it as a panic.
-        // eslint-disable-next-line @typescript-eslint/only-throw-error
-        throw `planned ${step} panic in ${module}`;
+        // A thrown non-Error (a panic), or whatever the module throws: maybe unprintable.
+
+        throw thrown === 'error'
+          ? `planned ${step} panic in ${module}`
+          : thrownValue(thrown, `planned ${step} panic in ${module}`);
       case 'hang':
         return new Promise<never>(() => undefined);
       case 'slow':
@@ -153,7 +172,15 @@ function workerMethod(world: World, module: string, plan: ModulePlan) {
     switch (plan.worker) {
       case 'fail':
       case 'escalate':
-        return Promise.reject(new Error(`planned worker fault in ${module}`));
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- any thrown value
+        return Promise.reject(thrownValue(plan.thrown, `planned worker fault in ${module}`));
+      case 'sleep-loop':
+        // Ignores its signal: sleeps in a loop until the test's kernel is gone.
+        return (async () => {
+          while (world.recorder === recorder && recorder.kernel.status !== 'stopped') {
+            await this.ctx.sleep('1s');
+          }
+        })();
       case 'ignore-abort':
         return new Promise<never>(() => undefined);
       case 'linger':
@@ -177,11 +204,13 @@ function taskMethod(world: World, module: string, plan: ModulePlan) {
     if (plan.microtask !== 'none') {
       this.ctx.startMicroTask('mt', () => {
         recorder.called(module, 'microtask', plan.microtask === 'throw');
-        if (plan.microtask === 'throw') throw new Error(`planned microtask fault in ${module}`);
+        if (plan.microtask === 'throw')
+          throw thrownValue(plan.thrown, `planned microtask fault in ${module}`);
       });
     }
     void this.ctx.triggerEvent('ping', module);
-    if (plan.task === 'throw') throw new Error(`planned task fault in ${module}`);
+
+    if (plan.task === 'throw') throw thrownValue(plan.thrown, `planned task fault in ${module}`);
   };
 }
 
@@ -191,6 +220,7 @@ function hookMethod(world: World, module: string, source: string, plan: ModulePl
     recorder.called(module, 'hook', plan.hook === 'throw');
     recorder.expectOnline(module, `hook of ${module}`);
     recorder.expectOnline(source, `hook of ${module} on ${source}/ping`);
-    if (plan.hook === 'throw') throw new Error(`planned hook fault in ${module}`);
+
+    if (plan.hook === 'throw') throw thrownValue(plan.thrown, `planned hook fault in ${module}`);
   };
 }

@@ -61,6 +61,8 @@ function explained(plan: ModulePlan, type: TaskType, message: string, stepMs: nu
       return plan.hook === 'throw';
     case 'microtask':
       return plan.microtask === 'throw';
+    case 'job':
+      return false; // the generated modules declare no jobs
   }
 }
 

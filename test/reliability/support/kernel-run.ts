@@ -16,6 +16,8 @@ export interface KernelRun {
   readonly mayShutItself: boolean;
   /** The shutdown ran into shutdownTimeout (and reported it). */
   overran: boolean;
+  /** Times the scenario's throwing listener threw or rejected. */
+  listenerFailures: number;
 }
 
 /**

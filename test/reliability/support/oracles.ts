@@ -2,7 +2,7 @@ import { isKeelError, type ModuleStatus } from '@keel/core';
 import type { TestKernel } from '@keel/testing';
 import { settleUnder, track } from './drive.js';
 import { count, type KernelRun } from './kernel-run.js';
-import { abandoned, isFault, moduleName, SLOW_MS, wantedSet } from './plan.js';
+import { abandoned, isFault, messageOf, moduleName, SLOW_MS, wantedSet } from './plan.js';
 
 /** Fake time any one kernel call may take before the run counts as hung. */
 export const CAP_MS = 10 * 60_000;
@@ -39,7 +39,7 @@ export function checkStart(
       const i = Number(err.module.slice(1));
       const plan = s.modules[i];
       // A racing shutdown may cut a step off; the module whose step it was is named then.
-      const cutOff = racing && err.cause instanceof Error && abandoned(err.cause.message);
+      const cutOff = racing && abandoned(messageOf(err.cause));
       if (
         plan === undefined ||
         (!cutOff && !isFault(plan.prep, s.stepTimeoutMs) && !isFault(plan.start, s.stepTimeoutMs))
@@ -126,7 +126,7 @@ export async function manage(
 function expectReported(run: KernelRun, cause: unknown, call: string): void {
   if (cause === undefined || run.k.errors.some((e) => e.cause === cause)) return;
   run.recorder.violation(
-    `${call} rejected blaming an error never reported on on('error'): ${cause instanceof Error ? cause.message : typeof cause}`,
+    `${call} rejected blaming an error never reported on on('error'): ${messageOf(cause) || typeof cause}`,
   );
 }
 

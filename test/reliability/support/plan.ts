@@ -13,7 +13,102 @@ export const SLOW_MS = 1700;
  * or not), `escalate` throws at once and shuts the kernel down past its restart limit,
  * `ignore-abort` never ends, `linger` ends 1.2 s (fake) after its signal aborted.
  */
-export type WorkerPlan = 'none' | 'ok' | 'fail' | 'escalate' | 'ignore-abort' | 'linger';
+export type WorkerPlan =
+  'none' | 'ok' | 'fail' | 'escalate' | 'ignore-abort' | 'linger' | 'sleep-loop';
+
+/**
+ * What a module's failing code throws (the `panic` lifecycle fault, failing tasks, hooks,
+ * microtasks and workers): an Error, or one of the values that are hard to print or even to
+ * inspect (`instanceof` throws on a revoked Proxy).
+ */
+export type ThrownKind =
+  | 'error'
+  | 'string'
+  | 'null'
+  | 'undefined'
+  | 'bigint'
+  | 'symbol'
+  | 'cyclic-null-proto'
+  | 'throwing-tostring'
+  | 'revoked-proxy'
+  | 'error-bad-message';
+
+export const THROWN_KINDS: readonly ThrownKind[] = [
+  'error',
+  'string',
+  'null',
+  'undefined',
+  'bigint',
+  'symbol',
+  'cyclic-null-proto',
+  'throwing-tostring',
+  'revoked-proxy',
+  'error-bad-message',
+];
+
+/** A fresh thrown value of `kind`; `label` goes into the ones that can carry it. */
+export function thrownValue(kind: ThrownKind, label: string): unknown {
+  switch (kind) {
+    case 'error':
+      return new Error(label);
+    case 'string':
+      return label;
+    case 'null':
+      return null;
+    case 'undefined':
+      return undefined;
+    case 'bigint':
+      return 13n;
+    case 'symbol':
+      return Symbol(label);
+    case 'cyclic-null-proto': {
+      const o = Object.create(null) as Record<string, unknown>;
+      o['self'] = o;
+      return o;
+    }
+    case 'throwing-tostring':
+      return {
+        toString(): string {
+          throw new Error('toString refused');
+        },
+        toJSON(): never {
+          throw new Error('toJSON refused');
+        },
+      };
+    case 'revoked-proxy': {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    }
+    case 'error-bad-message': {
+      const err = new Error(label);
+      Object.defineProperty(err, 'message', {
+        get(): never {
+          throw new Error('message refused');
+        },
+      });
+      return err;
+    }
+  }
+}
+
+/** `value instanceof Error`, false when the check itself throws (a revoked Proxy). */
+export function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
+}
+
+/** The message of an Error, '' for anything else (or a message that cannot be read). */
+export function messageOf(value: unknown): string {
+  try {
+    return isError(value) ? String(value.message) : '';
+  } catch {
+    return '';
+  }
+}
 
 /** A piece of module code that may be absent, succeed or throw. */
 export type CodePlan = 'none' | 'ok' | 'throw';
@@ -39,13 +134,17 @@ export interface ModulePlan {
   readonly prepWorker: boolean;
   /** `start()` triggers `ping` before it returns (hooks must wait until both sides are online). */
   readonly triggerInStart: boolean;
+  /** What its failing code throws. */
+  readonly thrown: ThrownKind;
 }
 
 /** A step after `start()`. Module numbers are taken modulo the module count. */
 export type Op =
   | { readonly kind: 'enable' | 'disable' | 'restart' | 'trigger'; readonly module: number }
   | { readonly kind: 'manage' }
-  | { readonly kind: 'advance'; readonly ms: number };
+  | { readonly kind: 'advance'; readonly ms: number }
+  /** Steps the wall clock (an NTP correction): monotonic time, and so every deadline, does not move. */
+  | { readonly kind: 'step-wall'; readonly ms: number };
 
 /** One generated run: a graph with its fault plan, and what is done to the kernel. */
 export interface Scenario {
@@ -66,6 +165,10 @@ export interface Scenario {
   readonly taskConcurrency: number;
   /** After the first kernel shut down, builds a second one from the same classes. */
   readonly secondKernel: boolean;
+  /** A `kernel.on('telemetry')` listener that throws (or rejects) on every event. */
+  readonly listener: 'none' | 'sync' | 'async';
+  /** Steps the wall clock by this many ms right after `shutdown()` was called. */
+  readonly wallStepDuringShutdownMs: number | undefined;
 }
 
 /** Does the kernel see this lifecycle behaviour as a failure (a throw, or a timeout)? */
@@ -126,19 +229,21 @@ export function describeScenario(s: Scenario): string {
       m.hook !== 'none' ? `hook=${m.hook}@${moduleName(m.hookSource)}` : '',
       m.prepWorker ? 'prepWorker' : '',
       m.triggerInStart ? 'triggerInStart' : '',
+      m.thrown !== 'error' ? `thrown=${m.thrown}` : '',
     ].filter((x) => x !== '');
     return `  ${moduleName(i)}: ${traits.join(' ') || '(plain)'}`;
   });
   const ops = s.ops.map((o) => {
     if ('module' in o) return `${o.kind}(${moduleName(o.module % s.modules.length)})`;
-    return o.kind === 'manage' ? o.kind : `advance(${o.ms})`;
+    return o.kind === 'manage' ? o.kind : `${o.kind}(${o.ms})`;
   });
   return [
     `management=${s.management} enabledAtStart=[${s.enabledAtStart.map(moduleName).join(',')}]` +
       ` shutdownTimeout=${s.shutdownTimeoutMs} stepTimeout=${s.stepTimeoutMs} shutdownDuringStart=${s.shutdownDuringStartMs ?? '-'}` +
       ` shutdownDuringManage=${s.shutdownDuringManageMs ?? '-'}` +
       ` lifecycleConcurrency=${s.lifecycleConcurrency} taskConcurrency=${s.taskConcurrency}` +
-      ` secondKernel=${s.secondKernel}`,
+      ` secondKernel=${s.secondKernel} listener=${s.listener}` +
+      ` wallStepDuringShutdown=${s.wallStepDuringShutdownMs ?? '-'}`,
     ...lines,
     `  ops: ${ops.join(' ') || '(none)'}`,
   ].join('\n');

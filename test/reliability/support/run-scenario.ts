@@ -1,4 +1,4 @@
-import { isKeelError, type ModuleClass } from '@keel/core';
+import { isKeelError, type KernelEvent, type ModuleClass } from '@keel/core';
 import { createTestKernel, type TestKernel } from '@keel/testing';
 import { settleUnder, track, type Tracked } from './drive.js';
 import { buildModules, LINGER_MS, type World } from './fault-modules.js';
@@ -83,7 +83,9 @@ async function runKernel(
     startFailed: false,
     mayShutItself: s.modules.some((m) => m.worker === 'escalate'),
     overran: false,
+    listenerFailures: 0,
   };
+  if (s.listener !== 'none') throwingListener(run, s.listener);
   checkGraph(run);
   const steps: Steps = {
     run,
@@ -179,6 +181,10 @@ async function takeSteps(steps: Steps): Promise<void> {
       case 'advance':
         await k.clock.advance(op.ms);
         break;
+      case 'step-wall':
+        k.clock.stepWall(op.ms);
+        count('wall.stepped');
+        break;
     }
     checkSnapshot(run);
   }
@@ -197,6 +203,11 @@ async function shutDown(steps: Steps): Promise<void> {
   const fail = (message: string): void => run.recorder.violation(message);
   const shutdown = (steps.shutdown ??= shutdownNow(k));
   if (k.shutdown() !== shutdown.promise) fail('a second shutdown() returned another promise');
+  if (s.wallStepDuringShutdownMs !== undefined && k.status === 'stopping') {
+    // An NTP step while shutdown waits: its deadlines are on monotonic time, and so is `took`.
+    k.clock.stepWall(s.wallStepDuringShutdownMs);
+    count('wall.stepped-during-shutdown');
+  }
   const stopped = await settleUnder(k.clock, shutdown.tracked, 'shutdown()', CAP_MS);
   if (!stopped.ok) fail(`shutdown() rejected: ${String(stopped.error)}`);
   const took = stopped.at - shutdown.calledAt;
@@ -223,5 +234,34 @@ function isStartFailed(err: unknown): boolean {
 
 function shutdownNow(k: TestKernel): Shutdown {
   const promise = k.shutdown();
-  return { promise, tracked: track(k.clock, promise), calledAt: k.clock.now() };
+  return { promise, tracked: track(k.clock, promise), calledAt: k.clock.monotonic() };
+}
+
+/** The listener throws on its first events only: each failure costs a report and a log line. */
+const LISTENER_FAILURES = 30;
+/** Calls after which a listener counts as fed in a loop. */
+const LISTENER_LOOP = 5000;
+
+/**
+ * A `kernel.on('telemetry')` listener that throws (or rejects) on its first events: each failure
+ * is reported once, and it must never be handed the report of its own failure.
+ */
+function throwingListener(run: KernelRun, mode: 'sync' | 'async'): void {
+  const own = new Set<unknown>();
+  let calls = 0;
+  const listener = (event: KernelEvent): unknown => {
+    if (event.type === 'module-error' && own.has(event.error.cause)) {
+      run.recorder.violation('a throwing listener was handed the report of its own failure');
+    }
+    if (++calls === LISTENER_LOOP) run.recorder.violation('listener fed in a loop');
+    if (run.listenerFailures >= LISTENER_FAILURES) return undefined;
+    run.listenerFailures++;
+    const err = new Error('planned listener fault');
+    own.add(err);
+    count(`listener.${mode}`);
+    if (mode === 'sync') throw err;
+    return Promise.reject(err);
+  };
+  // A listener may return a promise: its rejection is a failure of the listener.
+  run.k.on('telemetry', listener);
 }

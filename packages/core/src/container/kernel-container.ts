@@ -9,10 +9,17 @@ import type { InjectionToken } from 'tsyringe';
 import type { ModuleClass } from '../decorators/metadata.js';
 import { isModuleClass } from '../decorators/registry.js';
 import { KeelError } from '../errors/keel-error.js';
-import { describe } from '../errors/module-error.js';
+import { clause, describe, isInstance, printValue } from '../errors/safe.js';
 import { constructorTokens } from '../graph/constructor-deps.js';
 import type { Provider } from './provider.js';
 import { isThenable } from '../util/thenable.js';
+
+/** Codes a constructor may throw that `Kernel.create` rethrows as they are. */
+const PASS_THROUGH: ReadonlySet<string> = new Set([
+  'E_CONFIG_INVALID',
+  'E_CONFIG_CONFLICT',
+  'E_CONFIG_FILE',
+]);
 
 /**
  * The kernel's own tsyringe child container: the only file that talks to tsyringe.
@@ -131,9 +138,11 @@ export class KernelContainer {
       this.container.register(cls, { useValue: instance });
       return instance;
     } catch (err) {
+      // The service's configuration is at fault, not this constructor: say so directly.
+      if (isInstance(err, KeelError) && PASS_THROUGH.has(err.code)) throw err;
       throw new KeelError(
         'E_MODULE_CONSTRUCTOR',
-        `Could not construct module "${name}" (class ${cls.name}): ${describe(err)}\n` +
+        `Could not construct module "${name}" (class ${cls.name}): ${clause(describe(err))}.\n` +
           `Check its constructor and that every parameter is a module, a provider in Kernel.create({ providers }), ` +
           `or ModuleContext (classes injected by type must be imported as values, not with "import type").`,
         { module: name, cause: err },
@@ -275,6 +284,16 @@ function validateProvider(provider: Provider, index: number): void {
       `Kernel.create({ providers }): entry #${index} (${tokenName(provider.provide)}) has dispose but no useFactory; only values a factory makes are disposed by the kernel.`,
     );
   }
+  for (const key of ['useClass', 'useFactory', 'dispose'] as const) {
+    const value = provider[key];
+    if (value !== undefined && typeof value !== 'function') {
+      throw new KeelError(
+        'E_INVALID_OPTION',
+        `Kernel.create({ providers }): entry #${index} (${tokenName(provider.provide)}) has a ${key} that is ${value === null ? 'null' : typeof value}; it must be ${key === 'useClass' ? 'a class' : 'a function'}.`,
+        { details: { option: key } },
+      );
+    }
+  }
   if (kinds === 0 && typeof provider.provide !== 'function') {
     throw new KeelError(
       'E_INVALID_OPTION',
@@ -284,7 +303,7 @@ function validateProvider(provider: Provider, index: number): void {
 }
 
 function tokenName(token: unknown): string {
-  return typeof token === 'function' ? token.name : String(token);
+  return typeof token === 'function' ? token.name : printValue(token);
 }
 
 // Types emitted for parameters without a class (`string`, `unknown`, …): never auto-registered.

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { SupervisionOptions } from '../decorators/metadata.js';
+import type { ModuleRef, SupervisionOptions } from '../decorators/metadata.js';
 import type { EventKey } from '../events/event-key.js';
 import { ModuleError, type Severity, type TaskType } from '../errors/module-error.js';
 import type { FailureState } from '../failure/failure-state.js';
@@ -113,11 +113,13 @@ export class ModuleContext {
 
   /** Runs `fn` now as a worker of this module; a failure is reported and rethrown. */
   runWorker(name: string, fn: (signal: AbortSignal) => unknown): Promise<void> {
+    this.needsFunction('runWorker', name, fn);
     return this.services.workers.run(this.runtime, name, fn);
   }
 
   /** Runs `fn` as a background worker; failures are reported, never unhandled. */
   startWorker(name: string, fn: (signal: AbortSignal) => unknown): void {
+    this.needsFunction('startWorker', name, fn);
     this.services.workers.start(this.runtime, name, fn);
   }
 
@@ -127,6 +129,7 @@ export class ModuleContext {
     fn: (signal: AbortSignal) => unknown,
     options: SupervisionOptions = {},
   ): void {
+    this.needsFunction('startServiceWorker', name, fn);
     this.services.startServiceWorker(this.runtime, name, fn, options);
   }
 
@@ -141,6 +144,7 @@ export class ModuleContext {
     fn: (signal: AbortSignal) => T | Promise<T>,
     options: MicroTaskOptions = {},
   ): Promise<T> {
+    this.needsFunction('runMicroTask', name, fn);
     return this.services.microtasks.run(this.runtime, name, fn, options);
   }
 
@@ -150,6 +154,7 @@ export class ModuleContext {
     fn: (signal: AbortSignal) => unknown,
     options: MicroTaskOptions = {},
   ): void {
+    this.needsFunction('startMicroTask', name, fn);
     this.services.microtasks.start(this.runtime, name, fn, options);
   }
 
@@ -170,7 +175,7 @@ export class ModuleContext {
     data?: unknown,
     options?: TriggerOptions,
   ): Promise<void> {
-    const name = typeof event === 'string' ? event : event.event;
+    const name = this.ownEvent(event);
     if (options?.fleet !== true) return this.services.events.trigger(this.runtime, name, data);
     return this.services.events.trigger(this.runtime, name, data, this.fleetPublish);
   }
@@ -183,6 +188,38 @@ export class ModuleContext {
       this.runtime.report(err, `fleet trigger ${module}/${event}`, 'hook');
     });
   };
+
+  /** The name of an event of this module; a key of another module's event is refused. */
+  private ownEvent(event: string | EventKey<unknown>): string {
+    if (typeof event === 'string') return event;
+    if (event === null || typeof event !== 'object' || typeof event.event !== 'string') {
+      throw new KeelError(
+        'E_INVALID_OPTION',
+        `Module "${this.name}": ctx.triggerEvent(event) needs an event name or a key from defineEvent(), got ${event === null ? 'null' : typeof event}.`,
+        { module: this.name },
+      );
+    }
+    const owner = this.services.kernel.module(event.module as ModuleRef).name;
+    if (owner !== this.name) {
+      throw new KeelError(
+        'E_EVENT_UNKNOWN',
+        `Module "${this.name}" triggers "${event.event}" of module "${owner}": a module triggers only its own events. ` +
+          `Use a key of its own (defineEvent(${JSON.stringify(this.name)}, ...)), or ctx.injectEvent() to trigger for another module.`,
+        { module: this.name, details: { event: event.event, owner } },
+      );
+    }
+    return event.event;
+  }
+
+  /** Work needs a function; anything else is a coded error, not a TypeError later. */
+  private needsFunction(method: string, name: string, fn: unknown): void {
+    if (typeof fn === 'function') return;
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `Module "${this.name}": ctx.${method}(${JSON.stringify(String(name))}, fn) needs a function, got ${fn === null ? 'null' : typeof fn}.`,
+      { module: this.name, details: { name: String(name) } },
+    );
+  }
 
   /** Triggers another module's event on its behalf. */
   injectEvent(

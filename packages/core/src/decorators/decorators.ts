@@ -26,6 +26,7 @@ import { recordMethod, recordModule } from './registry.js';
  */
 export function Module(options: ModuleOptions = {}): ClassDecorator {
   return (target) => {
+    checkModuleOptions(target.name, options);
     if (
       options.name !== undefined &&
       (typeof options.name !== 'string' || options.name.trim() === '')
@@ -37,6 +38,42 @@ export function Module(options: ModuleOptions = {}): ClassDecorator {
     }
     recordModule(target as unknown as ModuleClass, { ...options });
   };
+}
+
+/** Types of the options that would otherwise be iterated letter by letter, or crash. */
+function checkModuleOptions(cls: string, options: unknown): asserts options is ModuleOptions {
+  const bad = (message: string, option: string): KeelError =>
+    new KeelError('E_INVALID_OPTION', `@Module on class "${cls}": ${message}`, {
+      details: { option },
+    });
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw bad(
+      `options must be an object like { name: 'db' }, got ${options === null ? 'null' : typeof options}.`,
+      'options',
+    );
+  }
+  const { dependsOn, events, flags } = options as Record<string, unknown>;
+  if (dependsOn !== undefined && !Array.isArray(dependsOn)) {
+    throw bad(
+      `dependsOn must be an array of modules (classes or names), e.g. dependsOn: [${typeof dependsOn === 'string' ? `'${dependsOn}'` : 'Db'}].`,
+      'dependsOn',
+    );
+  }
+  if (events !== undefined && !Array.isArray(events)) {
+    throw bad(
+      `events must be an array of event names, e.g. events: [${typeof events === 'string' ? `'${events}'` : "'changed'"}].`,
+      'events',
+    );
+  }
+  if (
+    flags !== undefined &&
+    (flags === null || typeof flags !== 'object' || Array.isArray(flags))
+  ) {
+    throw bad(
+      'flags must be an object of flag specs, e.g. flags: { port: { type: "string" } }.',
+      'flags',
+    );
+  }
 }
 
 type MethodDecorator = (
@@ -99,8 +136,14 @@ export function OnEvent(
   eventOrOptions?: string | HookOptions,
   maybeOptions: HookOptions = {},
 ): MethodDecorator {
-  const typed = typeof sourceOrKey === 'object';
+  const typed = typeof sourceOrKey === 'object' && sourceOrKey !== null;
   const source = typed ? sourceOrKey.module : sourceOrKey;
+  if (typeof source !== 'string' && typeof source !== 'function') {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `@OnEvent(source, event): source must be a module class, a module name or an event key from defineEvent(), got ${source === null ? 'null' : typeof source}.`,
+    );
+  }
   const event = typed ? sourceOrKey.event : (eventOrOptions as string);
   const options = typed ? ((eventOrOptions as HookOptions | undefined) ?? {}) : maybeOptions;
   return (target, key, descriptor) => {

@@ -21,6 +21,11 @@ export interface ModuleOptions {
   /** Command-line flags this module reads (via `ctx.flag(name)`), parsed when `Kernel.create({ argv })` is given. */
   flags?: Record<string, FlagSpec>;
   /**
+   * Log paths this module's data must never show (pino `redact` syntax, e.g. `'*.password'`),
+   * added to the kernel's `redact` paths at `Kernel.create`. Plugins holding secrets use it.
+   */
+  redact?: string[];
+  /**
    * Active on exactly one replica of the fleet: every replica constructs and preps it, only
    * the holder of its lease starts it (see docs/fleet.md). With no fleet it is always active.
    */

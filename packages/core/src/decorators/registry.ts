@@ -73,7 +73,12 @@ export function readModuleMeta(ctor: ModuleClass): ModuleMeta {
   };
 }
 
-function inherited<T>(key: MethodKey, ctor: ModuleClass): T[] {
+/**
+ * The records of a class and its ancestors, base class first. A subclass that decorates a
+ * method again replaces the records an ancestor made for that method: an overridden
+ * `@Worker` runs once, as the subclass declares it.
+ */
+function inherited<T extends { method: string | symbol }>(key: MethodKey, ctor: ModuleClass): T[] {
   const chain: T[][] = [];
   for (
     let c: unknown = ctor;
@@ -83,7 +88,13 @@ function inherited<T>(key: MethodKey, ctor: ModuleClass): T[] {
     const own = ownValue(c, key) as T[] | undefined;
     if (own !== undefined) chain.unshift(own);
   }
-  return chain.flat();
+  if (chain.length < 2) return chain.flat();
+  let records: T[] = [];
+  for (const own of chain) {
+    const redeclared = new Set(own.map((r) => r.method));
+    records = [...records.filter((r) => !redeclared.has(r.method)), ...own];
+  }
+  return records;
 }
 
 function methodKey(key: MethodKind): MethodKey {

@@ -4,7 +4,7 @@
  */
 export const ErrorCodes = {
   E_INVALID_DURATION:
-    'A duration is neither a non-negative number of milliseconds nor a string like "250ms", "2s", "5m", "1h", "1d".',
+    'A duration is neither a non-negative number of milliseconds nor a string like "250ms", "2s", "5m", "1h", "1d", or is longer than 10 years.',
   E_INVALID_OPTION:
     'An option passed to Kernel.create, a decorator or an API call has the wrong type or range.',
   E_NOT_A_MODULE:
@@ -40,6 +40,11 @@ export const ErrorCodes = {
   E_JOB_DATA: 'Job data is not JSON-serialisable.',
   E_EVENT_NOT_EXPOSED: 'A fleet trigger of an event declared with expose: false.',
   E_EVENT_PAYLOAD: 'A fleet event payload is not JSON-serialisable.',
+  E_CONFIG_INVALID:
+    'Configuration values (defaults, file, environment, flags) do not match the declared schemas: every bad, missing or unknown key is listed.',
+  E_CONFIG_CONFLICT:
+    'Two configuration declarations claim the same key (environment variable, flag or file section).',
+  E_CONFIG_FILE: 'A configuration file cannot be read or is not valid JSON or YAML.',
 } as const;
 
 /** A stable error code. */

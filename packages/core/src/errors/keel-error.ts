@@ -1,4 +1,5 @@
 import { ErrorCodes, type ErrorCode } from './codes.js';
+import { isInstance } from './safe.js';
 
 /** Options for a {@link KeelError}. */
 export interface KeelErrorOptions {
@@ -21,7 +22,8 @@ export class KeelError extends Error {
   readonly details: Record<string, unknown> | undefined;
 
   constructor(code: ErrorCode, message: string, options: KeelErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // `'cause' in`: a thrown `undefined` is a cause too.
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
     this.code = code;
     this.module = options.module;
     this.details = options.details;
@@ -35,5 +37,5 @@ export class KeelError extends Error {
 
 /** True for a `KeelError`, optionally of one code. */
 export function isKeelError(err: unknown, code?: ErrorCode): err is KeelError {
-  return err instanceof KeelError && (code === undefined || err.code === code);
+  return isInstance(err, KeelError) && (code === undefined || err.code === code);
 }

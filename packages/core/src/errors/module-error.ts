@@ -1,13 +1,7 @@
+import { describe, isInstance, stackOf } from './safe.js';
+
 /** What kind of module code failed. */
-export type TaskType =
-  | 'worker'
-  | 'task'
-  | 'microtask'
-  | 'hook'
-  | 'job'
-  | 'prep'
-  | 'start'
-  | 'stop';
+export type TaskType = 'worker' | 'task' | 'microtask' | 'hook' | 'job' | 'prep' | 'start' | 'stop';
 
 /** How bad it is: `panic` for a thrown non-Error value or a programming error. */
 export type Severity = 'info' | 'error' | 'panic';
@@ -16,8 +10,8 @@ const PROGRAMMING_ERRORS = [TypeError, ReferenceError, RangeError, SyntaxError];
 
 /** True when a thrown value is a non-Error or a programming error (the Go "panic"). */
 function isPanicValue(value: unknown): boolean {
-  if (!(value instanceof Error)) return true;
-  return PROGRAMMING_ERRORS.some((ctor) => value instanceof ctor);
+  if (!isInstance(value, Error)) return true;
+  return PROGRAMMING_ERRORS.some((ctor) => isInstance(value, ctor));
 }
 
 /** Fields of a {@link ModuleError}. */
@@ -50,7 +44,7 @@ export class ModuleError extends Error {
     this.taskName = init.taskName;
     this.taskType = init.taskType;
     this.severity = init.severity ?? (isPanicValue(init.cause) ? 'panic' : 'error');
-    const causeStack = init.cause instanceof Error ? init.cause.stack : undefined;
+    const causeStack = stackOf(init.cause);
     if (causeStack !== undefined) this.stack = causeStack;
   }
 
@@ -64,26 +58,17 @@ export class ModuleError extends Error {
       `Severity: ${this.severity}`,
     ];
     if (this.timestamp !== 0) lines.push(`Timestamp: ${new Date(this.timestamp).toISOString()}`);
-    if (!(this.cause instanceof Error)) lines.push(`PanicValue: ${describe(this.cause)}`);
+    if (!isInstance(this.cause, Error)) lines.push(`PanicValue: ${describe(this.cause)}`);
     lines.push('StackTrace:', this.stack ?? '(none)');
     return lines.join('\n');
   }
 }
 
-/** A readable message for any thrown value. */
-export function describe(value: unknown): string {
-  if (value instanceof Error) return value.message;
-  if (typeof value === 'string') return value;
-  try {
-    return `non-error value thrown: ${JSON.stringify(value) ?? String(value)}`;
-  } catch {
-    return `non-error value thrown: ${String(value)}`;
-  }
-}
+export { describe };
 
 /** True for a `ModuleError` of severity `panic`, or a raw thrown value that would be one. */
 export function isPanic(err: unknown): boolean {
-  if (err instanceof ModuleError) return err.severity === 'panic';
+  if (isInstance(err, ModuleError)) return err.severity === 'panic';
   return isPanicValue(err);
 }
 

@@ -18,7 +18,12 @@ export interface Hook {
  * Sends a fleet trigger: checks it at once (throwing at the call site) and returns the
  * publishing, which never rejects.
  */
-export type FleetPublish = (module: string, event: string, exposed: boolean, data: unknown) => Promise<void>;
+export type FleetPublish = (
+  module: string,
+  event: string,
+  exposed: boolean,
+  data: unknown,
+) => Promise<void>;
 
 /** What the bus needs from its kernel. */
 export interface EventBusHost {
@@ -107,7 +112,8 @@ export class EventBus {
     this.host.onEvent(module, event, data, exposed);
     const hooks = source.hooks.get(event);
     if (hooks === undefined || !trigger.onlineSoon) return published ?? RESOLVED;
-    let pending: Array<Promise<void>> | undefined = published === undefined ? undefined : [published];
+    let pending: Array<Promise<void>> | undefined =
+      published === undefined ? undefined : [published];
     for (const hook of hooks) {
       if (!hook.owner.onlineSoon) continue;
       if (fleet !== undefined && hook.fleet === true) continue; // it arrives through the fleet

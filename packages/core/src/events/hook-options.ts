@@ -13,7 +13,10 @@ export interface FleetHookPlan {
  * Checks `@OnEvent` options; returns the fleet plan of a fleet hook, undefined for a local
  * one. Throws `E_INVALID_OPTION` naming the hook.
  */
-export function validateHookOptions(where: string, options: HookOptions): FleetHookPlan | undefined {
+export function validateHookOptions(
+  where: string,
+  options: HookOptions,
+): FleetHookPlan | undefined {
   if (options === null || typeof options !== 'object') {
     throw new KeelError('E_INVALID_OPTION', `${where}: options must be an object.`);
   }

@@ -116,7 +116,12 @@ export class FleetWork {
    * `ctx.fleet.enqueue`: checks at the call site, then adds the job.
    * @throws KeelError `E_JOB_QUEUE_UNKNOWN`, `E_JOB_DATA`, `E_INVALID_OPTION`, `E_KERNEL_STATE`
    */
-  enqueue(rt: ModuleRuntime, queue: string, data: unknown, options: EnqueueOptions = {}): Promise<string> {
+  enqueue(
+    rt: ModuleRuntime,
+    queue: string,
+    data: unknown,
+    options: EnqueueOptions = {},
+  ): Promise<string> {
     if (typeof queue !== 'string' || !this.queues.has(queue)) {
       const known = [...this.queues].map((q) => `"${q}"`).join(', ') || 'none';
       throw new KeelError(
@@ -151,7 +156,13 @@ export class FleetWork {
    * Publishes a fleet trigger.
    * @throws KeelError `E_EVENT_NOT_EXPOSED`, `E_EVENT_PAYLOAD`
    */
-  checkTrigger(rt: ModuleRuntime, source: string, event: string, exposed: boolean, data: unknown): string {
+  checkTrigger(
+    rt: ModuleRuntime,
+    source: string,
+    event: string,
+    exposed: boolean,
+    data: unknown,
+  ): string {
     if (!exposed) {
       throw new KeelError(
         'E_EVENT_NOT_EXPOSED',
@@ -177,7 +188,10 @@ export class FleetWork {
     const c = this.fleet.connection;
     if (c === undefined) {
       return Promise.reject(
-        new KeelError('E_KERNEL_STATE', `Fleet trigger of "${topic}" before the fleet is connected.`),
+        new KeelError(
+          'E_KERNEL_STATE',
+          `Fleet trigger of "${topic}" before the fleet is connected.`,
+        ),
       );
     }
     return c.publish(topic, payload);
@@ -199,10 +213,14 @@ export class FleetWork {
         try {
           data = JSON.parse(job.data);
         } catch (err) {
-          throw new KeelError('E_JOB_DATA', `Job ${job.id} of "${plan.queue}" holds data that is not JSON.`, {
-            module: rt.name,
-            cause: err,
-          });
+          throw new KeelError(
+            'E_JOB_DATA',
+            `Job ${job.id} of "${plan.queue}" holds data that is not JSON.`,
+            {
+              module: rt.name,
+              cause: err,
+            },
+          );
         }
         const info: JobInfo = {
           id: job.id,
@@ -286,7 +304,10 @@ export class FleetWork {
       },
       async (delivery) => {
         if (rt.status !== 'online') {
-          throw new KeelError('E_KERNEL_STATE', `Module "${rt.name}" is not online to take ${hook.topic}.`);
+          throw new KeelError(
+            'E_KERNEL_STATE',
+            `Module "${rt.name}" is not online to take ${hook.topic}.`,
+          );
         }
         const end = rt.begin('hook', hook.name);
         try {
@@ -337,7 +358,10 @@ function enqueueOptions(module: string, queue: string, options: EnqueueOptions) 
   }
   if (
     priority !== undefined &&
-    (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 2_097_152)
+    (typeof priority !== 'number' ||
+      !Number.isInteger(priority) ||
+      priority < 0 ||
+      priority > 2_097_152)
   ) {
     throw new KeelError(
       'E_INVALID_OPTION',

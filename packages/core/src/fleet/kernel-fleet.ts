@@ -7,6 +7,7 @@ import { isAbandonment } from '../lifecycle/lifecycle.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import type { Clock } from '../time/clock.js';
 import type { Timer, TimerHeap } from '../time/timer-heap.js';
+import { withDeadline } from '../time/deadline.js';
 import type {
   FleetConnection,
   FleetConnectionSnapshot,
@@ -246,8 +247,8 @@ export class KernelFleet {
   private async beat(): Promise<void> {
     const c = this.connection;
     if (c === undefined) return;
-    await c.heartbeat({ since: this.since, leaderOf: this.leaderOf() }, this.ttlMs);
-    this.replicas = await c.replicas();
+    await this.bounded(c.heartbeat({ since: this.since, leaderOf: this.leaderOf() }, this.ttlMs));
+    this.replicas = await this.bounded(c.replicas());
   }
 
   private leaderOf(): string[] {
@@ -258,15 +259,18 @@ export class KernelFleet {
   }
 
   /** Tries to take a group's lease and start it; resolves with a start failure, if any. */
-  private async campaign(g: LeaseGroup): Promise<{ node: ModuleRuntime; error: unknown } | undefined> {
+  private async campaign(
+    g: LeaseGroup,
+  ): Promise<{ node: ModuleRuntime; error: unknown } | undefined> {
     const c = this.connection;
-    if (c === undefined || g.state !== 'idle' || this.closing || !this.eligible(g)) return undefined;
+    if (c === undefined || g.state !== 'idle' || this.closing || !this.eligible(g))
+      return undefined;
     const { timers } = this.host;
     g.state = 'acquiring';
     const sentAt = timers.now();
     let token: number | undefined;
     try {
-      token = await c.acquire(g.lease, this.ttlMs);
+      token = await this.bounded(c.acquire(g.lease, this.ttlMs));
     } catch {
       // Unreachable engine: the fleet status shows it; the next tick tries again.
       g.state = 'idle';
@@ -293,6 +297,7 @@ export class KernelFleet {
       return failed === undefined ? undefined : { node: failed.node, error: failed.error };
     }
     g.state = 'active';
+    this.announce();
     return undefined;
   }
 
@@ -303,7 +308,7 @@ export class KernelFleet {
     const sentAt = this.host.timers.now();
     let held: boolean;
     try {
-      held = await c.renew(g.lease, token, this.ttlMs);
+      held = await this.bounded(c.renew(g.lease, token, this.ttlMs));
     } catch {
       return; // the step-down timer decides if this goes on too long
     }
@@ -356,6 +361,7 @@ export class KernelFleet {
     if (online.length > 0) await this.host.lifecycle.stop(online);
     await this.release(g, token);
     g.state = 'idle';
+    this.announce();
     this.host.logger.info({ module: 'fleet', lease: g.lease, why }, 'singleton stepped down');
   }
 
@@ -372,7 +378,7 @@ export class KernelFleet {
     const c = this.connection;
     if (c === undefined || token === undefined) return;
     try {
-      await c.release(g.lease, token);
+      await this.bounded(c.release(g.lease, token));
     } catch {
       // Unreachable: the lease simply expires on the engine.
     }
@@ -396,6 +402,27 @@ export class KernelFleet {
       `The ${this.host.provider.kind} fleet engine is unreachable${reason === undefined ? '' : ` (${reason})`}; ` +
         'singletons step down if their lease cannot be renewed; work resumes on reconnect.',
     );
+  }
+
+  /** Heartbeats now, so other replicas see a change of leadership without waiting a tick. */
+  private announce(): void {
+    if (this.closing || this.host.provider.alone === true) return;
+    this.track(this.beat().catch(() => undefined));
+  }
+
+  /**
+   * An engine call that does not answer within one renew interval counts as failed: a hung
+   * socket must not stall the lease policy (its step-down timer runs regardless).
+   */
+  private async bounded<T>(call: Promise<T>): Promise<T> {
+    const result = await withDeadline(call, this.renewMs, this.host.timers);
+    if (result.timedOut) {
+      throw new KeelError(
+        'E_TIMEOUT',
+        `The fleet engine did not answer within ${this.renewMs} ms.`,
+      );
+    }
+    return result.value;
   }
 
   private track(p: Promise<unknown>): void {

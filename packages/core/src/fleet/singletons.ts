@@ -94,7 +94,8 @@ export function planLeaseGroups(runtimes: readonly ModuleRuntime[]): LeaseGroup[
   }
   for (const group of groups.values()) {
     const needs = new Set<ModuleRuntime>();
-    for (const m of group.members) for (const d of m.dependencies) if (!isSingleton(d)) needs.add(d);
+    for (const m of group.members)
+      for (const d of m.dependencies) if (!isSingleton(d)) needs.add(d);
     group.needs.push(...needs);
   }
   return [...groups.values()];

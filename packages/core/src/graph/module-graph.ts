@@ -1,6 +1,7 @@
 import type { EventDeclaration, ModuleClass, ModuleRef } from '../decorators/metadata.js';
 import { hasMethodMetadata, isModuleClass, readModuleMeta } from '../decorators/registry.js';
 import { KeelError } from '../errors/keel-error.js';
+import { clause, describe, printValue } from '../errors/safe.js';
 import { constructorTokens } from './constructor-deps.js';
 import { findCycle } from './cycle.js';
 import type { ModuleNode } from './module-node.js';
@@ -66,7 +67,15 @@ export class ModuleGraph {
 
     for (let i = 0; i < queue.length; i++) {
       const node = queue[i]!;
-      for (const ref of node.meta.options.dependsOn ?? []) {
+      const dependsOn = node.meta.options.dependsOn ?? [];
+      if (!Array.isArray(dependsOn)) {
+        throw new KeelError(
+          'E_INVALID_OPTION',
+          `Module "${node.name}": @Module({ dependsOn }) must be an array of modules (classes or names).`,
+          { module: node.name },
+        );
+      }
+      for (const ref of dependsOn) {
         if (typeof ref === 'string') byNameRefs.push({ node, name: ref });
         else link(node, add(refClass(ref), `dependsOn of ${node.name}`));
       }
@@ -101,6 +110,7 @@ export class ModuleGraph {
   /** The node for a class, name or forward reference, if it is in this graph. */
   find(ref: ModuleRef): ModuleNode | undefined {
     if (typeof ref === 'string') return this.byName.get(ref);
+    if (typeof ref !== 'function') return undefined;
     return this.byClass.get(refClass(ref));
   }
 
@@ -115,7 +125,17 @@ export class ModuleGraph {
 /** A class, or the class a forward reference (`() => Cls`) returns. */
 export function refClass(ref: Exclude<ModuleRef, string>): ModuleClass {
   // Classes have a prototype; arrow functions (forward references) do not.
-  if (typeof ref === 'function' && ref.prototype === undefined) return (ref as () => ModuleClass)();
+  if (typeof ref === 'function' && ref.prototype === undefined) {
+    try {
+      return (ref as () => ModuleClass)();
+    } catch (err) {
+      throw new KeelError(
+        'E_NOT_A_MODULE',
+        `A forward reference to a module (() => Class) threw: ${clause(describe(err))}. Make it return the module class.`,
+        { cause: err },
+      );
+    }
+  }
   return ref as ModuleClass;
 }
 
@@ -167,7 +187,14 @@ function order(nodes: ModuleNode[]): ModuleNode[] {
 
 function declaredEvents(module: string, events: readonly EventDeclaration[]): Map<string, boolean> {
   const map = new Map<string, boolean>();
-  for (const decl of events) {
+  if (!Array.isArray(events)) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `Module "${module}": @Module({ events }) must be an array of event names, e.g. events: ['changed'].`,
+      { module },
+    );
+  }
+  for (const decl of events as readonly EventDeclaration[]) {
     const name = typeof decl === 'string' ? decl : decl?.name;
     if (typeof name !== 'string' || name === '') {
       throw new KeelError(
@@ -185,7 +212,8 @@ function declaredEvents(module: string, events: readonly EventDeclaration[]): Ma
 }
 
 function notAModule(value: unknown, via: string): KeelError {
-  const what = typeof value === 'function' ? `Class "${value.name}"` : `The value ${String(value)}`;
+  const what =
+    typeof value === 'function' ? `Class "${value.name}"` : `The value ${printValue(value)}`;
   const hint = hasMethodMetadata(value)
     ? ' It uses @Worker, @Task or @OnEvent, which only work on a @Module class.'
     : '';

@@ -25,13 +25,13 @@ export function resolveJobOptions(owner: string, method: string, options: JobOpt
   const { queue, concurrency, attempts, backoff, timeout } = options;
   if (typeof queue !== 'string' || !QUEUE_NAME.test(queue)) {
     throw fail(
-      `queue must be a name of letters, digits, ".", "_" or "-" (at most 128), got ${JSON.stringify(queue) ?? String(queue)}.`,
+      `queue must be a name of letters, digits, ".", "_" or "-" (at most 128), got ${describeValue(queue)}.`,
     );
   }
   const whole = (value: unknown, name: string, fallback: number, max: number): number => {
     if (value === undefined) return fallback;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-      throw fail(`${name} must be a whole number from 1 to ${max}, got ${String(value)}.`);
+      throw fail(`${name} must be a whole number from 1 to ${max}, got ${describeValue(value)}.`);
     }
     return value;
   };
@@ -55,6 +55,12 @@ export function resolveJobOptions(owner: string, method: string, options: JobOpt
     backoff: { type, delayMs },
     timeoutMs: timeout === undefined ? undefined : toMs(timeout, `${what} timeout`),
   };
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return 'an object';
 }
 
 /** The wait before try `attempt + 1` after try `attempt` failed. */

@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { FlagSpec, FlagValue } from '../decorators/metadata.js';
 import { KeelError } from '../errors/keel-error.js';
+import { clause, describe } from '../errors/safe.js';
 import type { ModuleNode } from '../graph/module-node.js';
 
 /** Command-line settings of a kernel. */
@@ -30,6 +31,8 @@ export function parseCli(nodes: readonly ModuleNode[], cli: CliOptions | undefin
   const owners = new Map<string, string>();
   const options: NonNullable<ParseArgsConfig['options']> = { help: HELP };
   owners.set('help', '(kernel)');
+  // Short letters, by owner: -h is the kernel's --help.
+  const shorts = new Map<string, string>([['h', 'the kernel (--help)']]);
   for (const node of nodes) {
     for (const [flag, spec] of Object.entries(node.meta.options.flags ?? {})) {
       const taken = owners.get(flag);
@@ -49,6 +52,20 @@ export function parseCli(nodes: readonly ModuleNode[], cli: CliOptions | undefin
           },
         );
       }
+      if (spec.short !== undefined) {
+        const letter = spec.short;
+        const holder = shorts.get(letter);
+        if (typeof letter !== 'string' || letter.length !== 1 || holder !== undefined) {
+          throw new KeelError(
+            'E_INVALID_OPTION',
+            holder === undefined
+              ? `Flag --${flag} of module "${node.name}": short must be a single character.`
+              : `Flag --${flag} of module "${node.name}" uses -${letter}, which ${holder} uses already. Pick another letter or drop short.`,
+            { module: node.name, details: { flag, short: letter } },
+          );
+        }
+        shorts.set(letter, `--${flag} of module "${node.name}"`);
+      }
       owners.set(flag, node.name);
       const { description: _description, ...parseSpec } = spec;
       options[flag] = parseSpec;
@@ -65,7 +82,7 @@ export function parseCli(nodes: readonly ModuleNode[], cli: CliOptions | undefin
   } catch (err) {
     throw new KeelError(
       'E_CLI_ARGUMENT',
-      `${err instanceof Error ? err.message : String(err)} Run with --help to list the flags.`,
+      `${clause(describe(err))}. Run with --help to list the flags.`,
       { cause: err },
     );
   }

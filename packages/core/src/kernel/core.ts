@@ -7,6 +7,7 @@ import { KernelContainer } from '../container/kernel-container.js';
 import type { ModuleClass, ModuleMeta, SupervisionOptions } from '../decorators/metadata.js';
 import { isModuleClass, readModuleMeta } from '../decorators/registry.js';
 import { KeelError } from '../errors/keel-error.js';
+import { describe } from '../errors/safe.js';
 import type { TaskType } from '../errors/module-error.js';
 import { EventBus } from '../events/event-bus.js';
 import type { FailureState } from '../failure/failure-state.js';
@@ -31,6 +32,7 @@ import { KernelFleet } from '../fleet/kernel-fleet.js';
 import { FleetWork } from '../fleet/fleet-work.js';
 import { localFleet } from '../fleet/memory/local-fleet.js';
 import { wanted } from './management.js';
+import { isInstance } from '../errors/safe.js';
 
 /** What the core needs from the facade. */
 export interface CoreOwner {
@@ -40,6 +42,8 @@ export interface CoreOwner {
   readonly status: string;
   readonly shuttingDown: AbortSignal;
   shutdown(): Promise<void>;
+  /** Called once the plan is complete, before any module constructor runs. */
+  attach?(core: KernelCore): void;
 }
 
 /**
@@ -76,17 +80,22 @@ export class KernelCore {
     this.timers = new TimerHeap(this.clock, (err) =>
       this.logger.error({ err }, 'timer callback failed'),
     );
+    // The graph first: modules may add redact paths (`@Module({ redact })`) to the logger.
+    this.graph = ModuleGraph.build(options.modules);
+    const redact = [
+      ...options.redact,
+      ...this.graph.nodes.flatMap((n) => n.meta.options.redact ?? []),
+    ];
     this.logger = withRedaction(
-      options.logger ?? defaultLogger(options.redact),
-      options.logger ? options.redact : [],
+      options.logger ?? defaultLogger(redact),
+      options.logger ? redact : [],
     );
     this.telemetry = new Telemetry(
       (event) => logEvent(this.logger, (name) => this.moduleLogger(name), event),
-      (err, kind) => this.listenerFailed(err, kind),
+      (err, kind, nested) => this.listenerFailed(err, kind, nested),
     );
     this.reporter = new Reporter(this.telemetry, this.clock);
     this.limit = pLimit(options.lifecycleConcurrency);
-    this.graph = ModuleGraph.build(options.modules);
     this.cli = parseCli(this.graph.nodes, options.cli);
     this.container = new KernelContainer(options.providers, ModuleContext);
     this.microtasks = new MicroTaskLimiter({
@@ -169,7 +178,8 @@ export class KernelCore {
         !this.owner.shuttingDown.aborted &&
         wanted(rt, this.owner.managed),
       halted: () => this.owner.shuttingDown.aborted,
-      onFailure: (state) => this.telemetry.publish({ type: 'module-failure', module: 'fleet', state }),
+      onFailure: (state) =>
+        this.telemetry.publish({ type: 'module-failure', module: 'fleet', state }),
     });
     this.fleetWork = new FleetWork(this.fleet, this.scheduler, options.stopTimeoutMs);
     // Plan, then construct: the whole graph is checked before any constructor runs.
@@ -179,6 +189,18 @@ export class KernelCore {
         typeof source === 'string' ? source : this.graph.nameOf(refClass(source as ModuleClass)),
       );
     }
+    // Constructors may read kernel.modules: the plan is complete.
+    owner.attach?.(this);
+    try {
+      this.constructModules(owner);
+    } catch (err) {
+      // Nobody can shut this kernel down: end what earlier constructors started.
+      this.abandon();
+      throw err;
+    }
+  }
+
+  private constructModules(owner: CoreOwner): void {
     const lazy = new Set<unknown>();
     for (const rt of this.runtimes) {
       const context = new ModuleContext(rt, {
@@ -214,6 +236,14 @@ export class KernelCore {
       }
     }
     for (const rt of this.runtimes) registerHooks(this, rt);
+  }
+
+  /** Create failed: aborts every module's signal, drops tasks and ends every deadline. */
+  private abandon(): void {
+    for (const rt of this.runtimes) rt.abortIdleWork();
+    this.scheduler.stop();
+    this.microtasks.releaseAll();
+    this.timers.close();
   }
 
   runtime(name: string): ModuleRuntime {
@@ -322,10 +352,12 @@ export class KernelCore {
     void this.owner.shutdown();
   }
 
-  private listenerFailed(err: unknown, kind: string): void {
-    if (kind === 'error') {
+  private listenerFailed(err: unknown, kind: string, nested: boolean): void {
+    if (kind === 'error' || nested) {
       // Re-emitting would recurse: log only.
-      this.logger.error({ err }, "a kernel.on('error') listener threw");
+      safeLog(() =>
+        this.logger.error({ err: printable(err) }, `a kernel.on('${kind}') listener threw`),
+      );
       return;
     }
     this.reporter.report('kernel', err, `on('${kind}') listener`, 'hook');
@@ -334,4 +366,18 @@ export class KernelCore {
 
 function restartLimitId(worker: string): string {
   return `worker:${worker}:restart-limit`;
+}
+
+/** `err` when pino can serialize it (an Error), else its description. */
+function printable(err: unknown): unknown {
+  return isInstance(err, Error) ? err : describe(err);
+}
+
+/** Runs a log call; a logger or serializer that throws is ignored. */
+function safeLog(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // Logging must never break the kernel.
+  }
 }

@@ -83,27 +83,33 @@ export function buildSnapshot(
   for (const rt of core.runtimes) {
     const activities = rt.activities.list();
     failure = worse(failure, rt.failure.state.status);
-    modules[rt.name] = {
-      name: rt.name,
-      status: rt.status,
-      enabled: rt.enabled,
-      enabledAsDependency: rt.enabledAsDependency,
-      failure: { ...rt.failure.state },
-      dependencies: [...rt.node.dependencies],
-      dependents: [...rt.node.dependents],
-      events: [...rt.node.events].map(([name, exposed]) => ({ name, exposed })),
-      workers: workersByModule.get(rt.name) ?? [],
-      tasks: core.scheduler.tasksOf(rt),
-      running: activities.map((a) => ({ kind: a.kind, name: a.name, since: iso(a.since) })),
-      microtasks: activities.filter((a) => a.kind === 'microtask').length,
-      overran: [...rt.overran],
-      durations: {
-        prepMs: rt.durations.prep ?? null,
-        startMs: rt.durations.start ?? null,
-        stopMs: rt.durations.stop ?? null,
-      },
-      standby: core.fleet.isStandby(rt),
-    };
+    // defineProperty: a module named "__proto__" is a key like any other.
+    Object.defineProperty(modules, rt.name, {
+      enumerable: true,
+      configurable: true,
+      writable: true,
+      value: {
+        name: rt.name,
+        status: rt.status,
+        enabled: rt.enabled,
+        enabledAsDependency: rt.enabledAsDependency,
+        failure: { ...rt.failure.state },
+        dependencies: [...rt.node.dependencies],
+        dependents: [...rt.node.dependents],
+        events: [...rt.node.events].map(([name, exposed]) => ({ name, exposed })),
+        workers: workersByModule.get(rt.name) ?? [],
+        tasks: core.scheduler.tasksOf(rt),
+        running: activities.map((a) => ({ kind: a.kind, name: a.name, since: iso(a.since) })),
+        microtasks: activities.filter((a) => a.kind === 'microtask').length,
+        overran: [...rt.overran],
+        durations: {
+          prepMs: rt.durations.prep ?? null,
+          startMs: rt.durations.start ?? null,
+          stopMs: rt.durations.stop ?? null,
+        },
+        standby: core.fleet.isStandby(rt),
+      } satisfies ModuleSnapshot,
+    });
   }
   const last = core.reporter.last;
   const fleet = core.fleet.snapshot();

@@ -1,7 +1,7 @@
 import type { InjectionToken } from '../container/provider.js';
 import type { ModuleClass, ModuleRef } from '../decorators/metadata.js';
 import { KeelError } from '../errors/keel-error.js';
-import { describe } from '../errors/module-error.js';
+import { clause, describe } from '../errors/safe.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import {
   assertTransition,
@@ -34,7 +34,7 @@ import type { KernelEventKind, KernelListeners } from './telemetry.js';
 export class Kernel {
   /** 0 by default; 1 once a start or a shutdown step failed. Settable. */
   exitCode = 0;
-  private readonly core: KernelCore;
+  private core!: KernelCore;
   private readonly handles = new Map<string, ModuleHandle>();
   private phase: KernelStatus = 'created';
   private readonly shutdownController = new AbortController();
@@ -46,8 +46,17 @@ export class Kernel {
   private isManaged = false;
 
   private constructor(options: KernelOptions) {
+    // The core calls attach() before it constructs modules, so constructors see kernel.modules.
     this.core = new KernelCore(resolveOptions(options), this);
-    for (const rt of this.core.runtimes) this.handles.set(rt.name, new ModuleHandle(rt, this.core));
+    if (this.handles.size === 0) this.attach(this.core);
+  }
+
+  /** @internal Called by the core once the plan is complete, before any module constructor. */
+  attach(core: KernelCore): void {
+    this.core = core;
+    for (const rt of core.runtimes) {
+      this.handles.set(rt.name, new ModuleHandle(rt, core, (name) => this.restart(name)));
+    }
   }
 
   /**
@@ -69,6 +78,14 @@ export class Kernel {
     return this.phase;
   }
 
+  /**
+   * True when `cli.argv` asks for `--help`: `start()` prints the usage and starts nothing.
+   * Readable from module constructors (a config plugin then tolerates missing values).
+   */
+  get helpRequested(): boolean {
+    return this.core.cli.help;
+  }
+
   /** Aborted when shutdown begins. */
   get shuttingDown(): AbortSignal {
     return this.shutdownController.signal;
@@ -86,6 +103,12 @@ export class Kernel {
 
   /** A module by class or name; `E_MODULE_MISSING` for an unknown one. */
   module(ref: ModuleRef): ModuleHandle {
+    if (typeof ref !== 'string' && typeof ref !== 'function') {
+      throw new KeelError(
+        'E_INVALID_OPTION',
+        `kernel.module(ref): ref must be a module class or name, got ${ref === null ? 'null' : typeof ref}.`,
+      );
+    }
     const node = this.core.graph.find(ref);
     if (node === undefined) {
       const name = typeof ref === 'string' ? ref : (ref as ModuleClass).name;
@@ -143,16 +166,26 @@ export class Kernel {
 
   /** Starts, shuts down gracefully on SIGINT/SIGTERM, resolves with the exit code. */
   async run(): Promise<number> {
+    // Not a failed start: a kernel that started (or stopped) already is left as it is.
+    const refused = this.refuseUnlessCreated('run');
+    if (refused !== undefined) return refused;
     const signals = handleSignals(this, this.core.logger);
+    // A second signal gives up waiting in every phase, a hung start() included.
+    const forced = signals.forced.then(() => 'forced' as const);
     try {
-      try {
-        await this.start();
-      } catch {
+      const started = await Promise.race([
+        this.start().then(
+          () => 'started' as const,
+          () => 'failed' as const,
+        ),
+        forced,
+      ]);
+      if (started === 'failed') {
         // A failed start already set exitCode 1; a signal during start is a clean stop.
-        await this.shutdown();
-        return this.exitCode;
+        await Promise.race([this.shutdown(), forced]);
+      } else if (started === 'started') {
+        await Promise.race([this.stopped, forced]);
       }
-      await Promise.race([this.stopped, signals.forced]);
       return this.exitCode;
     } finally {
       signals.dispose();
@@ -161,8 +194,19 @@ export class Kernel {
     }
   }
 
+  /** @internal SIGHUP under `run()`: calls the `reload` listeners of `kernel.on`. */
+  reload(): void {
+    this.core.telemetry.reload();
+  }
+
   /** Preps all modules, runs `fn` instead of starting, shuts down; resolves with the exit code. */
   async runCommand(fn: (kernel: Kernel) => Promise<void> | void): Promise<number> {
+    if (typeof fn !== 'function') {
+      throw new KeelError(
+        'E_INVALID_OPTION',
+        `kernel.runCommand(fn): fn must be a function, got ${fn === null ? 'null' : typeof fn}.`,
+      );
+    }
     const refused = this.refuseUnlessCreated('runCommand');
     if (refused !== undefined) await refused;
     if (this.core.cli.help) {
@@ -204,6 +248,17 @@ export class Kernel {
   /** Starts what should run and stops what should not (dependents first). Serialized. */
   manage(): Promise<void> {
     const next = this.busy.then(() => this.applyManagement());
+    this.busy = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Stops the module (its running dependents first), then starts it again (then them).
+   * Works without management; serialized with `start()` and `manage()`. Rejects with
+   * `E_KERNEL_STATE` unless the kernel is online, `E_START_FAILED` when a start fails.
+   */
+  restart(ref: ModuleRef): Promise<void> {
+    const next = this.busy.then(() => this.restartModule(this.module(ref).name));
     this.busy = next.catch(() => undefined);
     return next;
   }
@@ -271,9 +326,11 @@ export class Kernel {
     if (failure !== undefined || halted()) {
       for (const rt of core.runtimes) rt.unplan();
       const module = failure?.node.name;
+      // `failure.error` may be null or undefined (`throw null`): still the module's failure.
       const cause =
-        failure?.error ??
-        new KeelError('E_KERNEL_STATE', 'Shutdown began while the kernel was starting.');
+        failure !== undefined
+          ? failure.error
+          : new KeelError('E_KERNEL_STATE', 'Shutdown began while the kernel was starting.');
       if (failure !== undefined) this.exitCode = 1;
       if (this.shutdownPromise === undefined) {
         // Roll back: the phase has settled, so shutdown need not wait for it.
@@ -284,7 +341,7 @@ export class Kernel {
         'E_START_FAILED',
         module === undefined
           ? 'The kernel did not start: shutdown began during start.'
-          : `Module "${module}" failed to start: ${describe(cause)}. ` +
+          : `Module "${module}" failed to start: ${clause(describe(cause))}. ` +
               `Every module that had started was stopped again.`,
         { module, cause },
       );
@@ -320,6 +377,37 @@ export class Kernel {
     }
   }
 
+  private async restartModule(name: string): Promise<void> {
+    const { core } = this;
+    if (this.phase !== 'online') {
+      throw new KeelError(
+        'E_KERNEL_STATE',
+        `kernel.restart("${name}") needs an online kernel; it is ${this.phase}.`,
+        { module: name },
+      );
+    }
+    // The module and every running module that needs it, transitively, in kernel order.
+    const affected = new Set<string>([name]);
+    for (const rt of core.runtimes) {
+      if (rt.node.dependencies.some((d) => affected.has(d))) affected.add(rt.name);
+    }
+    const running = core.runtimes.filter((rt) => affected.has(rt.name) && rt.status === 'online');
+    await core.lifecycle.stop(running);
+    if (this.phase !== 'online') return;
+    const wantedNow = running.filter((rt) => wanted(rt, this.isManaged) || rt.name === name);
+    for (const rt of wantedNow) rt.planned = true;
+    const result = await core.lifecycle.start(wantedNow, () => this.shuttingDown.aborted);
+    for (const rt of wantedNow) if (rt.status !== 'online') rt.unplan();
+    const failure = firstFailure(result);
+    if (failure !== undefined) {
+      throw new KeelError(
+        'E_START_FAILED',
+        `Module "${failure.node.name}" failed to start again during restart of "${name}": ${describe(failure.error)}.`,
+        { module: failure.node.name, cause: failure.error },
+      );
+    }
+  }
+
   private async stopAll(): Promise<void> {
     const { core } = this;
     if (this.phase === 'stopped') return;
@@ -336,7 +424,10 @@ export class Kernel {
     if (closed.timedOut) {
       this.exitCode = this.exitCode || 1;
       core.reportInternal(
-        new KeelError('E_TIMEOUT', `The fleet connection did not close within stopTimeout (${core.options.stopTimeoutMs} ms).`),
+        new KeelError(
+          'E_TIMEOUT',
+          `The fleet connection did not close within stopTimeout (${core.options.stopTimeoutMs} ms).`,
+        ),
         'close fleet',
         'stop',
       );

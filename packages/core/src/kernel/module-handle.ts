@@ -1,17 +1,34 @@
+import type { FlagValue, ModuleClass } from '../decorators/metadata.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { FailureState } from '../failure/failure-state.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import type { ModuleStatus } from '../lifecycle/module-status.js';
 import type { TaskHandle } from '../tasks/task-handle.js';
 import type { TaskScheduler } from '../tasks/task-scheduler.js';
+import type { ParsedCli } from './cli.js';
 
 /** A module as seen from outside: `kernel.module(ref)` and `kernel.modules`. */
 export class ModuleHandle {
   /** @internal */
   constructor(
     private readonly runtime: ModuleRuntime,
-    private readonly services: { readonly events: EventBus; readonly scheduler: TaskScheduler },
+    private readonly services: {
+      readonly events: EventBus;
+      readonly scheduler: TaskScheduler;
+      readonly cli: ParsedCli;
+    },
+    private readonly restarter: (name: string) => Promise<void>,
   ) {}
+
+  /** The declared `@Module` class (not a test replacement); plugins read its metadata. */
+  get moduleClass(): ModuleClass {
+    return this.runtime.node.cls;
+  }
+
+  /** The module's parsed command-line flags (`@Module({ flags })`), readable from `Kernel.create` on. */
+  get flags(): Readonly<Record<string, FlagValue>> {
+    return this.services.cli.values.get(this.runtime.name) ?? {};
+  }
 
   get name(): string {
     return this.runtime.name;
@@ -59,6 +76,11 @@ export class ModuleHandle {
   /** Triggers this module's event on its behalf, as its own `ctx.triggerEvent` would. */
   triggerEvent(event: string, data?: unknown): Promise<void> {
     return this.services.events.trigger(this.runtime, event, data);
+  }
+
+  /** `kernel.restart(this module)`: stops it (running dependents first), starts it again. */
+  restart(): Promise<void> {
+    return this.restarter(this.runtime.name);
   }
 
   /** Marks the module to run under management; `kernel.manage()` applies it. Returns whether it changed. */

@@ -14,8 +14,11 @@ export interface KernelOptions {
   modules: ModuleClass[];
   /** Default: a pino logger at 'info' (with `redact` applied). */
   logger?: Logger;
-  /** Paths pino should censor in every log line, e.g. `['password', '*.token']`. */
-  redact?: string[];
+  /**
+   * Paths pino should censor in every log line, e.g. `['password', '*.token']`; a single
+   * string is one path.
+   */
+  redact?: string[] | string;
   /** Values, classes and factories to inject; a module class as `provide` replaces that module. */
   providers?: Provider[];
   /** Microtasks running at once; default `os.availableParallelism()`; below 2 becomes 2. */
@@ -112,10 +115,23 @@ export function resolveOptions(options: KernelOptions): ResolvedOptions {
       throw new KeelError('E_INVALID_OPTION', `Kernel.create: \`clock\` has no ${fn}() method.`);
     }
   }
+  if (clock.monotonic !== undefined && typeof clock.monotonic !== 'function') {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      'Kernel.create: `clock.monotonic` must be a method returning milliseconds, or absent.',
+    );
+  }
+  if (options.random !== undefined && typeof options.random !== 'function') {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `Kernel.create: \`random\` must be a function returning numbers in [0, 1), got ${typeof options.random}.`,
+      { details: { option: 'random' } },
+    );
+  }
   return {
     modules: options.modules,
-    logger: options.logger,
-    redact: options.redact ?? [],
+    logger: validLogger(options.logger),
+    redact: validRedact(options.redact),
     providers: options.providers ?? [],
     maxConcurrentMicroTasks: microTaskLimit(options.maxConcurrentMicroTasks),
     startTimeoutMs: toMsOr(options.startTimeout, 60_000, 'Kernel.create option startTimeout'),
@@ -189,4 +205,40 @@ function validFleet(fleet: FleetProvider | undefined): FleetProvider | undefined
     );
   }
   return fleet;
+}
+
+/** The pino methods Keel calls on a given logger. */
+const LOGGER_METHODS = ['child', 'info', 'warn', 'error', 'debug', 'isLevelEnabled'] as const;
+
+function validLogger(logger: Logger | undefined): Logger | undefined {
+  if (logger === undefined) return undefined;
+  const missing =
+    logger === null || typeof logger !== 'object'
+      ? [...LOGGER_METHODS]
+      : LOGGER_METHODS.filter(
+          (m) => typeof (logger as unknown as Record<string, unknown>)[m] !== 'function',
+        );
+  if (missing.length > 0) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `Kernel.create: \`logger\` must be a pino logger (it has no ${missing.join(', ')}); ` +
+        `pass pino({ ... }) or leave it out for the default logger.`,
+      { details: { option: 'logger' } },
+    );
+  }
+  return logger;
+}
+
+/** A string is one path (never spread into letters); anything else must be strings. */
+function validRedact(redact: readonly string[] | string | undefined): readonly string[] {
+  if (redact === undefined) return [];
+  if (typeof redact === 'string') return [redact];
+  if (!Array.isArray(redact) || !redact.every((p) => typeof p === 'string' && p !== '')) {
+    throw new KeelError(
+      'E_INVALID_OPTION',
+      `Kernel.create: \`redact\` must be an array of paths (non-empty strings), e.g. ['password', '*.token'].`,
+      { details: { option: 'redact' } },
+    );
+  }
+  return redact as readonly string[];
 }

@@ -1,4 +1,5 @@
 import { ModuleError, type TaskType } from '../errors/module-error.js';
+import { isInstance } from '../errors/safe.js';
 import type { Clock } from '../time/clock.js';
 import type { Telemetry } from './telemetry.js';
 
@@ -18,10 +19,9 @@ export class Reporter {
   ) {}
 
   report(module: string, err: unknown, taskName: string, taskType: TaskType): ModuleError {
-    const error =
-      err instanceof ModuleError
-        ? err
-        : new ModuleError({ module, taskName, taskType, cause: err });
+    const error = isInstance(err, ModuleError)
+      ? err
+      : new ModuleError({ module, taskName, taskType, cause: err });
     error.timestamp = this.clock.now();
     this.last = error;
     this.count++;

@@ -5,6 +5,8 @@ export interface SignalTarget {
   readonly shuttingDown: AbortSignal;
   exitCode: number;
   shutdown(): Promise<void>;
+  /** SIGHUP: re-read configuration (the `reload` listeners of `kernel.on`). */
+  reload(): void;
 }
 
 /** Handles installed by `kernel.run()`, removed when it returns. */
@@ -35,12 +37,19 @@ export function handleSignals(target: SignalTarget, logger: Logger): SignalHandl
     target.exitCode = target.exitCode || 130;
     force();
   };
+  const onHangup = (): void => {
+    if (target.shuttingDown.aborted) return;
+    logger.info({ signal: 'SIGHUP' }, 'signal received: reloading');
+    target.reload();
+  };
   for (const signal of SIGNALS) process.on(signal, onSignal);
+  process.on('SIGHUP', onHangup);
   const keepAlive = setInterval(() => undefined, KEEP_ALIVE_MS);
   return {
     forced,
     dispose() {
       for (const signal of SIGNALS) process.off(signal, onSignal);
+      process.off('SIGHUP', onHangup);
       clearInterval(keepAlive);
     },
   };

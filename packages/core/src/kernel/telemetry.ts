@@ -3,6 +3,7 @@ import { KeelError } from '../errors/keel-error.js';
 import type { ModuleError } from '../errors/module-error.js';
 import type { FailureState } from '../failure/failure-state.js';
 import type { KernelStatus, ModuleStatus } from '../lifecycle/module-status.js';
+import { isThenable } from '../util/thenable.js';
 
 /**
  * Everything a kernel tells the outside, as one closed union. The logger and
@@ -48,14 +49,20 @@ export interface KernelListeners {
   event: (module: string, event: string, data: unknown, exposed: boolean) => void;
   /** Every {@link KernelEvent}, for tracing and metrics. */
   telemetry: (event: KernelEvent) => void;
+  /** SIGHUP arrived while `kernel.run()` runs: re-read what can be re-read (`@keel/config`). */
+  reload: () => void;
 }
 
 /** The kinds `kernel.on()` accepts. */
 export type KernelEventKind = keyof KernelListeners;
 
+type AnyListener = (...args: never[]) => unknown;
+
 /**
  * One kernel's listeners. A throwing listener never breaks the kernel: its error goes to
- * `onListenerError`, which reports it.
+ * `onListenerError`, which reports it. The report of a listener's failure is never handed
+ * to that listener, and a listener failing on such a report is only logged (`nested`):
+ * throwing listeners cannot feed each other forever.
  */
 export class Telemetry {
   private readonly listeners: { [K in KernelEventKind]: Set<KernelListeners[K]> } = {
@@ -64,12 +71,20 @@ export class Telemetry {
     error: new Set(),
     event: new Set(),
     telemetry: new Set(),
+    reload: new Set(),
   };
 
   constructor(
     private readonly log: (event: KernelEvent) => void,
-    private readonly onListenerError: (err: unknown, kind: KernelEventKind) => void,
+    private readonly onListenerError: (
+      err: unknown,
+      kind: KernelEventKind,
+      nested: boolean,
+    ) => void,
   ) {}
+
+  /** The listener whose failure is being reported right now (read by the next publish). */
+  private failing: AnyListener | undefined = undefined;
 
   on<K extends KernelEventKind>(kind: K, listener: KernelListeners[K]): () => void {
     const set = this.listeners[kind] as Set<KernelListeners[K]> | undefined;
@@ -92,39 +107,77 @@ export class Telemetry {
 
   /** Logs the event, then hands it to the listeners of its kind and of 'telemetry'. */
   publish(event: KernelEvent): void {
-    this.log(event);
+    // Set only for the report of a listener's own failure.
+    const origin = this.failing;
+    this.failing = undefined;
+    try {
+      this.log(event);
+    } catch {
+      // A logger that throws must not stop the listeners, nor the kernel.
+    }
     switch (event.type) {
       case 'module-status':
-        this.call('status', event.module, event.from, event.to);
+        this.call('status', origin, event.module, event.from, event.to);
         break;
       case 'module-failure':
-        this.call('failure', event.module, event.state);
+        this.call('failure', origin, event.module, event.state);
         break;
       case 'module-error':
-        this.call('error', event.error);
+        this.call('error', origin, event.error);
         break;
       case 'module-event':
-        this.call('event', event.module, event.event, event.data, event.exposed);
+        this.call('event', origin, event.module, event.event, event.data, event.exposed);
         break;
       case 'kernel-status':
       case 'worker-restarting':
       case 'worker-escalated':
         break;
     }
-    this.call('telemetry', event);
+    this.call('telemetry', origin, event);
   }
 
-  private call<K extends KernelEventKind>(kind: K, ...args: Parameters<KernelListeners[K]>): void {
+  /** Calls the `reload` listeners (SIGHUP under `run()`). */
+  reload(): void {
+    this.call('reload', undefined);
+  }
+
+  private call<K extends KernelEventKind>(
+    kind: K,
+    origin: AnyListener | undefined,
+    ...args: Parameters<KernelListeners[K]>
+  ): void {
     const set = this.listeners[kind] as Set<(...a: Parameters<KernelListeners[K]>) => unknown>;
     if (set.size === 0) return;
-    for (const listener of set) {
+    const nested = origin !== undefined;
+    for (const listener of [...set]) {
+      if (listener === origin) continue;
       try {
         const result = listener(...args);
-        if (result instanceof Promise)
-          result.catch((err: unknown) => this.onListenerError(err, kind));
+        if (isThenable(result)) {
+          Promise.resolve(result).catch((err: unknown) =>
+            this.listenerFailed(err, kind, listener, nested),
+          );
+        }
       } catch (err) {
-        this.onListenerError(err, kind);
+        this.listenerFailed(err, kind, listener, nested);
       }
+    }
+  }
+
+  private listenerFailed(
+    err: unknown,
+    kind: KernelEventKind,
+    listener: AnyListener,
+    nested: boolean,
+  ): void {
+    const previous = this.failing;
+    this.failing = nested ? undefined : listener;
+    try {
+      this.onListenerError(err, kind, nested);
+    } catch {
+      // Reporting must never throw into the code that published the event.
+    } finally {
+      this.failing = previous;
     }
   }
 }

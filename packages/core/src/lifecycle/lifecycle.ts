@@ -1,5 +1,5 @@
 import type { LimitFunction } from 'p-limit';
-import { KeelError } from '../errors/keel-error.js';
+import { isKeelError, KeelError } from '../errors/keel-error.js';
 import { describe, type ModuleError, type TaskType } from '../errors/module-error.js';
 import type { TimerHeap } from '../time/timer-heap.js';
 import { timeoutError, withDeadline } from '../time/deadline.js';
@@ -75,7 +75,8 @@ export class Lifecycle {
         `It is treated as offline${wasOnline ? '; its stop() was called without waiting' : ''}.`,
       { module: m.name },
     );
-    this.host.report(m, cause, 'stop module', 'stop');
+    // The one report of the overrun for this module (docs: taskName 'shutdown').
+    this.host.report(m, cause, 'shutdown', 'stop');
     // A prep in flight ends on its own: its deadline passes when the clock closes.
     if (m.status === 'preparing') return;
     if (m.status === 'starting') {
@@ -252,8 +253,10 @@ export class Lifecycle {
   }
 
   private stopFailed(m: ModuleRuntime, err: unknown): void {
-    this.fail(m, 'stop', err);
     this.host.stopFailed();
+    // A stop() the shutdown gave up on was reported as the overrun already.
+    if (isAbandonment(err)) return;
+    this.fail(m, 'stop', err);
   }
 
   private markOffline(m: ModuleRuntime, began: number): void {
@@ -366,5 +369,5 @@ function abandoned(m: ModuleRuntime, step: Step): KeelError {
 
 /** True for the error of a step the shutdown gave up on (not the module's own failure). */
 export function isAbandonment(err: unknown): boolean {
-  return err instanceof KeelError && err.details?.['abandoned'] === true;
+  return isKeelError(err) && err.details?.['abandoned'] === true;
 }

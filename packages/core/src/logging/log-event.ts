@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { isInstance } from '../errors/safe.js';
 import type { KernelEvent } from '../kernel/telemetry.js';
 import type { ModuleStatus } from '../lifecycle/module-status.js';
 
@@ -44,15 +45,22 @@ export function logEvent(
     }
     case 'module-error': {
       const { error } = event;
-      moduleLogger(error.module).error(
-        {
-          err: error.cause instanceof Error ? error.cause : undefined,
-          taskName: error.taskName,
-          taskType: error.taskType,
-          severity: error.severity,
-        },
-        `${error.taskType} "${error.taskName}" failed: ${error.message}`,
-      );
+      const log = moduleLogger(error.module);
+      const fields = {
+        taskName: error.taskName,
+        taskType: error.taskType,
+        severity: error.severity,
+      };
+      const message = `${error.taskType} "${error.taskName}" failed: ${error.message}`;
+      try {
+        log.error(
+          { err: isInstance(error.cause, Error) ? error.cause : undefined, ...fields },
+          message,
+        );
+      } catch {
+        // The cause cannot be serialized (a getter that throws): the line goes out without it.
+        log.error({ ...fields, stack: error.stack }, message);
+      }
       return;
     }
     case 'module-event':

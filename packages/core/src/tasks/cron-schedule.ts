@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { KeelError } from '../errors/keel-error.js';
+import { clause, describe } from '../errors/safe.js';
 
 /**
  * A parsed 5- or 6-field cron expression, used only to compute run times: croner never arms
@@ -35,9 +36,17 @@ export class CronSchedule {
       throw new KeelError(
         'E_INVALID_CRON',
         `${what}: cron ${JSON.stringify(expression)}${timezone ? ` in time zone "${timezone}"` : ''} is invalid: ` +
-          `${err instanceof Error ? err.message : String(err)}. Use 5 fields (minute hour day month weekday) ` +
+          `${clause(describe(err))}. Use 5 fields (minute hour day month weekday) ` +
           `or 6 (with seconds first), e.g. "0 3 * * *".`,
         { module, cause: err, details: { cron: expression, timezone } },
+      );
+    }
+    // A valid expression whose date never exists (`0 0 30 2 *`): the task would never run.
+    if (cron.nextRun() === null) {
+      throw new KeelError(
+        'E_TASK_OPTIONS',
+        `${what}: cron ${JSON.stringify(expression)} never fires (no date matches it). Check its day and month fields.`,
+        { module, details: { option: 'cron', cron: expression } },
       );
     }
     return new CronSchedule(expression, cron);

@@ -5,7 +5,10 @@ import type { DueAction, TaskState } from './task-state.js';
 /** What a {@link TaskHandle} asks of its scheduler. */
 export interface TaskOps {
   enqueue(task: TaskState, how: DueAction): void;
+  /** `at` in wall time (a Date's). */
   schedule(task: TaskState, at: number | undefined): void;
+  /** The wall time a monotonic due time stands for. */
+  wallTime(task: TaskState): number | undefined;
   repeat(task: TaskState, intervalMs: number): void;
   cancel(task: TaskState): void;
   /** The task's timer entry is due. */
@@ -32,7 +35,8 @@ export class TaskHandle {
 
   /** When it is scheduled to be queued next (`schedule()`, `repeat()`, cron), or null. */
   get nextRunAt(): Date | null {
-    return this.task.dueAt === undefined ? null : new Date(this.task.dueAt);
+    const at = this.ops.wallTime(this.task);
+    return at === undefined ? null : new Date(at);
   }
 
   /** True while its function runs. */

@@ -92,7 +92,7 @@ export class TaskRunner {
     } else {
       timers.move(run.slotTimer, timers.now() + SLOT_HOLD_MS);
     }
-    const startedAt = this.host.clock.now();
+    const startedAt = timers.now();
     task.running = true;
     run.runs++;
     try {
@@ -107,7 +107,7 @@ export class TaskRunner {
       }
     } finally {
       task.running = false;
-      run.lastDurationMs = this.host.clock.now() - startedAt;
+      run.lastDurationMs = timers.now() - startedAt;
       moduleSignal.removeEventListener('abort', onModuleAbort);
       end();
       this.end(task);

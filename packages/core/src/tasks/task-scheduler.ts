@@ -78,7 +78,9 @@ export class TaskScheduler implements TaskOps {
    * @throws KeelError `E_TASK_NOT_ALLOWED` when the module is neither starting nor online.
    */
   newTask(owner: WorkOwner, name: string, fn: TaskFn, options: NewTaskOptions = {}): TaskHandle {
-    if (!owner.onlineSoon) {
+    // The status, not `onlineSoon`: a module planned to start is still refused in prep(),
+    // so the rule is the same under start(), runCommand() and management.
+    if (owner.status !== 'starting' && owner.status !== 'online') {
       throw new KeelError(
         'E_TASK_NOT_ALLOWED',
         `Module "${owner.name}" cannot create task "${name}" while it is ${owner.status}. ` +
@@ -99,6 +101,7 @@ export class TaskScheduler implements TaskOps {
     if (options.whenDue !== undefined) task.whenDue = options.whenDue;
     if (options.cadence !== undefined) {
       task.cadence = options.cadence;
+      task.cadenceWall = true;
       this.schedule(task, options.cadence(this.clock.now()));
     }
     return handle;
@@ -172,22 +175,41 @@ export class TaskScheduler implements TaskOps {
     else this.queue.add(task, how);
     // Keep an earlier deadline: queueing again never postpones a run.
     if (task.deadlineAt === undefined && task.maxDelayMs > 0) {
-      task.deadlineAt = this.clock.now() + task.maxDelayMs;
+      task.deadlineAt = this.timers.now() + task.maxDelayMs;
     }
     this.syncTimer(task);
     this.track(task);
     this.requestDispatch();
   }
 
-  /** @internal `undefined` un-queues: out of queue and schedule, but not canceled. */
+  /**
+   * @internal At wall time `at` (a Date's, a cron time); `undefined` un-queues: out of
+   * queue and schedule, but not canceled.
+   */
   schedule(task: TaskState, at: number | undefined): void {
     if (at === undefined) {
       this.queue.remove(task);
-      task.dueAt = task.deadlineAt = undefined;
+      task.dueAt = task.deadlineAt = task.wallAt = undefined;
     } else {
       if (!this.active(task)) return;
-      task.dueAt = at;
+      task.dueAt = this.timers.fromWall(at);
+      task.wallAt = at;
     }
+    this.syncTimer(task);
+    this.track(task);
+  }
+
+  /** @internal The wall time of the task's next due time. */
+  wallTime(task: TaskState): number | undefined {
+    if (task.dueAt === undefined) return undefined;
+    return task.wallAt ?? this.timers.toWall(task.dueAt);
+  }
+
+  /** At monotonic time `at` (an interval from now). */
+  private scheduleIn(task: TaskState, at: number): void {
+    if (!this.active(task)) return;
+    task.dueAt = at;
+    task.wallAt = undefined;
     this.syncTimer(task);
     this.track(task);
   }
@@ -200,7 +222,8 @@ export class TaskScheduler implements TaskOps {
       return;
     }
     task.cadence = (endedAt) => endedAt + intervalMs;
-    this.schedule(task, this.clock.now() + intervalMs);
+    task.cadenceWall = false;
+    this.scheduleIn(task, this.timers.now() + intervalMs);
   }
 
   /** @internal */
@@ -224,7 +247,7 @@ export class TaskScheduler implements TaskOps {
     task.canceled = true;
     task.fn = undefined;
     this.queue.remove(task);
-    task.dueAt = task.deadlineAt = undefined;
+    task.dueAt = task.deadlineAt = task.wallAt = undefined;
     this.timers.cancel(task);
     if (task.busy) this.runner.abort(task, reason);
     this.track(task);
@@ -249,7 +272,7 @@ export class TaskScheduler implements TaskOps {
       else {
         // Starting a run uses up its schedule and its deadline.
         this.queue.remove(task);
-        task.dueAt = task.deadlineAt = undefined;
+        task.dueAt = task.deadlineAt = task.wallAt = undefined;
         this.syncTimer(task);
         this.runner.launch(task);
       }
@@ -283,8 +306,13 @@ export class TaskScheduler implements TaskOps {
       this.discard(task, undefined);
     } else if (task.cadence !== undefined && task.dueAt === undefined && !task.queued) {
       // Repeat from the END of the run, unless the run scheduled or queued itself.
-      const next = task.cadence(this.clock.now());
-      if (next !== undefined) this.schedule(task, next);
+      if (task.cadenceWall) {
+        const next = task.cadence(this.clock.now());
+        if (next !== undefined) this.schedule(task, next);
+      } else {
+        const next = task.cadence(this.timers.now());
+        if (next !== undefined) this.scheduleIn(task, next);
+      }
     }
     this.track(task);
     this.requestDispatch();
@@ -296,10 +324,15 @@ export class TaskScheduler implements TaskOps {
       this.discard(task, undefined);
       return;
     }
-    const now = this.clock.now();
+    const now = this.timers.now();
     if (task.dueAt !== undefined && task.dueAt <= now) {
-      task.dueAt = undefined;
-      this.enqueue(task, task.whenDue);
+      if (task.wallAt !== undefined && task.wallAt > this.clock.now()) {
+        // The wall clock stepped back since it was scheduled: wait for the wall time.
+        task.dueAt = this.timers.fromWall(task.wallAt);
+      } else {
+        task.dueAt = task.wallAt = undefined;
+        this.enqueue(task, task.whenDue);
+      }
     }
     if (task.deadlineAt !== undefined && task.deadlineAt <= now) {
       task.deadlineAt = undefined;

@@ -52,8 +52,13 @@ export class TaskState extends QueueNode<TaskState> implements TimerEntry {
   /** While its function runs. */
   running = false;
   holdsSlot = false;
+  /** Monotonic times (the timer heap's). */
   dueAt: number | undefined = undefined;
   deadlineAt: number | undefined = undefined;
+  /** The wall time `dueAt` stands for, when it came from `schedule(date)` or cron. */
+  wallAt: number | undefined = undefined;
+  /** The cadence returns wall times (cron) rather than monotonic ones (`repeat`). */
+  cadenceWall = false;
   /** Its place in the timer heap (see TimerEntry); index -1 while not in it. */
   at = 0;
   index = -1;

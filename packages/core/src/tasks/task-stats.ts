@@ -30,7 +30,7 @@ export function describeTask(task: TaskState): TaskInfo {
   const error = run?.lastError;
   return {
     name: task.name,
-    nextRunAt: task.dueAt === undefined ? null : new Date(task.dueAt).toISOString(),
+    nextRunAt: nextRunAt(task),
     running: task.running,
     queued: task.queued,
     repeatMs: task.cadence === undefined ? null : task.repeatMs || null,
@@ -39,4 +39,11 @@ export function describeTask(task: TaskState): TaskInfo {
     lastDurationMs: run?.lastDurationMs ?? null,
     lastError: error === undefined ? null : describe(error),
   };
+}
+
+function nextRunAt(task: TaskState): string | null {
+  const at = task.ops.wallTime(task);
+  if (at === undefined) return null;
+  const date = new Date(at);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }

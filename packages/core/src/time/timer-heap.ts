@@ -1,8 +1,9 @@
-import type { Clock } from './clock.js';
+import { nextTurn } from '../util/next-turn.js';
+import { monotonicOf, type Clock } from './clock.js';
 
 /** A pending deadline in a {@link TimerHeap}. Keep it to cancel or move the deadline. */
 export interface Timer {
-  /** Due time, in the clock's milliseconds. */
+  /** Due time, in the clock's monotonic milliseconds. */
   readonly at: number;
   /** Position in the heap; -1 once fired or cancelled. */
   readonly index: number;
@@ -64,15 +65,31 @@ export class TimerHeap {
   private dead = 0;
   private firing = false;
   private closed = false;
+  private readonly monotonic: () => number;
 
   constructor(
     private readonly clock: Clock,
     private readonly onError: (err: unknown) => void,
-  ) {}
+  ) {
+    this.monotonic = monotonicOf(clock);
+  }
 
-  /** The clock's time. */
+  /**
+   * The clock's monotonic time: every deadline of the heap is on it (a wall-clock step
+   * does not move it).
+   */
   now(): number {
-    return this.clock.now();
+    return this.monotonic();
+  }
+
+  /** The monotonic time at which the wall clock will read `wallAt`, as of now. */
+  fromWall(wallAt: number): number {
+    return this.monotonic() + (wallAt - this.clock.now());
+  }
+
+  /** The wall time a monotonic `at` corresponds to, as of now. */
+  toWall(at: number): number {
+    return this.clock.now() + (at - this.monotonic());
   }
 
   /** Number of pending deadlines. */
@@ -85,7 +102,7 @@ export class TimerHeap {
     return this.handle !== undefined;
   }
 
-  /** Calls `fn` once the clock reaches `at` (never earlier). */
+  /** Calls `fn` once the monotonic clock reaches `at` (never earlier). */
   at(at: number, fn: () => void): Timer {
     const entry = new FnEntry(at, this.seq++, fn);
     // A closed heap never fires and holds nothing.
@@ -99,7 +116,7 @@ export class TimerHeap {
 
   /** Calls `fn` after `ms` milliseconds of clock time. */
   after(ms: number, fn: () => void): Timer {
-    return this.at(this.clock.now() + ms, fn);
+    return this.at(this.monotonic() + ms, fn);
   }
 
   /** Cancels a pending deadline; a fired or cancelled one is ignored. */
@@ -137,18 +154,51 @@ export class TimerHeap {
     this.arm();
   }
 
-  /** Resolves after `ms` of clock time, or at once (without rejecting) when `signal` aborts. */
+  /**
+   * Resolves after `ms` of clock time, or early (without rejecting) when `signal` aborts.
+   * A sleep that is over before it began (aborted signal, closed heap) still resolves on a
+   * macrotask: a loop of such sleeps that ignores its signal must not starve the timers
+   * (the stop and shutdown deadlines) with an endless chain of microtasks.
+   */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted === true || this.closed) return Promise.resolve();
+    if (signal?.aborted === true || this.closed) return nextTurn();
     return new Promise((resolve) => {
       const done = (): void => {
         this.cancel(timer);
-        signal?.removeEventListener('abort', done);
+        if (signal !== undefined) this.forgetSleeper(signal, done);
         resolve();
       };
       const timer = this.after(ms, done);
-      signal?.addEventListener('abort', done, { once: true });
+      if (signal !== undefined) this.addSleeper(signal, done);
     });
+  }
+
+  /** Sleepers per signal: ONE abort listener per signal, however many sleep on it. */
+  private readonly sleepers = new WeakMap<
+    AbortSignal,
+    { wake: Set<() => void>; listener: () => void }
+  >();
+
+  private addSleeper(signal: AbortSignal, wake: () => void): void {
+    let entry = this.sleepers.get(signal);
+    if (entry === undefined) {
+      const woken = new Set<() => void>();
+      const listener = (): void => {
+        this.sleepers.delete(signal);
+        for (const sleeper of [...woken]) sleeper();
+      };
+      entry = { wake: woken, listener };
+      this.sleepers.set(signal, entry);
+      signal.addEventListener('abort', listener, { once: true });
+    }
+    entry.wake.add(wake);
+  }
+
+  private forgetSleeper(signal: AbortSignal, wake: () => void): void {
+    const entry = this.sleepers.get(signal);
+    if (entry === undefined || !entry.wake.delete(wake) || entry.wake.size > 0) return;
+    this.sleepers.delete(signal);
+    signal.removeEventListener('abort', entry.listener);
   }
 
   /**
@@ -191,7 +241,7 @@ export class TimerHeap {
     if (first === undefined || this.firing) return;
     if (this.handle !== undefined && this.armedAt <= first.at) return;
     this.disarm();
-    const delay = Math.min(MAX_TIMEOUT, Math.max(0, first.at - this.clock.now()));
+    const delay = Math.min(MAX_TIMEOUT, Math.max(0, first.at - this.monotonic()));
     this.armedAt = first.at;
     this.handle = this.clock.setTimeout(() => this.fire(), delay);
   }
@@ -211,7 +261,7 @@ export class TimerHeap {
       // Re-read the clock per entry: a callback may take time, and a due time is never early.
       for (
         let first = this.heap[0];
-        first !== undefined && first.at <= this.clock.now();
+        first !== undefined && first.at <= this.monotonic();
         first = this.heap[0]
       ) {
         this.removeAt(0);

@@ -1,6 +1,8 @@
 import type { WorkOwner } from '../context/work-owner.js';
 import { endedByAbort } from '../errors/abort.js';
 import { RestartNow } from '../errors/module-error.js';
+import { isInstance } from '../errors/safe.js';
+import { nextTurn } from '../util/next-turn.js';
 import type { Clock } from '../time/clock.js';
 import type { TimerHeap } from '../time/timer-heap.js';
 import { FAILURE_MEMORY_MS, RestartIntensity, type RestartPolicy } from './restart-policy.js';
@@ -112,14 +114,18 @@ export class WorkerRunner {
           return;
         } catch (err) {
           if (endedByAbort(err, signal)) return;
-          if (err instanceof RestartNow) {
+          if (isInstance(err, RestartNow)) {
             info.restarts++;
             this.host.onRestart(owner, name, failures, 0, true);
+            // No clock time, but a macrotask: a worker that throws RestartNow at once, for
+            // ever, must not hold start() (or every timer) in a loop of microtasks.
+            await nextTurn();
             continue;
           }
           info.lastError = owner.report(err, name, 'worker').message;
           if (signal.aborted) return;
-          const now = clock.now();
+          // Monotonic: a wall-clock step neither forgets failures nor keeps them too long.
+          const now = timers.now();
           if (now - lastFailure > FAILURE_MEMORY_MS) failures = 0;
           failures++;
           lastFailure = now;

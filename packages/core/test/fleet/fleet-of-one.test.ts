@@ -374,7 +374,10 @@ describe('the fleet connection', () => {
     k.on('failure', (module, state) => seen.push(`${module}:${state.status}`));
     await k.start();
     provider.host!.connectionChanged(false, 'ECONNRESET');
-    expect(k.inspect().fleet.failure).toMatchObject({ status: 'warning', id: 'fleet:disconnected' });
+    expect(k.inspect().fleet.failure).toMatchObject({
+      status: 'warning',
+      id: 'fleet:disconnected',
+    });
     expect(k.inspect().failure).toBe('warning');
     provider.host!.connectionChanged(true);
     expect(k.inspect().fleet.failure.status).toBe('none');

@@ -1,6 +1,10 @@
-import { defineEvent, Module, ModuleContext } from '@keel/core';
-import { Environment } from '../environment.js';
-import { readSettings, type Settings } from '../settings.js';
+import {
+  ConfigChanged as ConfigReloaded,
+  type ConfigChangedEvent,
+  type ConfigOf,
+} from '@keel/config';
+import { defineEvent, inject, Module, ModuleContext, OnEvent } from '@keel/core';
+import { DemoConfig, toSettings, type Settings } from '../settings.js';
 
 /** What `Config` sends with its `changed` event. */
 export interface ConfigChange {
@@ -12,28 +16,37 @@ export interface ConfigChange {
 /** The settings that may change at run time. */
 export type SettingsPatch = Partial<Pick<Settings, 'maxItems'>>;
 
+const SETTING_OF_KEY: Record<string, keyof Settings> = {
+  host: 'host',
+  port: 'port',
+  maxItems: 'maxItems',
+  itemTtl: 'itemTtlMs',
+  tick: 'tickMs',
+  slowStopMs: 'slowStopMs',
+};
+
 /**
- * Reads the settings from the environment in `prep()` (so a bad value stops the service
- * before anything starts) and announces run-time changes with its `changed` event.
+ * The demo's settings, from the `demo` section of `@keel/config` (validated at
+ * `Kernel.create`), plus run-time changes: `update()` (`PUT /config`) and reloads (SIGHUP)
+ * are announced with its `changed` event.
  */
 @Module({ events: ['changed'] })
 export class Config {
   private current: Settings | undefined;
 
   constructor(
-    private readonly env: Environment,
-    private readonly ctx: ModuleContext,
+    @inject(DemoConfig) private readonly section: ConfigOf<typeof DemoConfig>,
+    @inject(ModuleContext) private readonly ctx: ModuleContext,
   ) {}
 
   /** The current settings; available from `prep()` of dependent modules on. */
   get settings(): Settings {
-    if (this.current === undefined) throw new Error('Config was read before its prep() ran.');
+    this.current ??= toSettings(this.section.value);
     return this.current;
   }
 
   prep(): void {
-    this.current = readSettings(this.env);
-    this.ctx.logger.info({ settings: this.current }, 'config loaded');
+    this.ctx.logger.info({ settings: this.settings }, 'config loaded');
   }
 
   stop(): void {
@@ -46,10 +59,20 @@ export class Config {
     if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
       throw new Error(`maxItems must be a whole number of at least 1, got ${String(max)}.`);
     }
-    const settings = Object.freeze({ ...this.settings, ...patch });
-    const changed = (Object.keys(patch) as Array<keyof Settings>).filter(
-      (key) => settings[key] !== this.settings[key],
-    );
+    return this.apply(Object.freeze({ ...this.settings, ...patch }));
+  }
+
+  /** A valid reload of the `demo` section: the new values replace the run-time changes. */
+  @OnEvent(ConfigReloaded)
+  async onReload(event: ConfigChangedEvent): Promise<void> {
+    if (event.sections.some((s) => s.section === 'demo')) {
+      await this.apply(toSettings(this.section.value));
+    }
+  }
+
+  private async apply(settings: Settings): Promise<Settings> {
+    const before = this.settings;
+    const changed = Object.values(SETTING_OF_KEY).filter((key) => settings[key] !== before[key]);
     this.current = settings;
     if (changed.length > 0) {
       this.ctx.logger.info({ changed }, 'config changed');

@@ -7,6 +7,7 @@ import type { KernelMetrics } from '../metrics/kernel-metrics.js';
 import type { SseHub } from '../stream/sse-hub.js';
 import { moduleActionHandler, type ModuleAction } from './module-actions.js';
 import { readiness } from './readiness.js';
+import { collectSections, sectionMetricsText } from './plugin-sections.js';
 
 /** What the routes serve from. */
 export interface RouteDeps {
@@ -62,6 +63,7 @@ export function inspectorRoutes(deps: RouteDeps): Route[] {
       },
     },
     { path: '/api/snapshot', GET: ({ res }) => sendJson(res, 200, kernel.inspect()) },
+    { path: '/api/sections', GET: ({ res }) => sendJson(res, 200, collectSections(kernel)) },
     {
       path: '/api/graph',
       GET: ({ res }) => sendText(res, 200, 'application/json; charset=utf-8', kernel.graph('json')),
@@ -71,7 +73,8 @@ export function inspectorRoutes(deps: RouteDeps): Route[] {
       path: '/metrics',
       GET: async ({ res }) => {
         const text = await metrics.render(kernel.inspect());
-        sendText(res, 200, metrics.contentType, text);
+        const extra = sectionMetricsText(collectSections(kernel), metrics.names());
+        sendText(res, 200, metrics.contentType, text + extra);
       },
     },
     { path: '/api/modules/:name/enable', POST: mutation('enable') },

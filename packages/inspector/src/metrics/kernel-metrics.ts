@@ -2,6 +2,7 @@ import { ModuleStatus, type Kernel, type KernelSnapshot, type KernelStatus } fro
 import { Counter, Gauge, Registry } from 'prom-client';
 
 const MODULE_STATUSES = Object.values(ModuleStatus);
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
 const FAILURE_STATUSES = ['none', 'hint', 'warning', 'error'] as const;
 const KERNEL_STATUSES: readonly KernelStatus[] = [
   'created',
@@ -101,6 +102,45 @@ export class KernelMetrics {
     'event',
   ]);
 
+  private readonly fleetReplicas = this.gauge(
+    'keel_fleet_replicas',
+    'Live replicas of this service in the fleet (1 for a fleet of one).',
+  );
+  private readonly fleetConnected = this.gauge(
+    'keel_fleet_connected',
+    'Whether this replica is connected to its fleet engine.',
+  );
+  private readonly fleetLeader = this.gauge(
+    'keel_fleet_leader',
+    'Singleton modules: 1 if this replica leads it, 0 if it stands by.',
+    ['module'],
+  );
+  private readonly jobQueue = this.gauge(
+    'keel_job_queue',
+    'Jobs of each fleet queue, by state (fleet-wide, as the engine counts them).',
+    ['queue', 'state'],
+  );
+  private readonly fleetEventDelivered = this.counter(
+    'keel_fleet_event_delivered_total',
+    'Fleet events delivered to each fleet hook.',
+    ['hook'],
+  );
+  private readonly fleetEventPending = this.gauge(
+    'keel_fleet_event_pending',
+    'Fleet events delivered to each hook and not yet acknowledged.',
+    ['hook'],
+  );
+  private readonly fleetEventDeadLettered = this.counter(
+    'keel_fleet_event_dead_lettered_total',
+    'Fleet events of each hook moved to its dead-letter list.',
+    ['hook'],
+  );
+  private readonly fleetTaskNextRun = this.gauge(
+    'keel_fleet_task_next_run_timestamp_seconds',
+    "Next due time of each fleet: 'once' task (Unix seconds).",
+    ['task'],
+  );
+
   /** Counts errors and events from now on; returns the unsubscribe. */
   observe(kernel: Kernel): () => void {
     const offError = kernel.on('error', (err) =>
@@ -119,6 +159,11 @@ export class KernelMetrics {
     return this.registry.metrics();
   }
 
+  /** The names of the metrics in the registry (plugin sections may not reuse them). */
+  names(): Set<string> {
+    return new Set(this.registry.getMetricsAsArray().map((m) => m.name));
+  }
+
   /** The `content-type` of {@link render}'s text. */
   get contentType(): string {
     return this.registry.contentType;
@@ -135,6 +180,10 @@ export class KernelMetrics {
       this.taskDuration,
       this.taskRunning,
       this.moduleMicrotasks,
+      this.fleetLeader,
+      this.jobQueue,
+      this.fleetEventPending,
+      this.fleetTaskNextRun,
     ]) {
       g.reset(); // modules, workers and tasks come and go: drop stale series
     }
@@ -173,6 +222,34 @@ export class KernelMetrics {
     this.tasksQueued.set({ queue: 'normal' }, queued.normal);
     this.tasksQueued.set({ queue: 'overdue' }, queued.overdue);
     this.tasksQueued.set({ queue: 'parked' }, queued.parked);
+    this.refreshFleet(s);
+  }
+
+  private refreshFleet(s: KernelSnapshot): void {
+    const { fleet } = s;
+    this.fleetReplicas.set(fleet.replicas.length);
+    this.fleetConnected.set(+fleet.connected);
+    // The snapshot marks no module as a singleton: one is led here, led elsewhere, or standing by.
+    const mine = new Set(fleet.replicas.find((r) => r.replicaId === fleet.replicaId)?.leaderOf);
+    const singletons = new Set(mine);
+    for (const r of fleet.replicas) for (const name of r.leaderOf) singletons.add(name);
+    for (const m of Object.values(s.modules)) if (m.standby) singletons.add(m.name);
+    for (const module of singletons) {
+      if (s.modules[module] !== undefined) this.fleetLeader.set({ module }, +mine.has(module));
+    }
+    for (const [queue, q] of Object.entries(fleet.queues)) {
+      for (const state of QUEUE_STATES) this.jobQueue.set({ queue, state }, q[state]);
+    }
+    this.fleetEventDelivered.reset();
+    this.fleetEventDeadLettered.reset();
+    for (const [hook, e] of Object.entries(fleet.events)) {
+      this.fleetEventDelivered.inc({ hook }, e.delivered);
+      this.fleetEventDeadLettered.inc({ hook }, e.deadLettered);
+      this.fleetEventPending.set({ hook }, e.pending);
+    }
+    for (const [task, t] of Object.entries(fleet.tasks)) {
+      if (t.nextRunAt !== undefined) this.fleetTaskNextRun.set({ task }, t.nextRunAt / 1000);
+    }
   }
 
   private gauge<L extends string>(name: string, help: string, labelNames: L[] = []): Gauge<L> {

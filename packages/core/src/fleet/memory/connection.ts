@@ -14,6 +14,7 @@ import type {
   FleetTaskSpec,
   ReplicaState,
 } from '../fleet-provider.js';
+import { KeelError } from '../../errors/keel-error.js';
 import type { MemoryFleet } from './hub.js';
 import type { ReplicaLink } from './link.js';
 
@@ -46,6 +47,7 @@ export class MemoryConnection implements FleetConnection {
 
   heartbeat(state: ReplicaState, ttlMs: number): Promise<void> {
     return this.link.call('heartbeat', () => {
+      checkTtl('heartbeat', ttlMs);
       this.hub.membership.heartbeat(this.replicaId, state, ttlMs);
     });
   }
@@ -55,15 +57,17 @@ export class MemoryConnection implements FleetConnection {
   }
 
   acquire(lease: string, ttlMs: number): Promise<number | undefined> {
-    return this.link.call(`acquire of lease "${lease}"`, () =>
-      this.hub.leases.acquire(lease, ttlMs),
-    );
+    return this.link.call(`acquire of lease "${lease}"`, () => {
+      checkTtl(`acquire("${lease}")`, ttlMs);
+      return this.hub.leases.acquire(lease, ttlMs);
+    });
   }
 
   renew(lease: string, token: number, ttlMs: number): Promise<boolean> {
-    return this.link.call(`renew of lease "${lease}"`, () =>
-      this.hub.leases.renew(lease, token, ttlMs),
-    );
+    return this.link.call(`renew of lease "${lease}"`, () => {
+      checkTtl(`renew("${lease}")`, ttlMs);
+      return this.hub.leases.renew(lease, token, ttlMs);
+    });
   }
 
   release(lease: string, token: number): Promise<void> {
@@ -141,4 +145,13 @@ export class MemoryConnection implements FleetConnection {
     await Promise.allSettled(open);
     this.hub.disconnect(this.link);
   }
+}
+
+function checkTtl(what: string, ttlMs: number): void {
+  if (Number.isFinite(ttlMs) && ttlMs > 0) return;
+  throw new KeelError(
+    'E_INVALID_OPTION',
+    `Fleet ${what}: the TTL must be a positive number of milliseconds, got ${String(ttlMs)}.`,
+    { details: { option: 'ttlMs' } },
+  );
 }

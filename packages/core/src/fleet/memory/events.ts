@@ -1,3 +1,4 @@
+import { KeelError } from '../../errors/keel-error.js';
 import type { Clock } from '../../time/clock.js';
 import type {
   FleetConnectionSnapshot,
@@ -101,12 +102,16 @@ class Group {
   pump(): void {
     const now = this.clock.now();
     let wake: number | undefined;
-    for (const entry of [...this.pending.values()]) {
-      const idleAt = entry.deliveredAt + this.spec.minIdleMs;
-      if (idleAt > now) {
-        wake = wake === undefined ? idleAt : Math.min(wake, idleAt);
-        continue;
+    // Pending entries are kept in delivery order, so the idle ones come first.
+    const idle: Pending[] = [];
+    for (const entry of this.pending.values()) {
+      if (entry.deliveredAt + this.spec.minIdleMs > now) {
+        wake = entry.deliveredAt + this.spec.minIdleMs;
+        break;
       }
+      idle.push(entry);
+    }
+    for (const entry of idle) {
       const claimer = this.liveConsumer();
       if (claimer === undefined) break;
       if (entry.deliveries >= this.spec.maxDeliveries) {
@@ -114,8 +119,7 @@ class Group {
         continue;
       }
       this.send(entry, claimer);
-      const again = now + this.spec.minIdleMs;
-      wake = wake === undefined ? again : Math.min(wake, again);
+      wake ??= now + this.spec.minIdleMs;
     }
     while (this.backlog.length > 0) {
       const consumer = this.liveConsumer();
@@ -128,10 +132,8 @@ class Group {
         deliveries: 0,
         lastError: undefined,
       };
-      this.pending.set(event.id, entry);
       this.send(entry, consumer);
-      const idleAt = now + this.spec.minIdleMs;
-      wake = wake === undefined ? idleAt : Math.min(wake, idleAt);
+      wake ??= now + this.spec.minIdleMs;
     }
     this.alarm.arm(this.consumers.some((c) => !c.closed && c.link.live) ? wake : undefined);
   }
@@ -162,6 +164,9 @@ class Group {
   }
 
   private send(entry: Pending, consumer: Subscriber): void {
+    // Re-inserted at the end: the pending list stays ordered by delivery time.
+    this.pending.delete(entry.event.id);
+    this.pending.set(entry.event.id, entry);
     entry.owner = consumer;
     entry.deliveredAt = this.clock.now();
     entry.deliveries++;
@@ -230,6 +235,7 @@ export class EventHub {
     spec: FleetSubscription,
     deliver: FleetDeliver,
   ): FleetSubscriptionHandle {
+    checkSubscription(spec);
     const sub: Subscriber = { link, spec, deliver, inFlight: new Set(), closed: false };
     if (spec.mode === 'all') {
       let b = this.broadcasts.get(spec.hookId);
@@ -258,8 +264,12 @@ export class EventHub {
     for (const b of this.broadcasts.values())
       for (const sub of b.subscribers) if (sub.link === link) b.subscribers.delete(sub);
     for (const g of this.groups.values()) {
-      for (let i = g.consumers.length - 1; i >= 0; i--)
-        if (g.consumers[i]!.link === link) g.consumers[i]!.closed = true;
+      for (let i = g.consumers.length - 1; i >= 0; i--) {
+        const sub = g.consumers[i]!;
+        if (sub.link !== link) continue;
+        sub.closed = true;
+        g.consumers.splice(i, 1);
+      }
     }
     this.linkChanged();
   }
@@ -288,4 +298,23 @@ export class EventHub {
     // A killed replica's deliveries are nobody's to wait for.
     if (sub.link.state !== 'dead') await Promise.allSettled([...sub.inFlight]);
   }
+}
+
+function checkSubscription(spec: FleetSubscription): void {
+  const bad = (option: string, value: unknown, want: string): KeelError =>
+    new KeelError(
+      'E_INVALID_OPTION',
+      `subscribe(${JSON.stringify(spec?.hookId)}): ${option} must be ${want}, got ${String(value)}.`,
+      { details: { hookId: spec?.hookId, option } },
+    );
+  if (spec === null || typeof spec !== 'object') throw bad('spec', spec, 'an object');
+  if (typeof spec.topic !== 'string' || spec.topic === '')
+    throw bad('topic', spec.topic, 'a non-empty string');
+  if (typeof spec.hookId !== 'string' || spec.hookId === '')
+    throw bad('hookId', spec.hookId, 'a non-empty string');
+  if (spec.mode !== 'all' && spec.mode !== 'one') throw bad('mode', spec.mode, "'all' or 'one'");
+  if (!(Number.isInteger(spec.maxDeliveries) && spec.maxDeliveries >= 1))
+    throw bad('maxDeliveries', spec.maxDeliveries, 'a whole number ≥ 1');
+  if (!(Number.isFinite(spec.minIdleMs) && spec.minIdleMs >= 0))
+    throw bad('minIdleMs', spec.minIdleMs, 'a finite number of milliseconds ≥ 0');
 }

@@ -27,6 +27,8 @@ export interface MemoryFleetOptions {
    * it goes back to waiting, as BullMQ's stalled-job check; default 30 s.
    */
   readonly stalledMs?: number;
+  /** `leaseTtlMs` its providers tell the kernel (lease and heartbeat TTL); default: the kernel's 10 s. */
+  readonly leaseTtlMs?: number;
 }
 
 /**
@@ -49,6 +51,7 @@ export class MemoryFleet {
   readonly service: string;
   readonly kind: string;
   readonly stalledMs: number;
+  readonly leaseTtlMs: number | undefined;
   /** @internal */
   readonly membership: Membership;
   /** @internal */
@@ -86,6 +89,15 @@ export class MemoryFleet {
     this.service = options.service ?? 'local';
     this.kind = options.kind ?? 'memory';
     this.stalledMs = stalledMs;
+    const ttl = options.leaseTtlMs;
+    if (ttl !== undefined && !(Number.isFinite(ttl) && ttl >= 30)) {
+      throw new KeelError(
+        'E_INVALID_OPTION',
+        `new MemoryFleet(options): leaseTtlMs must be at least 30 ms, got ${String(ttl)}.`,
+        { details: { option: 'leaseTtlMs' } },
+      );
+    }
+    this.leaseTtlMs = ttl;
     this.membership = new Membership(this.clock);
     this.leases = new Leases(this.clock);
     this.events = new EventHub(this.clock);
@@ -104,6 +116,7 @@ export class MemoryFleet {
     }
     return {
       kind: this.kind,
+      ...(this.leaseTtlMs === undefined ? {} : { leaseTtlMs: this.leaseTtlMs }),
       connect: (host, signal) => this.connect(replicaId, host, signal),
     };
   }
@@ -169,12 +182,12 @@ export class MemoryFleet {
 
   /** @internal Called by a connection's `close()`. */
   disconnect(link: ReplicaLink): void {
-    const wasDead = link.state === 'dead';
+    const reachable = link.state === 'up';
     link.state = 'closed';
     link.timers.clearAll();
     link.endHung();
-    // A killed replica's heartbeat stays until its TTL; a graceful one leaves at once.
-    if (!wasDead) this.membership.leave(link.replicaId);
+    // A graceful leave needs the fleet: a killed or cut-off replica's heartbeat runs out.
+    if (reachable) this.membership.leave(link.replicaId);
     this.events.dropReplica(link);
     this.jobs.drop(link);
     this.tasks.drop(link);

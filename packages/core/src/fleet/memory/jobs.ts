@@ -58,6 +58,8 @@ class Queue {
   readonly consumers: Consumer[] = [];
   private readonly jobs = new Map<string, JobRecord>();
   private readonly waiting: JobRecord[] = [];
+  /** Delayed jobs, and active ones whose owner lost its lock: what `pump` checks for time. */
+  private readonly timed = new Set<JobRecord>();
   private readonly finished: string[] = [];
   private readonly lastFailures: { id: string; error: string; at: number }[] = [];
   private readonly alarm: Alarm;
@@ -99,6 +101,7 @@ class Queue {
     };
     this.jobs.set(id, job);
     if (delay <= 0) this.toWaiting(job);
+    else this.timed.add(job);
     this.pump();
     return id;
   }
@@ -123,7 +126,7 @@ class Queue {
     };
     const working = this.worker() !== undefined;
     if (working) {
-      for (const job of this.jobs.values()) {
+      for (const job of [...this.timed]) {
         if (job.state === 'delayed') {
           if (job.runAt <= now) this.toWaiting(job);
           else soonest(job.runAt);
@@ -131,6 +134,8 @@ class Queue {
           const stallAt = job.lostAt + this.stalledMs;
           if (stallAt <= now) this.toWaiting(job);
           else soonest(stallAt);
+        } else {
+          this.timed.delete(job);
         }
       }
     }
@@ -145,8 +150,10 @@ class Queue {
   /** A replica lost its link: its running jobs stall unless it is back within `stalledMs`. */
   lost(link: ReplicaLink): void {
     const now = this.clock.now();
-    for (const job of this.jobs.values())
-      if (job.state === 'active' && job.owner?.link === link) job.lostAt ??= now;
+    for (const c of this.consumers) {
+      if (c.link !== link) continue;
+      for (const { job } of c.running.values()) this.markLost(job, c, now);
+    }
     this.pump();
   }
 
@@ -155,20 +162,24 @@ class Queue {
     for (const c of this.consumers) {
       if (c.link !== link) continue;
       for (const run of c.running.values())
-        if (run.job.owner === c && run.job.runs === run.runs) run.job.lostAt = undefined;
+        if (run.job.owner === c && run.job.runs === run.runs) {
+          run.job.lostAt = undefined;
+          this.timed.delete(run.job);
+        }
     }
     this.pump();
   }
 
   /** A replica is gone (killed or closed): its consumers stop, its jobs stall. */
   drop(link: ReplicaLink): void {
+    this.lost(link);
     for (let i = this.consumers.length - 1; i >= 0; i--) {
       const c = this.consumers[i]!;
       if (c.link !== link) continue;
       c.closing = true;
       this.consumers.splice(i, 1);
     }
-    this.lost(link);
+    this.pump();
   }
 
   stats(): QueueStats {
@@ -198,6 +209,7 @@ class Queue {
     job.state = 'active';
     job.owner = consumer;
     job.lostAt = undefined;
+    this.timed.delete(job);
     const runs = ++job.runs;
     const controller = new AbortController();
     const info = {
@@ -251,6 +263,7 @@ class Queue {
         job.state = 'delayed';
         job.runAt = now + backoffMs(consumer.spec, job.attemptsMade);
         if (job.runAt <= now) this.toWaiting(job);
+        else this.timed.add(job);
       } else {
         job.state = 'failed';
         this.failed++;
@@ -296,6 +309,7 @@ class Queue {
     job.state = 'waiting';
     job.owner = undefined;
     job.lostAt = undefined;
+    this.timed.delete(job);
     job.seq = ++this.seq;
     // Lower priority number first (0, no priority, before all), then first in.
     let lo = 0;
@@ -308,6 +322,12 @@ class Queue {
       else hi = mid;
     }
     this.waiting.splice(lo, 0, job);
+  }
+
+  private markLost(job: JobRecord, owner: Consumer, now: number): void {
+    if (job.state !== 'active' || job.owner !== owner || job.lostAt !== undefined) return;
+    job.lostAt = now;
+    this.timed.add(job);
   }
 
   private keep(job: JobRecord): void {

@@ -1,0 +1,3 @@
+import type { FleetJobHandler } from '@keel/core';
+export type { BullmqJobs } from '@keel/bullmq';
+export type FleetJobHandlerLike = FleetJobHandler;

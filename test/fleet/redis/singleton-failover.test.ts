@@ -1,0 +1,170 @@
+import { startRedisServer, type RedisServer } from '@keel/testing';
+import { Redis } from 'ioredis';
+import { MISSING, READY, ReplicaSet, percentile, type Fact } from './support/replicas.js';
+
+// Three replicas of one service as child processes on a private redis-server, one singleton
+// module. Real time, short TTLs; every wait is bounded polling in 20 ms steps.
+const TTL_MS = 900;
+const RENEW_MS = Math.floor(TTL_MS / 3);
+/** Process scheduling, a Redis round trip and the module's start, on a loaded CI machine. */
+const SLACK_MS = 400;
+
+let server: RedisServer;
+let admin: Redis;
+let replicas: ReplicaSet | undefined;
+let run = 0;
+
+beforeAll(async () => {
+  if (!READY) throw new Error(MISSING);
+  server = await startRedisServer();
+  admin = new Redis(server.url);
+});
+
+afterEach(async () => {
+  await replicas?.killAll();
+  replicas = undefined;
+});
+
+afterAll(async () => {
+  admin?.disconnect();
+  await server?.stop();
+});
+
+/** Spawns replica `id` and waits (polling) until its heartbeat is in the fleet's index. */
+async function join(set: ReplicaSet, id: string): Promise<void> {
+  set.spawn(id);
+  const deadline = Date.now() + 10_000;
+  // Bounded: 10 s in 20 ms steps.
+  while (Date.now() < deadline) {
+    if ((await admin.zscore(`keel:${set.service}:replicas`, id)) !== null) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`replica ${id} did not join ${set.service} within 10 s`);
+}
+
+function fleet(): ReplicaSet {
+  run += 1;
+  replicas = new ReplicaSet({ url: server.url, service: `failover${run}`, leaseTtlMs: TTL_MS });
+  return replicas;
+}
+
+const activeAfter =
+  (t: number, not?: string) =>
+  (facts: Fact[]): Fact | undefined =>
+    facts.find((f) => f.fx === 'active' && f.at >= t && f.replica !== not);
+
+describe('a singleton on Redis, three replicas', () => {
+  it('SIGKILL of the leader: another is active within leaseTtl + one renew interval; tokens increase', async () => {
+    const set = fleet();
+    await Promise.all(['r1', 'r2', 'r3'].map((id) => join(set, id)));
+    await set.waitFor(activeAfter(0), 10_000, 'a first leader');
+    const failovers: number[] = [];
+    const tokens: number[] = [set.leader()!.token!];
+    for (let trial = 0; trial < 5; trial += 1) {
+      const leader = set.leader()!;
+      const killedAt = Date.now();
+      set.get(leader.replica).child.kill('SIGKILL');
+      await set.get(leader.replica).exited;
+      const next = await set.waitFor(
+        activeAfter(killedAt, leader.replica),
+        TTL_MS + RENEW_MS + SLACK_MS * 3,
+        `a new leader after killing ${leader.replica}`,
+      );
+      failovers.push(next.at - killedAt);
+      tokens.push(next.token!);
+      await join(set, `r${4 + trial}`); // keep three replicas
+    }
+    process.stdout.write(
+      `singleton failover after SIGKILL (ttl ${TTL_MS} ms, renew ${RENEW_MS} ms): ` +
+        `p50 ${percentile(failovers, 50)} ms, max ${Math.max(...failovers)} ms, all ${failovers.join(', ')}\n`,
+    );
+    for (const ms of failovers) expect(ms).toBeLessThanOrEqual(TTL_MS + RENEW_MS + SLACK_MS);
+    // Never before the killed leader's lease could have expired on Redis.
+    for (const ms of failovers) expect(ms).toBeGreaterThan(TTL_MS - RENEW_MS - SLACK_MS);
+    for (let i = 1; i < tokens.length; i += 1) expect(tokens[i]!).toBeGreaterThan(tokens[i - 1]!);
+  }, 60_000);
+
+  it('SIGSTOP past the TTL, then SIGCONT: the old leader steps down and its stale writes are refused', async () => {
+    const set = fleet();
+    await Promise.all(['r1', 'r2', 'r3'].map((id) => join(set, id)));
+    const first = await set.waitFor(activeAfter(0), 10_000, 'a first leader');
+    await set.waitFor(
+      (facts) => facts.find((f) => f.fx === 'write' && f.replica === first.replica && f.accepted),
+      5_000,
+      'a first accepted write',
+    );
+    const old = set.get(first.replica);
+    const stoppedAt = Date.now();
+    old.child.kill('SIGSTOP');
+    const next = await set.waitFor(
+      activeAfter(stoppedAt, first.replica),
+      TTL_MS + RENEW_MS + SLACK_MS * 3,
+      'a new leader while the old one is frozen',
+    );
+    expect(next.token!).toBeGreaterThan(first.token!);
+    await set.waitFor(
+      (facts) => facts.find((f) => f.fx === 'write' && f.replica === next.replica && f.accepted),
+      5_000,
+      "the new leader's first accepted write",
+    );
+    const contAt = Date.now();
+    old.child.kill('SIGCONT');
+    const down = await set.waitFor(
+      (facts) => facts.find((f) => f.fx === 'inactive' && f.replica === first.replica),
+      TTL_MS + SLACK_MS * 3,
+      'the old leader stepping down',
+    );
+    expect(down.at).toBeGreaterThanOrEqual(contAt - 50);
+    // Let any write the old leader had queued reach the fenced resource.
+    await set.waitFor(
+      (facts) => {
+        const last = facts.filter((f) => f.fx === 'write' && f.replica === next.replica).at(-1);
+        return last !== undefined && last.at > down.at + 100 ? last : undefined;
+      },
+      5_000,
+      'writes after the step-down',
+    );
+    const newLeaderFirst = set.all.find(
+      (f) => f.fx === 'write' && f.replica === next.replica && f.accepted,
+    )!;
+    const staleAccepted = set.all.filter(
+      (f) =>
+        f.fx === 'write' && f.replica === first.replica && f.accepted && f.at > newLeaderFirst.at,
+    );
+    expect(staleAccepted).toEqual([]);
+    const stale = set.all.filter(
+      (f) => f.fx === 'write' && f.replica === first.replica && f.at >= contAt,
+    );
+    // Whatever it wrote after waking carried its old token and was refused.
+    for (const f of stale) expect(f).toMatchObject({ token: first.token, accepted: false });
+    // And one leader only afterwards.
+    expect(set.leader()?.replica).toBe(next.replica);
+  }, 60_000);
+
+  it('graceful shutdown of the leader hands over in under one renew interval', async () => {
+    const set = fleet();
+    await Promise.all(['r1', 'r2', 'r3'].map((id) => join(set, id)));
+    await set.waitFor(activeAfter(0), 10_000, 'a first leader');
+    const handovers: number[] = [];
+    for (let trial = 0; trial < 3; trial += 1) {
+      const leader = set.leader()!;
+      const proc = set.get(leader.replica);
+      proc.child.kill('SIGTERM');
+      expect(await proc.exited).toBe(0);
+      const down = proc.facts.find((f) => f.fx === 'inactive')!;
+      const next = await set.waitFor(
+        activeAfter(down.at, leader.replica),
+        RENEW_MS + SLACK_MS,
+        'the handover',
+      );
+      handovers.push(next.at - down.at);
+      expect(next.token!).toBeGreaterThan(leader.token!);
+      await join(set, `g${trial}`);
+    }
+    process.stdout.write(
+      `singleton handover on graceful shutdown (renew ${RENEW_MS} ms): ` +
+        `p50 ${percentile(handovers, 50)} ms, max ${Math.max(...handovers)} ms\n`,
+    );
+    for (const ms of handovers) expect(ms).toBeLessThan(RENEW_MS + 100);
+  }, 60_000);
+});

@@ -129,10 +129,9 @@ describe('TypeScript blocks in README.md and docs/', () => {
       }
     };
     write(new Map());
-    let program = ts.createProgram(
-      files.map((f) => f.name),
-      options,
-    );
+    // The packages' entry points are roots too, so their exports are known to the prelude.
+    const entries = PACKAGES.map((p) => join(ROOT, 'packages', p, 'dist/index.d.ts'));
+    let program = ts.createProgram([...files.map((f) => f.name), ...entries], options);
     const exported = keelExports(program);
     const prelude = new Map<string, Map<string, string>>();
     for (const d of ts.getPreEmitDiagnostics(program)) {
@@ -146,7 +145,7 @@ describe('TypeScript blocks in README.md and docs/', () => {
     }
     write(prelude as unknown as Map<string, Set<string>>);
     program = ts.createProgram(
-      files.map((f) => f.name),
+      [...files.map((f) => f.name), ...entries],
       options,
       undefined,
       program,

@@ -12,6 +12,8 @@ export default tseslint.config(
       'bench/results/**',
       'test/.tmp/**',
       'test-artifacts/**',
+      // The starter's template is compiled and tested by test/consumer, in its own project.
+      'packages/create-keel/template/**',
     ],
   },
   js.configs.recommended,

@@ -3,7 +3,8 @@
 // Plain JavaScript on purpose: `npm create keel` runs it without a build step.
 import { cpSync, existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import process from 'node:process';
+import { fileURLToPath, URL } from 'node:url';
 
 const USAGE = `Usage: npm create keel <directory> [-- --commonjs]
 

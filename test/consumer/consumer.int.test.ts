@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,8 +7,11 @@ import { promisify } from 'node:util';
 
 // The proof that a user outside this repository can: pack every package, install the
 // tarballs into fresh projects made by create-keel in the OS temp dir (ESM and CommonJS),
-// then build, test and run them there. Third-party packages come from the npm cache
-// (--prefer-offline), so the registry is only asked for what the cache lacks.
+// then build, test and run them there. The packages' third-party dependencies are installed
+// by npm from its cache (--prefer-offline: the registry is asked only for what the cache
+// lacks). The starter's toolchain (typescript, jest, ts-jest, @types/node, @jest/globals)
+// is not re-resolved from the registry, which takes minutes: its pins must equal the
+// workspace's, and the workspace's copies are linked in.
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PACKAGES = ['core', 'testing', 'graceful-http', 'inspector', 'redis', 'bullmq', 'config'];
@@ -79,9 +82,11 @@ describe('a consumer outside the workspace', () => {
     expect(packed.map((p) => p.name).sort()).toEqual(PACKAGES.map((p) => `@keel/${p}`).sort());
     for (const p of packed) {
       const files = new Set(p.files.map((f) => f.path));
-      expect({ name: p.name, license: files.has('LICENSE'), readme: files.has('README.md') }).toEqual(
-        { name: p.name, license: true, readme: true },
-      );
+      expect({
+        name: p.name,
+        license: files.has('LICENSE'),
+        readme: files.has('README.md'),
+      }).toEqual({ name: p.name, license: true, readme: true });
       expect([...files].filter((f) => f.includes('tsbuildinfo') || f.endsWith('.test.ts'))).toEqual(
         [],
       );
@@ -126,6 +131,16 @@ describe('a consumer outside the workspace', () => {
       if (p.name === '@keel/testing') pkg.devDependencies!['@keel/testing'] = tarball(p.name);
       else if (p.name === '@keel/core' || all) pkg.dependencies![p.name] = tarball(p.name);
     }
+    const tools = Object.keys(pkg.devDependencies!).filter((n) => !n.startsWith('@keel/'));
+    const workspace = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version: string }>;
+    };
+    for (const tool of tools) {
+      expect(`${tool}@${pkg.devDependencies![tool]}`).toBe(
+        `${tool}@${workspace.packages[`node_modules/${tool}`]!.version}`,
+      );
+      delete pkg.devDependencies![tool];
+    }
     writeFileSync(file, JSON.stringify(pkg, null, 2));
     if (all) {
       // Every package's types resolve and every package loads beside the one @keel/core.
@@ -139,6 +154,12 @@ describe('a consumer outside the workspace', () => {
     const started = Date.now();
     await sh(dir, 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund']);
     console.log(`consumer ${name}: npm install of the tarballs took ${Date.now() - started} ms`);
+    mkdirSync(join(dir, 'node_modules/.bin'), { recursive: true });
+    mkdirSync(join(dir, 'node_modules/@types'), { recursive: true });
+    mkdirSync(join(dir, 'node_modules/@jest'), { recursive: true });
+    for (const tool of tools)
+      symlinkSync(join(ROOT, 'node_modules', tool), join(dir, 'node_modules', tool));
+    symlinkSync(join(ROOT, 'node_modules/typescript/bin/tsc'), join(dir, 'node_modules/.bin/tsc'));
     return dir;
   }
 
@@ -147,7 +168,10 @@ describe('a consumer outside the workspace', () => {
     expect(tests).toMatch(/# pass 1\b/);
     expect(tests).toMatch(/# fail 0\b/);
     const { code, output } = await runService(dir);
-    expect({ code, stopped: output.includes('kernel stopped') }).toEqual({ code: 0, stopped: true });
+    expect({ code, stopped: output.includes('kernel stopped') }).toEqual({
+      code: 0,
+      stopped: true,
+    });
   }
 
   it(

@@ -143,8 +143,7 @@ export class KernelContainer {
       throw new KeelError(
         'E_MODULE_CONSTRUCTOR',
         `Could not construct module "${name}" (class ${cls.name}): ${clause(describe(err))}.\n` +
-          `Check its constructor and that every parameter is a module, a provider in Kernel.create({ providers }), ` +
-          `or ModuleContext (classes injected by type must be imported as values, not with "import type").`,
+          constructorHint(cls),
         { module: name, cause: err },
       );
     } finally {
@@ -318,3 +317,24 @@ const BUILTINS = new Set<unknown>([
   Symbol,
   BigInt,
 ]);
+
+/**
+ * What to check when a module cannot be constructed. A class with constructor parameters but
+ * no `design:paramtypes` was compiled without decorator metadata (tsx, esbuild, Vite): say so
+ * and name both fixes, since tsyringe's own "TypeInfo not known" does not.
+ */
+function constructorHint(cls: { length: number }): string {
+  const types = Reflect.getMetadata('design:paramtypes', cls) as unknown[] | undefined;
+  if (types === undefined && cls.length > 0) {
+    return (
+      'Its class has no decorator metadata: it was compiled without "emitDecoratorMetadata" ' +
+      '(tsx, esbuild and Vite never emit it). Either compile with tsc (or ts-jest) with ' +
+      '"experimentalDecorators" and "emitDecoratorMetadata" on, or put @inject(Token) on every ' +
+      'constructor parameter.'
+    );
+  }
+  return (
+    'Check its constructor and that every parameter is a module, a provider in Kernel.create({ providers }), ' +
+    'or ModuleContext (classes injected by type must be imported as values, not with "import type").'
+  );
+}

@@ -13,7 +13,8 @@ export interface Provider<T = unknown> {
    */
   async?: boolean;
   /** Releases the value at shutdown, after every module stopped. Factory providers only. */
-  dispose?: (value: T) => unknown;
+  // A method signature, so a typed Provider<Db> still fits the kernel's Provider[] (bivariant).
+  dispose?(value: T): unknown;
 }
 
 /** What a provider factory may resolve from. */

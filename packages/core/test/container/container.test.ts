@@ -117,6 +117,21 @@ describe('container', () => {
     );
   });
 
+  it('says a class without decorator metadata needs emitDecoratorMetadata or @inject', () => {
+    // What tsx/esbuild produce: the decorator runs, but no design:paramtypes is emitted.
+    class Unmarked {
+      constructor(readonly ctx: ModuleContext) {}
+    }
+    Module({ name: 'unmarked' })(Unmarked);
+    expect(() => quietKernel({ modules: [Unmarked] })).toThrow(
+      expect.objectContaining({
+        code: 'E_MODULE_CONSTRUCTOR',
+        module: 'unmarked',
+        message: expect.stringMatching(/emitDecoratorMetadata[\s\S]*@inject\(Token\)/),
+      }),
+    );
+  });
+
   it('rejects bad providers with a clear message', () => {
     expect(() => quietKernel({ modules: [Db], providers: [{} as never] })).toThrow(
       expect.objectContaining({

@@ -14,7 +14,7 @@ export interface Provider<T = unknown> {
   async?: boolean;
   /** Releases the value at shutdown, after every module stopped. Factory providers only. */
   // A method signature, so a typed Provider<Db> still fits the kernel's Provider[] (bivariant).
-  dispose?(value: T): unknown;
+  dispose?(this: void, value: T): unknown;
 }
 
 /** What a provider factory may resolve from. */

@@ -49,6 +49,8 @@ const JOB_GRACE_SHARE = 0.6;
 export class FleetWork {
   /** Queue names some module of this kernel declares with `@Job`. */
   readonly queues = new Set<string>();
+  /** Keys of the `fleet: 'once'` tasks some module of this kernel declares. */
+  readonly taskKeys = new Set<string>();
   private readonly hooks = new Map<ModuleRuntime, FleetHook[]>();
   private readonly open = new Map<ModuleRuntime, Open[]>();
 
@@ -62,6 +64,11 @@ export class FleetWork {
   plan(rt: ModuleRuntime, sourceName: (hookSource: unknown) => string): void {
     for (const job of rt.meta.jobs) {
       this.queues.add(resolveJobOptions(rt.name, String(job.method), job.options).queue);
+    }
+    for (const task of rt.meta.tasks) {
+      if (task.options.fleet === 'once') {
+        this.taskKeys.add(`${rt.name}.${task.options.name ?? String(task.method)}`);
+      }
     }
     for (const hook of rt.meta.hooks) {
       const plan = validateHookOptions(

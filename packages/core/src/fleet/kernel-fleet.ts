@@ -68,6 +68,8 @@ export class KernelFleet {
   private replicas: readonly FleetReplica[] = [];
   private readonly stepDowns = new Map<LeaseGroup, Timer>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Fleet task keys and job queues this replica declares (for the engine's reconciliation). */
+  declares: { tasks: readonly string[]; queues: readonly string[] } = { tasks: [], queues: [] };
 
   constructor(private readonly host: KernelFleetHost) {
     this.ttlMs = host.provider.leaseTtlMs ?? DEFAULT_TTL_MS;
@@ -247,7 +249,12 @@ export class KernelFleet {
   private async beat(): Promise<void> {
     const c = this.connection;
     if (c === undefined) return;
-    await this.bounded(c.heartbeat({ since: this.since, leaderOf: this.leaderOf() }, this.ttlMs));
+    await this.bounded(
+      c.heartbeat(
+        { since: this.since, leaderOf: this.leaderOf(), declares: this.declares },
+        this.ttlMs,
+      ),
+    );
     this.replicas = await this.bounded(c.replicas());
   }
 

@@ -189,6 +189,10 @@ export class KernelCore {
         typeof source === 'string' ? source : this.graph.nameOf(refClass(source as ModuleClass)),
       );
     }
+    this.fleet.declares = {
+      tasks: [...this.fleetWork.taskKeys],
+      queues: [...this.fleetWork.queues],
+    };
     // Constructors may read kernel.modules: the plan is complete.
     owner.attach?.(this);
     try {

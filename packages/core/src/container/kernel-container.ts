@@ -284,7 +284,7 @@ function validateProvider(provider: Provider, index: number): void {
     );
   }
   for (const key of ['useClass', 'useFactory', 'dispose'] as const) {
-    const value: unknown = (provider as Record<string, unknown>)[key];
+    const value: unknown = (provider as unknown as Record<string, unknown>)[key];
     if (value !== undefined && typeof value !== 'function') {
       throw new KeelError(
         'E_INVALID_OPTION',

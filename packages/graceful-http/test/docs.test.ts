@@ -6,7 +6,7 @@ const read = (path: string): string => readFileSync(new URL(path, repo), 'utf8')
 
 /** Every ```ts block that docs/plugins.md marks with `<!-- quote: path -->`. */
 function quotes(doc: string): Array<{ path: string; code: string }> {
-  const pattern = /<!-- quote: (\S+) -->\n```ts\n([\s\S]*?)```\n/g;
+  const pattern = /<!-- quote: (\S+) -->\n```ts(?: fragment)?\n([\s\S]*?)```\n/g;
   return [...doc.matchAll(pattern)].map((m) => ({ path: m[1]!, code: m[2]! }));
 }
 

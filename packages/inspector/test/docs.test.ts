@@ -25,7 +25,7 @@ describe('docs/inspector.md', () => {
         .filter((f) => f.endsWith('.test.ts'))
         .map((f) => `packages/inspector/test/${f}`),
     ].map((path) => flatten(read(path)));
-    const blocks = [...DOC.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const blocks = [...DOC.matchAll(/```ts(?: fragment)?\n([\s\S]*?)```/g)].map((m) => m[1]!);
     expect(blocks.length).toBeGreaterThanOrEqual(4);
     for (const block of blocks) {
       if (!sources.some((source) => source.includes(flatten(block)))) {

@@ -50,6 +50,7 @@ function explained(plan: ModulePlan, type: TaskType, message: string, stepMs: nu
       return (
         isFault(plan.stop, stepMs) ||
         plan.worker === 'ignore-abort' ||
+        plan.worker === 'sleep-loop' ||
         plan.worker === 'linger' ||
         message.includes('shutdownTimeout')
       );
@@ -70,9 +71,15 @@ function checkReports(run: KernelRun): void {
   const { k, s, recorder } = run;
   const fail = (message: string): void => recorder.violation(message);
   const reported = new Map<string, number>();
+  let listenerReports = 0;
   for (const err of k.errors) {
     const label = `${err.module} ${err.taskType} "${err.taskName}": ${err.message}`;
     if (!(err instanceof ModuleError)) fail(`a reported error is no ModuleError: ${label}`);
+    // The scenario's throwing telemetry listener is the kernel's to report, once per failure.
+    if (err.module === 'kernel' && err.taskName === "on('telemetry') listener") {
+      listenerReports++;
+      continue;
+    }
     const i = s.modules.findIndex((_, j) => moduleName(j) === err.module);
     const plan = s.modules[i];
     if (plan === undefined) {
@@ -84,7 +91,7 @@ function checkReports(run: KernelRun): void {
     if (cutOff && !run.overran) fail(`a step was abandoned without a shutdown overrun: ${label}`);
     if (!cutOff && !explained(plan, err.taskType, err.message, s.stepTimeoutMs))
       fail(`unplanned error: ${label}`);
-    const severity = err.cause instanceof Error ? 'error' : 'panic';
+    const severity = isError(err.cause) ? 'error' : 'panic';
     if (err.severity !== severity) fail(`severity ${err.severity}, expected ${severity}: ${label}`);
     const key = `${err.module}/${err.taskType}${cutOff ? '/cut-off' : ''}`;
     reported.set(key, (reported.get(key) ?? 0) + 1);
@@ -94,6 +101,11 @@ function checkReports(run: KernelRun): void {
         reported.set(cutKey, (reported.get(cutKey) ?? 0) + 1);
       }
     }
+  }
+  if (listenerReports > run.listenerFailures) {
+    fail(
+      `the throwing listener failed ${run.listenerFailures} time(s) but ${listenerReports} reports name it`,
+    );
   }
   s.modules.forEach((_, i) => {
     const name = moduleName(i);
@@ -149,5 +161,14 @@ function checkLeaks(run: KernelRun): void {
       const match = /^module "(m\d+)" still (?:runs|has) worker "work"/.exec(line);
       if (match === null || !stuck.has(match[1]!)) recorder.violation(`leak: ${line}`);
     }
+  }
+}
+
+/** `instanceof Error` that a revoked Proxy cannot make throw (it is no Error). */
+function isError(value: unknown): boolean {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
   }
 }

@@ -16,6 +16,7 @@ import type {
 } from './context-services.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import { FleetContext } from '../fleet/fleet-context.js';
+import { moduleOptionsOf } from '../decorators/registry.js';
 import type { FleetPublish } from '../events/event-bus.js';
 
 /** Options of `ctx.triggerEvent`. */
@@ -199,7 +200,13 @@ export class ModuleContext {
         { module: this.name },
       );
     }
-    const owner = this.services.kernel.module(event.module as ModuleRef).name;
+    if (this.ownsKey(event.module)) return event.event;
+    let owner: string;
+    try {
+      owner = this.services.kernel.module(event.module as ModuleRef).name;
+    } catch {
+      owner = typeof event.module === 'string' ? event.module : 'another module';
+    }
     if (owner !== this.name) {
       throw new KeelError(
         'E_EVENT_UNKNOWN',
@@ -209,6 +216,36 @@ export class ModuleContext {
       );
     }
     return event.event;
+  }
+
+  /** True for a key of this module: by name, or by its class or a class it extends. */
+  private ownsKey(ref: unknown): boolean {
+    if (ref === this.name) return true;
+    const own: unknown = this.runtime.node.cls;
+    if (typeof ref === 'string') {
+      // A subclass of a module (HttpServer's) triggers the events its parent's keys name.
+      for (
+        let c: unknown = Object.getPrototypeOf(own);
+        typeof c === 'function';
+        c = Object.getPrototypeOf(c)
+      ) {
+        const options = moduleOptionsOf(c);
+        if (options !== undefined && (options.name ?? (c as { name: string }).name) === ref)
+          return true;
+      }
+      return false;
+    }
+    let cls: unknown = ref;
+    // A forward reference `() => Cls` has no prototype; a class does.
+    if (typeof cls === 'function' && (cls as { prototype?: unknown }).prototype === undefined) {
+      try {
+        cls = (cls as () => unknown)();
+      } catch {
+        return false;
+      }
+    }
+    if (typeof cls !== 'function' || typeof own !== 'function') return false;
+    return own === cls || (own as { prototype: object }).prototype instanceof cls;
   }
 
   /** Work needs a function; anything else is a coded error, not a TypeError later. */

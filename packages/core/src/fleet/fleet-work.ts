@@ -2,9 +2,9 @@ import { endedByAbort } from '../errors/abort.js';
 import { KeelError } from '../errors/keel-error.js';
 import { validateHookOptions } from '../events/hook-options.js';
 import type { JobInfo } from '../decorators/metadata.js';
-import { resolveJobOptions } from '../jobs/job-options.js';
+import { resolveJobOptions, type JobPlan } from '../jobs/job-options.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
-import { validateTaskOptions } from '../tasks/declared-task.js';
+import { validateTaskOptions, type TaskPlan } from '../tasks/declared-task.js';
 import type { TaskScheduler } from '../tasks/task-scheduler.js';
 import { toMs, type Duration } from '../time/duration.js';
 import type { FleetConnection } from './fleet-provider.js';
@@ -34,6 +34,19 @@ interface FleetHook {
   readonly method: string | symbol;
 }
 
+/** A module's fleet declarations, checked once at `Kernel.create`. */
+interface Declared {
+  readonly jobs: Array<{ readonly method: string | symbol; readonly plan: JobPlan }>;
+  readonly tasks: Array<{
+    readonly method: string | symbol;
+    readonly name: string;
+    readonly cron: string | undefined;
+    readonly timezone: string | undefined;
+    readonly plan: TaskPlan;
+  }>;
+  readonly hooks: FleetHook[];
+}
+
 /** What a module holds open on the fleet while it is online. */
 interface Open {
   close(): Promise<void>;
@@ -51,7 +64,7 @@ export class FleetWork {
   readonly queues = new Set<string>();
   /** Keys of the `fleet: 'once'` tasks some module of this kernel declares. */
   readonly taskKeys = new Set<string>();
-  private readonly hooks = new Map<ModuleRuntime, FleetHook[]>();
+  private readonly declared = new Map<ModuleRuntime, Declared>();
   private readonly open = new Map<ModuleRuntime, Open[]>();
 
   constructor(
@@ -62,13 +75,23 @@ export class FleetWork {
 
   /** Checks a module's `@Job` and fleet `@OnEvent` declarations at `Kernel.create`. */
   plan(rt: ModuleRuntime, sourceName: (hookSource: unknown) => string): void {
+    const declared: Declared = { jobs: [], tasks: [], hooks: [] };
     for (const job of rt.meta.jobs) {
-      this.queues.add(resolveJobOptions(rt.name, String(job.method), job.options).queue);
+      const plan = resolveJobOptions(rt.name, String(job.method), job.options);
+      this.queues.add(plan.queue);
+      declared.jobs.push({ method: job.method, plan });
     }
     for (const task of rt.meta.tasks) {
-      if (task.options.fleet === 'once') {
-        this.taskKeys.add(`${rt.name}.${task.options.name ?? String(task.method)}`);
-      }
+      if (task.options.fleet !== 'once') continue;
+      const name = task.options.name ?? String(task.method);
+      this.taskKeys.add(`${rt.name}.${name}`);
+      declared.tasks.push({
+        method: task.method,
+        name,
+        cron: task.options.cron,
+        timezone: task.options.timezone,
+        plan: validateTaskOptions(rt.name, name, task.options),
+      });
     }
     for (const hook of rt.meta.hooks) {
       const plan = validateHookOptions(
@@ -78,8 +101,7 @@ export class FleetWork {
       if (plan === undefined) continue;
       const source = sourceName(hook.source);
       const topic = `${source}.${hook.event}`;
-      const list = this.hooks.get(rt) ?? [];
-      list.push({
+      declared.hooks.push({
         topic,
         hookId: `${topic}->${rt.name}.${String(hook.method)}`,
         ...plan,
@@ -87,22 +109,22 @@ export class FleetWork {
         name: `fleet hook ${source}/${hook.event} -> ${rt.name}.${hook.options.description ?? String(hook.method)}`,
         method: hook.method,
       });
-      this.hooks.set(rt, list);
+    }
+    if (declared.jobs.length + declared.tasks.length + declared.hooks.length > 0) {
+      this.declared.set(rt, declared);
     }
   }
 
   /** Opens a module's fleet work right after its start() resolved. */
   launch(rt: ModuleRuntime): void {
     const c = this.fleet.connection;
-    if (c === undefined) return;
+    const declared = this.declared.get(rt);
+    if (c === undefined || declared === undefined) return;
     const open: Open[] = [];
-    for (const job of rt.meta.jobs) open.push(this.consume(c, rt, job.method, job.options));
-    for (const task of rt.meta.tasks) {
-      if (task.options.fleet !== 'once') continue;
-      open.push(this.scheduleOnce(c, rt, task.method, task.options));
-    }
-    for (const hook of this.hooks.get(rt) ?? []) open.push(this.subscribe(c, hook));
-    if (open.length > 0) this.open.set(rt, open);
+    for (const job of declared.jobs) open.push(this.consume(c, rt, job.method, job.plan));
+    for (const task of declared.tasks) open.push(this.scheduleOnce(c, rt, task));
+    for (const hook of declared.hooks) open.push(this.subscribe(c, hook));
+    this.open.set(rt, open);
   }
 
   /** Closes a module's fleet work as it begins to stop; its stop waits for the closing. */
@@ -208,9 +230,8 @@ export class FleetWork {
     c: FleetConnection,
     rt: ModuleRuntime,
     method: string | symbol,
-    options: Parameters<typeof resolveJobOptions>[2],
+    plan: JobPlan,
   ): Open {
-    const plan = resolveJobOptions(rt.name, String(method), options);
     const name = `job ${plan.queue} -> ${rt.name}.${String(method)}`;
     const consumer = c.consume(plan.queue, plan, async (job, jobSignal) => {
       const end = rt.begin('job', name);
@@ -251,11 +272,9 @@ export class FleetWork {
   private scheduleOnce(
     c: FleetConnection,
     rt: ModuleRuntime,
-    method: string | symbol,
-    options: Parameters<typeof validateTaskOptions>[2],
+    task: Declared['tasks'][number],
   ): Open {
-    const name = options.name ?? String(method);
-    const plan = validateTaskOptions(rt.name, name, options);
+    const { method, name, plan } = task;
     let waiting: Array<() => void> = [];
     const wake = (): void => {
       const w = waiting;
@@ -279,8 +298,8 @@ export class FleetWork {
       {
         key: `${rt.name}.${name}`,
         ...(plan.everyMs === undefined ? {} : { everyMs: plan.everyMs }),
-        ...(options.cron === undefined ? {} : { cron: options.cron }),
-        ...(options.timezone === undefined ? {} : { timezone: options.timezone }),
+        ...(task.cron === undefined ? {} : { cron: task.cron }),
+        ...(task.timezone === undefined ? {} : { timezone: task.timezone }),
       },
       // The fleet picked this replica for one due time; the local queue decides when.
       () =>

@@ -19,6 +19,13 @@ import { FleetContext } from '../fleet/fleet-context.js';
 import { moduleOptionsOf } from '../decorators/registry.js';
 import type { FleetPublish } from '../events/event-bus.js';
 
+/**
+ * The type of `ctx.kernel`: the `Kernel` (kernel.ts adds that by declaration merging, so
+ * this layer imports nothing from the kernel above it).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- completed in kernel.ts
+export interface KernelOfContext {}
+
 /** Options of `ctx.triggerEvent`. */
 export interface TriggerOptions {
   /**
@@ -65,9 +72,12 @@ export class ModuleContext {
     return this.runtime.logger;
   }
 
-  /** The kernel that runs this module. */
-  get kernel(): ContextServices['kernel'] {
-    return this.services.kernel;
+  /**
+   * The kernel that runs this module. Its `shutdown()` called from this module's own code
+   * (start, a task, a hook) does not wait for that code (docs/lifecycle.md).
+   */
+  get kernel(): KernelOfContext {
+    return this.services.kernel as unknown as KernelOfContext;
   }
 
   /** The kernel clock's time in ms: use it instead of `Date.now()` so tests can control time. */

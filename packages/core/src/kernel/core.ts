@@ -1,7 +1,8 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import { ModuleContext } from '../context/module-context.js';
-import type { Kernel } from './kernel.js';
+import type { ContextKernel } from '../context/context-services.js';
+import type { KernelState } from './kernel-state.js';
 import type { WorkOwner } from '../context/work-owner.js';
 import { KernelContainer } from '../container/kernel-container.js';
 import type { ModuleClass, ModuleMeta, SupervisionOptions } from '../decorators/metadata.js';
@@ -34,18 +35,6 @@ import { localFleet } from '../fleet/memory/local-fleet.js';
 import { wanted } from './management.js';
 import { isInstance } from '../errors/safe.js';
 
-/** What the core needs from the facade. */
-export interface CoreOwner {
-  readonly facade: unknown;
-  exitCode: number;
-  readonly managed: boolean;
-  readonly status: string;
-  readonly shuttingDown: AbortSignal;
-  shutdown(): Promise<void>;
-  /** Called once the plan is complete, before any module constructor runs. */
-  attach?(core: KernelCore): void;
-}
-
 /**
  * Everything one kernel owns, wired together: graph, container, module runtimes and the
  * work managers. No state is shared with any other kernel.
@@ -74,7 +63,9 @@ export class KernelCore {
 
   constructor(
     readonly options: ResolvedOptions,
-    private readonly owner: CoreOwner,
+    private readonly state: KernelState,
+    /** A worker's restart limit says `escalate: 'shutdown'`: the kernel shuts down. */
+    private readonly escalate: () => void,
   ) {
     this.clock = options.clock;
     this.timers = new TimerHeap(this.clock, (err) =>
@@ -139,9 +130,7 @@ export class KernelCore {
         this.fleetWork.stop(rt);
       },
       report: (rt, err, name, type) => rt.report(err, name, type),
-      stopFailed: () => {
-        this.owner.exitCode = this.owner.exitCode || 1;
-      },
+      stopFailed: () => state.fail(),
     });
 
     const host = {
@@ -174,10 +163,10 @@ export class KernelCore {
       startTimeoutMs: options.startTimeoutMs,
       report: (module, err, name, type) => this.reporter.report(module, err, name, type),
       wants: (rt) =>
-        (this.owner.status === 'online' || this.owner.status === 'starting') &&
-        !this.owner.shuttingDown.aborted &&
-        wanted(rt, this.owner.managed),
-      halted: () => this.owner.shuttingDown.aborted,
+        (state.phase === 'online' || state.phase === 'starting') &&
+        !state.shuttingDown.aborted &&
+        wanted(rt, state.managed),
+      halted: () => state.shuttingDown.aborted,
       onFailure: (state) =>
         this.telemetry.publish({ type: 'module-failure', module: 'fleet', state }),
     });
@@ -193,10 +182,16 @@ export class KernelCore {
       tasks: [...this.fleetWork.taskKeys],
       queues: [...this.fleetWork.queues],
     };
-    // Constructors may read kernel.modules: the plan is complete.
-    owner.attach?.(this);
+  }
+
+  /**
+   * Constructs every module (dependencies first) once the plan is complete, so that
+   * constructors may read `kernel.modules`; `kernelFor` gives each its `ctx.kernel`.
+   * A constructor that throws ends what earlier constructors started, then rethrows.
+   */
+  constructModules(kernelFor: (rt: ModuleRuntime) => ContextKernel): void {
     try {
-      this.constructModules(owner);
+      this.constructAll(kernelFor);
     } catch (err) {
       // Nobody can shut this kernel down: end what earlier constructors started.
       this.abandon();
@@ -204,11 +199,11 @@ export class KernelCore {
     }
   }
 
-  private constructModules(owner: CoreOwner): void {
+  private constructAll(kernelFor: (rt: ModuleRuntime) => ContextKernel): void {
     const lazy = new Set<unknown>();
     for (const rt of this.runtimes) {
       const context = new ModuleContext(rt, {
-        kernel: owner.facade as Kernel,
+        kernel: kernelFor(rt),
         clock: this.clock,
         timers: this.timers,
         flags: this.cli.values.get(rt.name) ?? {},
@@ -352,8 +347,8 @@ export class KernelCore {
       escalate: 'shutdown',
       failures,
     });
-    this.owner.exitCode = this.owner.exitCode || 1;
-    void this.owner.shutdown();
+    this.state.fail();
+    this.escalate();
   }
 
   private listenerFailed(err: unknown, kind: string, nested: boolean): void {

@@ -4,7 +4,26 @@ import { KeelError } from '../errors/keel-error.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import { startDeclaredTask, validateTaskOptions } from '../tasks/declared-task.js';
 import { restartPolicy } from '../workers/restart-policy.js';
-import type { KernelCore } from './core.js';
+import type { ModuleGraph } from '../graph/module-graph.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { WorkerRunner } from '../workers/worker-runner.js';
+import type { TaskScheduler } from '../tasks/task-scheduler.js';
+import type { SupervisionOptions } from '../decorators/metadata.js';
+import type { WorkOwner } from '../context/work-owner.js';
+
+/** What wiring needs of its kernel's core (the core passes itself). */
+export interface WiringServices {
+  readonly graph: ModuleGraph;
+  readonly events: EventBus;
+  readonly workers: WorkerRunner;
+  readonly scheduler: TaskScheduler;
+  startServiceWorker(
+    owner: WorkOwner,
+    name: string,
+    fn: (signal: AbortSignal) => unknown,
+    options: SupervisionOptions,
+  ): void;
+}
 
 type Method = (...args: unknown[]) => unknown;
 
@@ -12,7 +31,11 @@ type Method = (...args: unknown[]) => unknown;
  * Checks a module's `@Worker`, `@Task` and `@OnEvent` declarations at `Kernel.create`,
  * before any constructor runs, so misuse fails fast with the culprit named.
  */
-export function validateModuleWork(core: KernelCore, rt: ModuleRuntime, meta: ModuleMeta): void {
+export function validateModuleWork(
+  core: WiringServices,
+  rt: ModuleRuntime,
+  meta: ModuleMeta,
+): void {
   for (const worker of meta.workers) {
     restartPolicy(worker.options, `@Worker ${rt.name}.${String(worker.method)}`);
     const restart = worker.options.restart;
@@ -48,7 +71,7 @@ export function validateModuleWork(core: KernelCore, rt: ModuleRuntime, meta: Mo
 }
 
 /** Binds a constructed module's hook methods into the event bus. */
-export function registerHooks(core: KernelCore, rt: ModuleRuntime): void {
+export function registerHooks(core: WiringServices, rt: ModuleRuntime): void {
   for (const hook of rt.meta.hooks) {
     const source =
       typeof hook.source === 'string' ? hook.source : core.graph.nameOf(refClass(hook.source));
@@ -65,7 +88,7 @@ export function registerHooks(core: KernelCore, rt: ModuleRuntime): void {
 }
 
 /** Starts a module's declared workers and tasks, right after its start() resolved. */
-export function launchDeclaredWork(core: KernelCore, rt: ModuleRuntime): void {
+export function launchDeclaredWork(core: WiringServices, rt: ModuleRuntime): void {
   const instance = rt.instance;
   for (const worker of rt.meta.workers) {
     const name = worker.options.name ?? String(worker.method);

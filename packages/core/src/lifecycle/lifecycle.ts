@@ -161,6 +161,11 @@ export class Lifecycle {
   }
 
   private prepFailed(m: ModuleRuntime, err: unknown): never {
+    if (m.detached && isAbandonment(err)) {
+      // Its own code asked for the shutdown: not a failure, the module just never starts.
+      m.transition('offline');
+      throw err;
+    }
     this.fail(m, 'prep', err);
     m.transition('dead');
     throw err;
@@ -194,6 +199,13 @@ export class Lifecycle {
         if (!isAbandonment(err)) this.fail(m, 'start', err);
         throw err;
       }
+      if (m.detached && isAbandonment(err)) {
+        // Its own start asked for the shutdown: cut off, blamed on nobody, stop() not called.
+        m.transition('stopping');
+        this.host.beginStop(m);
+        m.transition('offline');
+        throw err;
+      }
       await this.startFailed(m, err);
     }
     this.markOnline(m);
@@ -220,7 +232,7 @@ export class Lifecycle {
     this.host.beginStop(m);
     m.overran = [];
     // Waiting for work takes a deadline and a promise: only when there is some.
-    if (m.activities.size > 0) return this.stopAfterWork(m, began);
+    if (m.activities.size > 0 && !m.detached) return this.stopAfterWork(m, began);
     return this.callStop(m, began);
   }
 
@@ -267,9 +279,9 @@ export class Lifecycle {
   /** Waits up to `ms` for the module's running work; reports what overran. */
   private async awaitWork(m: ModuleRuntime, ms: number): Promise<void> {
     m.overran = [];
-    if (m.activities.size === 0) return;
-    const result = await withDeadline(m.activities.idle(), ms, this.host.timers);
-    if (!result.timedOut) return;
+    if (m.activities.size === 0 || m.detached) return;
+    const result = await withDeadline(untilDetached(m, m.activities.idle()), ms, this.host.timers);
+    if (!result.timedOut || m.detached) return;
     m.overran = m.activities.list().map((a) => `${a.kind} "${a.name}"`);
     // The clock closed (shutdown overran): no time passed; the overrun report names the work.
     if (this.host.timers.isClosed) return;
@@ -319,7 +331,15 @@ export class Lifecycle {
     const end = step === 'stop' ? undefined : m.begin(step, `${step}()`);
     try {
       const work = Promise.resolve(returned);
-      const result = await withDeadline(work, ms, timers);
+      const result = await withDeadline(untilDetached(m, work), ms, timers);
+      if (!result.timedOut && result.value === DETACHED) {
+        // The module's own code awaits the shutdown this step is part of: stop waiting.
+        work.catch((err: unknown) => {
+          if (!isAbandonment(err)) this.fail(m, step, err);
+        });
+        if (step !== 'stop') throw abandoned(m, step);
+        return;
+      }
       if (result.timedOut) {
         work.catch(() => undefined);
         if (timers.isClosed) throw abandoned(m, step);
@@ -354,6 +374,30 @@ function dependenciesOf(m: ModuleRuntime): ModuleRuntime[] {
 
 function dependentsOf(m: ModuleRuntime): ModuleRuntime[] {
   return m.dependents;
+}
+
+const DETACHED = Symbol('detached');
+
+/** `work`, or DETACHED as soon as the module is detached (it asked for the shutdown). */
+function untilDetached<T>(m: ModuleRuntime, work: Promise<T>): Promise<T | typeof DETACHED> {
+  if (m.detached) {
+    work.catch(() => undefined);
+    return Promise.resolve(DETACHED);
+  }
+  return new Promise((resolve, reject) => {
+    const cancel = m.onDetach(() => resolve(DETACHED));
+    work.then(
+      (value) => {
+        cancel();
+        resolve(value);
+      },
+      (err: unknown) => {
+        cancel();
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- module errors pass through as thrown
+        reject(err);
+      },
+    );
+  });
 }
 
 function abandoned(m: ModuleRuntime, step: Step): KeelError {

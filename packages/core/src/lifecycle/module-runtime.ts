@@ -54,6 +54,8 @@ export class ModuleRuntime implements WorkOwner {
   private aborted = false;
   private childLogger: Logger | undefined = undefined;
   private onlineWaiters: Array<(online: boolean) => void> = [];
+  private detachedFlag = false;
+  private detachWaiters: Set<() => void> | undefined = undefined;
 
   constructor(
     readonly node: ModuleNode,
@@ -95,6 +97,35 @@ export class ModuleRuntime implements WorkOwner {
     if (this.current === 'online') return Promise.resolve(true);
     if (!this.onlineSoon) return Promise.resolve(false);
     return new Promise((resolve) => this.onlineWaiters.push(resolve));
+  }
+
+  /**
+   * True once this module's own code called `ctx.kernel.shutdown()`: the kernel no longer
+   * waits for its in-flight step or its running work (docs/lifecycle.md), so that code's
+   * `await` of the shutdown cannot deadlock the shutdown.
+   */
+  get detached(): boolean {
+    return this.detachedFlag;
+  }
+
+  /** The module asked for the shutdown: stop waiting for it (idempotent). */
+  detach(): void {
+    if (this.detachedFlag) return;
+    this.detachedFlag = true;
+    const waiters = this.detachWaiters;
+    this.detachWaiters = undefined;
+    if (waiters !== undefined) for (const wake of waiters) wake();
+  }
+
+  /** Calls `wake` once when the module is detached; returns the function that cancels it. */
+  onDetach(wake: () => void): () => void {
+    if (this.detachedFlag) {
+      wake();
+      return () => undefined;
+    }
+    const waiters = (this.detachWaiters ??= new Set());
+    waiters.add(wake);
+    return () => waiters.delete(wake);
   }
 
   begin(kind: TaskType, name: string): () => void {

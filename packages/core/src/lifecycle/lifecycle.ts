@@ -32,6 +32,9 @@ const WORK_SHARE = 0.75;
  * dependents first on the way down, independent modules concurrently, every step bounded.
  */
 export class Lifecycle {
+  /** Starts completed so far: each module's `startedSeq` orders the stops. */
+  private started = 0;
+
   constructor(private readonly host: LifecycleHost) {}
 
   /** Preps modules, dependencies first; halts at the first failure. */
@@ -55,8 +58,10 @@ export class Lifecycle {
     modules: readonly ModuleRuntime[],
     halted?: () => boolean,
   ): Promise<PhaseResult<ModuleRuntime>> {
-    // Reversed, so independent modules also stop in the exact reverse of their start.
-    return this.phase([...modules].reverse(), 'down', (m) => this.stopOne(m), false, halted);
+    // fx's numStarted: the exact reverse of the order in which starts completed (a module
+    // completes its start after its dependencies, so dependents still stop first).
+    const order = [...modules].reverse().sort((a, b) => b.startedSeq - a.startedSeq);
+    return this.phase(order, 'down', (m) => this.stopOne(m), false, halted);
   }
 
   /**
@@ -212,6 +217,7 @@ export class Lifecycle {
   }
 
   private markOnline(m: ModuleRuntime): void {
+    m.startedSeq = ++this.started;
     m.failure.resolve(`${m.name}:start-failed`);
     m.transition('online');
   }

@@ -45,6 +45,8 @@ export class ModuleRuntime implements WorkOwner {
   /** The runtimes of its dependencies and dependents, linked once by the kernel. */
   readonly dependencies: ModuleRuntime[] = [];
   readonly dependents: ModuleRuntime[] = [];
+  /** Which start completed this module's last run (1 = first); 0 before any. */
+  startedSeq = 0;
   /** Names of work that was still running when the last stop overran. */
   overran: string[] = [];
   private current: ModuleStatus = 'dead';

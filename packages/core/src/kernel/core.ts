@@ -5,8 +5,7 @@ import type { ContextKernel } from '../context/context-services.js';
 import type { KernelState } from './kernel-state.js';
 import type { WorkOwner } from '../context/work-owner.js';
 import { KernelContainer } from '../container/kernel-container.js';
-import type { ModuleClass, ModuleMeta, SupervisionOptions } from '../decorators/metadata.js';
-import { isModuleClass, readModuleMeta } from '../decorators/registry.js';
+import type { ModuleClass, SupervisionOptions } from '../decorators/metadata.js';
 import { KeelError } from '../errors/keel-error.js';
 import { describe } from '../errors/safe.js';
 import type { TaskType } from '../errors/module-error.js';
@@ -24,7 +23,8 @@ import { TimerHeap } from '../time/timer-heap.js';
 import { restartPolicy } from '../workers/restart-policy.js';
 import { WorkerRunner } from '../workers/worker-runner.js';
 import { parseCli, type ParsedCli } from './cli.js';
-import { launchDeclaredWork, registerHooks, validateModuleWork } from './wiring.js';
+import { launchDeclaredWork, registerHooks } from './wiring.js';
+import { finalMeta, planModule, type ModulePlan } from './plan.js';
 import type { ResolvedOptions } from './options.js';
 import { Reporter } from './reporter.js';
 import { logEvent, moduleStatusLevel } from '../logging/log-event.js';
@@ -49,6 +49,10 @@ export class KernelCore {
   readonly container: KernelContainer;
   readonly runtimes: ModuleRuntime[];
   readonly byName = new Map<string, ModuleRuntime>();
+  /** Each module's plan: its declared work, checked and parsed once at Kernel.create. */
+  private readonly plans = new Map<ModuleRuntime, ModulePlan>();
+  /** Modules that need async providers, constructed right before their prep. */
+  private readonly lazyConstruction = new Map<ModuleRuntime, () => Promise<void>>();
   readonly lifecycle: Lifecycle;
   readonly workers: WorkerRunner;
   readonly microtasks: MicroTaskLimiter;
@@ -130,6 +134,7 @@ export class KernelCore {
         this.fleetWork.stop(rt);
       },
       report: (rt, err, name, type) => rt.report(err, name, type),
+      beforePrep: (rt) => this.takeConstruction(rt),
       stopFailed: () => state.fail(),
     });
 
@@ -144,7 +149,8 @@ export class KernelCore {
         this.reporter.report(rt.name, err, name, type),
     };
     this.runtimes = this.graph.nodes.map((node) => {
-      const rt = new ModuleRuntime(node, this.logger, host);
+      const meta = finalMeta(node, this.container.overrideOf(node.cls));
+      const rt = new ModuleRuntime(node, meta, this.logger, host);
       this.byName.set(node.name, rt);
       this.events.addSource(rt, node.events);
       return rt;
@@ -173,7 +179,7 @@ export class KernelCore {
     this.fleetWork = new FleetWork(this.fleet, this.scheduler, options.stopTimeoutMs);
     // Plan, then construct: the whole graph is checked before any constructor runs.
     for (const rt of this.runtimes) {
-      validateModuleWork(this, rt, this.effectiveMeta(rt));
+      this.plans.set(rt, planModule(rt.name, rt.meta, this.graph, this.events));
       this.fleetWork.plan(rt, (source) =>
         typeof source === 'string' ? source : this.graph.nameOf(refClass(source as ModuleClass)),
       );
@@ -226,15 +232,27 @@ export class KernelCore {
       // A module that needs an async provider is built in start(), before its prep.
       if (this.container.needsAsync(rt.node.cls, lazy)) {
         lazy.add(rt.node.cls);
-        rt.pendingConstruction = async () => {
+        this.lazyConstruction.set(rt, async () => {
           await this.container.resolveAsyncFor(rt.node.cls);
           construct();
-        };
+        });
       } else {
         construct();
       }
     }
-    for (const rt of this.runtimes) registerHooks(this, rt);
+    for (const rt of this.runtimes) registerHooks(this, rt, this.plan(rt));
+  }
+
+  /** The module's plan, made at Kernel.create. */
+  private plan(rt: ModuleRuntime): ModulePlan {
+    return this.plans.get(rt)!;
+  }
+
+  /** A module waiting for async providers: its construction, taken once (before its prep). */
+  private takeConstruction(rt: ModuleRuntime): (() => Promise<void>) | undefined {
+    const construct = this.lazyConstruction.get(rt);
+    if (construct !== undefined) this.lazyConstruction.delete(rt);
+    return construct;
   }
 
   /** Create failed: aborts every module's signal, drops tasks and ends every deadline. */
@@ -270,21 +288,8 @@ export class KernelCore {
 
   /** Declared workers and tasks of a module that just started. */
   private launchDeclaredWork(rt: ModuleRuntime): void {
-    launchDeclaredWork(this, rt);
+    launchDeclaredWork(this, rt, this.plan(rt));
     this.fleetWork.launch(rt);
-  }
-
-  /** The metadata that drives work: the replacement's if overridden by a module, else none. */
-  private effectiveMeta(rt: ModuleRuntime): ModuleMeta {
-    const override = this.container.overrideOf(rt.node.cls);
-    if (override === undefined) return rt.node.meta;
-    const replacement =
-      override.useClass ??
-      ('useValue' in override ? (override.useValue as object | undefined)?.constructor : undefined);
-    rt.meta = isModuleClass(replacement)
-      ? readModuleMeta(replacement)
-      : { options: {}, workers: [], tasks: [], hooks: [], jobs: [] };
-    return rt.meta;
   }
 
   private onStatus(rt: ModuleRuntime, from: ModuleStatus, to: ModuleStatus): void {

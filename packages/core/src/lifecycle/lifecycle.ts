@@ -18,6 +18,11 @@ export interface LifecycleHost {
   /** Drops the module's queued and scheduled tasks as it begins to stop. */
   beginStop(runtime: ModuleRuntime): void;
   report(runtime: ModuleRuntime, err: unknown, taskName: string, taskType: TaskType): ModuleError;
+  /**
+   * Work that must finish before the module's prep, counted against the prep's deadline
+   * (the core builds a module that needs async providers here); undefined: none.
+   */
+  beforePrep(runtime: ModuleRuntime): (() => Promise<void>) | undefined;
   /** A stop step failed or overran: the kernel's exit code becomes non-zero. */
   stopFailed(): void;
 }
@@ -127,7 +132,8 @@ export class Lifecycle {
 
   private prepOne(m: ModuleRuntime): Promise<void> | undefined {
     m.transition('preparing');
-    if (m.pendingConstruction !== undefined) return this.constructAndPrep(m);
+    const before = this.host.beforePrep(m);
+    if (before !== undefined) return this.prepAfter(m, before);
     let running: Promise<void> | undefined;
     try {
       running = this.call(m, 'prep');
@@ -144,12 +150,12 @@ export class Lifecycle {
     );
   }
 
-  /** A module that waits for async providers is constructed right before its prep. */
-  private async constructAndPrep(m: ModuleRuntime): Promise<void> {
+  /** The host's work before the prep (async providers), then the prep. */
+  private async prepAfter(m: ModuleRuntime, before: () => Promise<void>): Promise<void> {
     const { startTimeoutMs, timers } = this.host;
     try {
       // Async providers count against the prep's deadline: a factory that hangs is named.
-      const built = await withDeadline(m.pendingConstruction!(), startTimeoutMs, timers);
+      const built = await withDeadline(before(), startTimeoutMs, timers);
       if (built.timedOut)
         throw timeoutError(
           m.name,
@@ -157,7 +163,6 @@ export class Lifecycle {
           startTimeoutMs,
           'startTimeout',
         );
-      m.pendingConstruction = undefined;
       await this.call(m, 'prep');
     } catch (err) {
       this.prepFailed(m, err);

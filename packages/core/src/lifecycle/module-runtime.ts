@@ -31,7 +31,7 @@ export interface LifecycleMethods {
 export class ModuleRuntime implements WorkOwner {
   instance: LifecycleMethods & Record<string | symbol, unknown> = {};
   /** Metadata that drives workers, tasks and hooks (the replacement's, when overridden). */
-  meta: ModuleMeta;
+  readonly meta: ModuleMeta;
   readonly activities = new ActivitySet();
   readonly failure: FailureTracker;
   /** Set while the kernel means to start this module, so hooks and tasks wait for it. */
@@ -40,8 +40,6 @@ export class ModuleRuntime implements WorkOwner {
   enabledAsDependency = false;
   /** Milliseconds the last prep, start and stop took. */
   readonly durations: { prep?: number; start?: number; stop?: number } = {};
-  /** Set while the module waits for async providers: it is constructed in start(). */
-  pendingConstruction: (() => Promise<void>) | undefined = undefined;
   /** The runtimes of its dependencies and dependents, linked once by the kernel. */
   readonly dependencies: ModuleRuntime[] = [];
   readonly dependents: ModuleRuntime[] = [];
@@ -61,10 +59,11 @@ export class ModuleRuntime implements WorkOwner {
 
   constructor(
     readonly node: ModuleNode,
+    meta: ModuleMeta,
     private readonly parentLogger: Logger,
     private readonly host: RuntimeHost,
   ) {
-    this.meta = node.meta;
+    this.meta = meta;
     this.failure = new FailureTracker((state) => host.onFailure(this, state));
   }
 

@@ -82,10 +82,10 @@ export function startDeclaredTask(
   scheduler: TaskScheduler,
   owner: WorkOwner,
   name: string,
-  options: TaskOptions,
+  plan: TaskPlan,
   fn: TaskFn,
 ): TaskHandle {
-  const plan = validateTaskOptions(owner.name, name, options);
+  // Checked and parsed (cron included) once, at Kernel.create.
   const cron = plan.cron;
   const handle = scheduler.newTask(owner, name, fn, {
     whenDue: plan.prioritized ? 'prioritized' : 'normal',

@@ -1,4 +1,5 @@
 import { KeelError } from '../errors/keel-error.js';
+import { kernelStateError } from '../errors/catalog.js';
 import { clause, describe } from '../errors/safe.js';
 import { isAbandonment } from '../lifecycle/lifecycle.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
@@ -134,7 +135,7 @@ export class KernelMachine {
         'The kernel did not start: shutdown began during start.',
         {
           module: undefined,
-          cause: new KeelError('E_KERNEL_STATE', 'Shutdown began while the kernel was starting.'),
+          cause: kernelStateError('Shutdown began while the kernel was starting.'),
         },
       );
     }
@@ -210,10 +211,9 @@ export class KernelMachine {
   private async restartModule(name: string): Promise<void> {
     const { core, state } = this;
     if (!state.allows('restart')) {
-      throw new KeelError(
-        'E_KERNEL_STATE',
+      throw kernelStateError(
         `kernel.restart("${name}") needs an online kernel; it is ${state.phase}.`,
-        { module: name },
+        name,
       );
     }
     // The module and every running module that needs it, transitively, in kernel order.

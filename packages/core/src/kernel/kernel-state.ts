@@ -1,4 +1,5 @@
-import { KeelError } from '../errors/keel-error.js';
+import type { KeelError } from '../errors/keel-error.js';
+import { kernelStateError } from '../errors/catalog.js';
 import { assertTransition, type KernelStatus } from '../lifecycle/module-status.js';
 
 /** The only moves the kernel's phase may make (checked on every move). */
@@ -85,8 +86,7 @@ export class KernelState {
 
   /** `E_KERNEL_STATE` for an operation the current phase refuses. */
   refusal(operation: 'start' | 'run' | 'runCommand'): KeelError {
-    return new KeelError(
-      'E_KERNEL_STATE',
+    return kernelStateError(
       `kernel.${operation}() was called while the kernel is ${this.current}; a kernel starts once. Create a new kernel to start again.`,
     );
   }

@@ -1,6 +1,6 @@
 import type { InjectionToken } from '../container/provider.js';
 import type { ModuleClass, ModuleRef } from '../decorators/metadata.js';
-import { KeelError } from '../errors/keel-error.js';
+import { badArgumentError, moduleMissingError, typeName } from '../errors/catalog.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import type { KernelStatus } from '../lifecycle/module-status.js';
 import { renderGraph, type GraphFormat } from '../graph/render.js';
@@ -96,17 +96,17 @@ export class Kernel {
   /** A module by class or name; `E_MODULE_MISSING` for an unknown one. */
   module(ref: ModuleRef): ModuleHandle {
     if (typeof ref !== 'string' && typeof ref !== 'function') {
-      throw new KeelError(
-        'E_INVALID_OPTION',
-        `kernel.module(ref): ref must be a module class or name, got ${ref === null ? 'null' : typeof ref}.`,
+      throw badArgumentError(
+        `kernel.module(ref): ref must be a module class or name, got ${typeName(ref)}.`,
+        { details: { got: typeName(ref) } },
       );
     }
     const node = this.core.graph.find(ref);
     if (node === undefined) {
       const name = typeof ref === 'string' ? ref : (ref as ModuleClass).name;
-      throw new KeelError(
-        'E_MODULE_MISSING',
+      throw moduleMissingError(
         `No module "${name}" in this kernel. Known: ${[...this.handles.keys()].join(', ')}.`,
+        { name },
       );
     }
     return this.handles.get(node.name)!;
@@ -188,10 +188,9 @@ export class Kernel {
   /** Preps all modules, runs `fn` instead of starting, shuts down; resolves with the exit code. */
   async runCommand(fn: (kernel: Kernel) => Promise<void> | void): Promise<number> {
     if (typeof fn !== 'function') {
-      throw new KeelError(
-        'E_INVALID_OPTION',
-        `kernel.runCommand(fn): fn must be a function, got ${fn === null ? 'null' : typeof fn}.`,
-      );
+      throw badArgumentError(`kernel.runCommand(fn): fn must be a function, got ${typeName(fn)}.`, {
+        details: { got: typeName(fn) },
+      });
     }
     return this.machine.runCommand(() => fn(this));
   }
@@ -224,9 +223,9 @@ export class Kernel {
   /** The dependency graph with statuses, as Mermaid, Graphviz dot, or JSON. */
   graph(format: GraphFormat = 'mermaid'): string {
     if (format !== 'mermaid' && format !== 'dot' && format !== 'json') {
-      throw new KeelError(
-        'E_INVALID_OPTION',
+      throw badArgumentError(
         `kernel.graph: unknown format "${String(format)}"; use 'mermaid', 'dot' or 'json'.`,
+        { details: { format: String(format) } },
       );
     }
     return renderGraph(

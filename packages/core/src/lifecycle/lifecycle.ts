@@ -1,6 +1,7 @@
 import type { LimitFunction } from 'p-limit';
 import { isKeelError, KeelError } from '../errors/keel-error.js';
 import { describe, type ModuleError, type TaskType } from '../errors/module-error.js';
+import { abandonedError } from '../errors/catalog.js';
 import type { TimerHeap } from '../time/timer-heap.js';
 import { timeoutError, withDeadline } from '../time/deadline.js';
 import type { ModuleRuntime } from './module-runtime.js';
@@ -412,17 +413,10 @@ function untilDetached<T>(m: ModuleRuntime, work: Promise<T>): Promise<T | typeo
 }
 
 function abandoned(m: ModuleRuntime, step: Step): KeelError {
-  return new KeelError(
-    'E_TIMEOUT',
-    `Module "${m.name}": ${step}() was abandoned: the shutdown ran out of time.`,
-    {
-      module: m.name,
-      details: { abandoned: true },
-    },
-  );
+  return abandonedError(m.name, step);
 }
 
-/** True for the error of a step the shutdown gave up on (not the module's own failure). */
+/** True for the error of a step the kernel stopped waiting for (never the module's failure). */
 export function isAbandonment(err: unknown): boolean {
-  return isKeelError(err) && err.details?.['abandoned'] === true;
+  return isKeelError(err, 'E_ABANDONED');
 }

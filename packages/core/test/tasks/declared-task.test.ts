@@ -1,5 +1,5 @@
 import { startDeclaredTask, validateTaskOptions } from '../../src/tasks/declared-task.js';
-import { settle } from './fake-clock.js';
+import { settle } from '@keel/testing';
 import { gate, setupScheduler } from './fixture.js';
 
 describe('validateTaskOptions', () => {

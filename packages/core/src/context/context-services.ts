@@ -4,7 +4,7 @@ import type { MicroTaskLimiter } from '../microtasks/microtask-limiter.js';
 import type { TaskScheduler } from '../tasks/task-scheduler.js';
 import type { TaskHandle } from '../tasks/task-handle.js';
 import type { WorkerRunner } from '../workers/worker-runner.js';
-import type { WorkOwner } from './work-owner.js';
+import type { WorkOwner } from '../work/work-owner.js';
 import type { ModuleRef } from '../decorators/metadata.js';
 import type { Clock } from '../time/clock.js';
 import type { TimerHeap } from '../time/timer-heap.js';

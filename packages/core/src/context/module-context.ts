@@ -3,7 +3,7 @@ import type { ModuleRef, SupervisionOptions } from '../decorators/metadata.js';
 import type { EventKey } from '../events/event-key.js';
 import { ModuleError, type Severity, type TaskType } from '../errors/module-error.js';
 import type { FailureState } from '../failure/failure-state.js';
-import type { ModuleStatus } from '../lifecycle/module-status.js';
+import type { ModuleStatus } from '../work/module-status.js';
 import { toMs, type Duration } from '../time/duration.js';
 import { KeelError } from '../errors/keel-error.js';
 import { badArgumentError, notAFunctionError, typeName } from '../errors/catalog.js';

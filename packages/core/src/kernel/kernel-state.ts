@@ -1,6 +1,6 @@
 import type { KeelError } from '../errors/keel-error.js';
 import { kernelStateError } from '../errors/catalog.js';
-import { assertTransition, type KernelStatus } from '../lifecycle/module-status.js';
+import { assertTransition, type KernelStatus } from '../work/module-status.js';
 
 /** The only moves the kernel's phase may make (checked on every move). */
 export const KERNEL_TRANSITIONS: Readonly<Record<KernelStatus, readonly KernelStatus[]>> = {

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
-import type { WorkOwner } from '../context/work-owner.js';
+import type { WorkOwner } from '../work/work-owner.js';
 import type { ModuleMeta } from '../decorators/metadata.js';
 import type { ModuleError, TaskType } from '../errors/module-error.js';
 import { FailureTracker, type FailureState } from '../failure/failure-state.js';
 import type { ModuleNode } from '../graph/module-node.js';
 import type { Clock } from '../time/clock.js';
 import { ActivitySet } from './activity.js';
-import { assertTransition, MODULE_TRANSITIONS, type ModuleStatus } from './module-status.js';
+import { assertTransition, MODULE_TRANSITIONS, type ModuleStatus } from '../work/module-status.js';
 
 /** What a module runtime needs from its kernel. */
 export interface RuntimeHost {

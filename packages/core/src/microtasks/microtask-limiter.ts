@@ -1,4 +1,4 @@
-import type { WorkOwner } from '../context/work-owner.js';
+import type { WorkOwner } from '../work/work-owner.js';
 import {
   maxDelayOf,
   priorityOf,

@@ -1,4 +1,4 @@
-import type { WorkOwner } from '../context/work-owner.js';
+import type { WorkOwner } from '../work/work-owner.js';
 import type { TaskOptions } from '../decorators/metadata.js';
 import { KeelError } from '../errors/keel-error.js';
 import { toMs } from '../time/duration.js';

@@ -1,4 +1,4 @@
-import type { WorkOwner } from '../context/work-owner.js';
+import type { WorkOwner } from '../work/work-owner.js';
 import { LinkedQueue } from '../microtasks/linked-queue.js';
 import type { QueueKind, TaskLink, TaskState } from './task-state.js';
 

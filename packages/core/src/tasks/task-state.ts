@@ -1,4 +1,4 @@
-import type { WorkOwner } from '../context/work-owner.js';
+import type { WorkOwner } from '../work/work-owner.js';
 import { QueueNode } from '../microtasks/linked-queue.js';
 import type { Timer, TimerEntry } from '../time/timer-heap.js';
 import type { TaskHandle, TaskOps } from './task-handle.js';

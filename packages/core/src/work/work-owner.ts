@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ModuleError, TaskType } from '../errors/module-error.js';
-import type { ModuleStatus } from '../lifecycle/module-status.js';
+import type { ModuleStatus } from './module-status.js';
 
 /**
  * A module as the work managers (workers, tasks, microtasks, hooks) see it. The lifecycle

@@ -1,4 +1,4 @@
-import { Module, ModuleContext, Task } from '@keel/core';
+import { Module, ModuleContext, OnEvent, Task } from '@keel/core';
 import { createTestKernel } from '@keel/testing';
 
 // Issue 13, item 16: `await this.ctx.kernel.shutdown()` from a module's own start(), task,
@@ -72,6 +72,34 @@ describe('await ctx.kernel.shutdown() from inside a module', () => {
     expect(order).toEqual(['tick asks', 'job stop', 'tick resumes: offline']);
     expect(k.errors).toEqual([]);
     expect(k.exitCode).toBe(0);
+  });
+
+  it('from a hook: the hooking module stops without waiting for its hook', async () => {
+    const order: string[] = [];
+    @Module({ name: 'bell', events: ['ring'] })
+    class Bell {}
+    @Module({ name: 'ear', dependsOn: [Bell] })
+    class Ear {
+      constructor(private readonly ctx: ModuleContext) {}
+      @OnEvent(Bell, 'ring')
+      async heard() {
+        order.push('ear asks');
+        await this.ctx.kernel.shutdown();
+        order.push('ear resumes');
+      }
+      stop() {
+        order.push('ear stop');
+      }
+    }
+    const k = createTestKernel({ modules: [Bell, Ear], ...TIMEOUTS });
+    await k.start();
+    // Triggered from outside: nothing of the kernel awaits the hook but its module's stop.
+    const rung = k.module('bell').triggerEvent('ring');
+    await k.clock.advance(0);
+    await rung;
+    expect(k.status).toBe('stopped');
+    expect(order).toEqual(['ear asks', 'ear stop', 'ear resumes']);
+    expect(k.errors).toEqual([]);
   });
 
   it('from stop() during a shutdown: the same shutdown, not waited for', async () => {

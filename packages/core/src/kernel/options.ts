@@ -158,7 +158,7 @@ function positiveInt(value: number | undefined, fallback: number, name: string):
 }
 
 /** Values below 2 become 2, as documented; non-numbers are rejected. */
-export function microTaskLimit(value: number | undefined): number {
+function microTaskLimit(value: number | undefined): number {
   if (value === undefined) return Math.max(2, availableParallelism());
   if (typeof value !== 'number' || Number.isNaN(value)) {
     throw badArgumentError(`maxConcurrentMicroTasks must be a number, got ${String(value)}.`, {

@@ -74,6 +74,30 @@ describe('await ctx.kernel.shutdown() from inside a module', () => {
     expect(k.exitCode).toBe(0);
   });
 
+  it('a module that asked from a task still has its own stop() waited for', async () => {
+    const order: string[] = [];
+    @Module({ name: 'drain' })
+    class Drain {
+      constructor(private readonly ctx: ModuleContext) {}
+      @Task({ every: '1m' })
+      async tick() {
+        await this.ctx.kernel.shutdown();
+        order.push('tick resumes');
+      }
+      async stop() {
+        await this.ctx.sleep('2s', { signal: null });
+        order.push('drained');
+      }
+    }
+    const k = createTestKernel({ modules: [Drain], ...TIMEOUTS });
+    await k.start();
+    await k.clock.advance('1m');
+    expect(k.status).toBe('stopping');
+    await k.clock.advance('2s');
+    expect(k.status).toBe('stopped');
+    expect(order).toEqual(['drained', 'tick resumes']);
+  });
+
   it('from a hook: the hooking module stops without waiting for its hook', async () => {
     const order: string[] = [];
     @Module({ name: 'bell', events: ['ring'] })

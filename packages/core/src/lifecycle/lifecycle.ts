@@ -322,6 +322,7 @@ export class Lifecycle {
     }
     const timers = this.host.timers;
     const began = timers.now();
+    const token = m.beginStep();
     let returned: unknown;
     try {
       returned = (method as () => unknown).call(m.instance);
@@ -329,7 +330,7 @@ export class Lifecycle {
       m.durations[step] = timers.now() - began;
     }
     if (!isThenable(returned)) return undefined;
-    return this.awaitCall(m, step, returned, budget ?? this.host.startTimeoutMs, began);
+    return this.awaitCall(m, step, returned, budget ?? this.host.startTimeoutMs, began, token);
   }
 
   private async awaitCall(
@@ -338,12 +339,13 @@ export class Lifecycle {
     returned: PromiseLike<unknown>,
     ms: number,
     began: number,
+    token: number,
   ): Promise<void> {
     const timers = this.host.timers;
     const end = step === 'stop' ? undefined : m.begin(step, `${step}()`);
     try {
       const work = Promise.resolve(returned);
-      const result = await withDeadline(untilDetached(m, work), ms, timers);
+      const result = await withDeadline(untilDetached(m, work, token), ms, timers);
       if (!result.timedOut && result.value === DETACHED) {
         // The module's own code awaits the shutdown this step is part of: stop waiting.
         work.catch((err: unknown) => {
@@ -390,12 +392,17 @@ function dependentsOf(m: ModuleRuntime): ModuleRuntime[] {
 
 const DETACHED = Symbol('detached');
 
-/** `work`, or DETACHED as soon as the module is detached (it asked for the shutdown). */
-function untilDetached<T>(m: ModuleRuntime, work: Promise<T>): Promise<T | typeof DETACHED> {
-  if (m.detached) {
-    work.catch(() => undefined);
-    return Promise.resolve(DETACHED);
-  }
+/**
+ * `work`, or DETACHED as soon as the module is detached (its code asked for the shutdown)
+ * while `work` runs. A step begun after that (its stop(), say) is waited for as usual.
+ */
+function untilDetached<T>(
+  m: ModuleRuntime,
+  work: Promise<T>,
+  token?: number,
+): Promise<T | typeof DETACHED> {
+  if (token !== undefined && m.detachedIn(token)) return Promise.resolve(DETACHED);
+  if (m.detached) return work;
   return new Promise((resolve, reject) => {
     const cancel = m.onDetach(() => resolve(DETACHED));
     work.then(

@@ -55,6 +55,9 @@ export class ModuleRuntime implements WorkOwner {
   private childLogger: Logger | undefined = undefined;
   private onlineWaiters: Array<(online: boolean) => void> = [];
   private detachedFlag = false;
+  /** Lifecycle steps begun so far, and which one was in flight when the module detached. */
+  private steps = 0;
+  private detachedDuring = 0;
   private detachWaiters: Set<() => void> | undefined = undefined;
 
   constructor(
@@ -113,9 +116,20 @@ export class ModuleRuntime implements WorkOwner {
   detach(): void {
     if (this.detachedFlag) return;
     this.detachedFlag = true;
+    this.detachedDuring = this.steps;
     const waiters = this.detachWaiters;
     this.detachWaiters = undefined;
     if (waiters !== undefined) for (const wake of waiters) wake();
+  }
+
+  /** A lifecycle step (prep, start, stop) begins: its token for {@link detachedIn}. */
+  beginStep(): number {
+    return ++this.steps;
+  }
+
+  /** True when the module detached while step `token` was in flight (it asked from there). */
+  detachedIn(token: number): boolean {
+    return this.detachedFlag && this.detachedDuring === token;
   }
 
   /** Calls `wake` once when the module is detached; returns the function that cancels it. */

@@ -35,6 +35,8 @@ export type ToReplica =
       readonly intervalMs: number;
     }
   | { readonly type: 'report' }
+  /** Asks for the CPU time the replica has used so far (`process.cpuUsage()`). */
+  | { readonly type: 'cpu' }
   | { readonly type: 'stop' };
 
 /** What one replica saw of one phase. */
@@ -65,4 +67,6 @@ export type FromReplica =
   | { readonly type: 'started'; readonly phase: number; readonly count: number }
   | { readonly type: 'report'; readonly phases: Record<number, PhaseRecord> }
   | { readonly type: 'drift'; readonly runs: DriftRun[] }
+  /** User + system CPU time of the replica so far, µs. */
+  | { readonly type: 'cpu'; readonly us: number }
   | { readonly type: 'stopped' };

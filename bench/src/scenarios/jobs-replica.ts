@@ -188,6 +188,11 @@ async function runJobs(config: JobsReplicaConfig): Promise<void> {
       case 'report':
         send({ type: 'report', phases: log.phases });
         return;
+      case 'cpu': {
+        const { user, system } = process.cpuUsage();
+        send({ type: 'cpu', us: user + system });
+        return;
+      }
       case 'stop':
         log.close();
         await contender.close();

@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import { startRedisServer } from '@keel/testing';
 import { Replica } from '../harness/replica.js';
 import type { Row } from '../harness/result.js';
@@ -42,6 +43,37 @@ export interface JobsSample {
   readonly p99Ms: number;
   /** Enqueue → start during the burst (mostly the wait behind the backlog). */
   readonly burstP50Ms: number;
+  /**
+   * CPU time per job of the burst, µs: of the replica processes (enqueue + consume), and of
+   * redis-server. Unlike wall time, barely moved by other load on a shared machine.
+   */
+  readonly nodeCpuUs: number;
+  readonly redisCpuUs: number;
+}
+
+/** redis-server's user + system CPU time so far, µs (`INFO cpu`). */
+export type RedisCpu = () => Promise<number>;
+
+function redisCpuProbe(port: number): { read: RedisCpu; close(): Promise<void> } {
+  const probe = new Queue('keel-bench-probe', {
+    connection: { host: '127.0.0.1', port, enableOfflineQueue: true },
+  });
+  return {
+    async read() {
+      const client = await probe.getBackend().client;
+      const info = String(await client.runCommand('info', ['cpu']));
+      const field = (name: string): number =>
+        Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+      return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+    },
+    close: () => probe.close(),
+  };
+}
+
+async function nodeCpu(replicas: readonly Replica[]): Promise<number> {
+  for (const r of replicas) r.send({ type: 'cpu' });
+  const replies = await Promise.all(replicas.map((r) => r.next('cpu', 30_000)));
+  return replies.reduce((sum, m) => sum + m.us, 0);
 }
 
 /** Samples per configuration (`c=10, 3 processes`) and contender, in round order. */
@@ -82,6 +114,7 @@ async function phase(
 
 async function trial(
   port: number,
+  redisCpu: RedisCpu,
   seq: number,
   contender: JobsContender,
   concurrency: number,
@@ -106,7 +139,9 @@ async function trial(
     const burst = (phaseNo: number) => (r: Replica, n: number) =>
       r.send({ type: 'burst', phase: phaseNo, n, batch: BATCH });
     await phase(replicas, PHASE_WARM, a.warmup, burst(PHASE_WARM), 120_000);
+    const [node0, redis0] = await Promise.all([nodeCpu(replicas), redisCpu()]);
     await phase(replicas, PHASE_BURST, a.jobs, burst(PHASE_BURST), 300_000);
+    const [node1, redis1] = await Promise.all([nodeCpu(replicas), redisCpu()]);
     const intervalMs = (1000 * processes) / a.rateHz;
     await phase(
       replicas,
@@ -129,6 +164,8 @@ async function trial(
       p50Ms: quantile(paced, 0.5),
       p99Ms: quantile(paced, 0.99),
       burstP50Ms: quantile(sorted(burstRecs), 0.5),
+      nodeCpuUs: (node1 - node0) / a.jobs,
+      redisCpuUs: (redis1 - redis0) / a.jobs,
     };
   } finally {
     await Promise.all(replicas.map((r) => r.stop()));
@@ -155,6 +192,7 @@ export async function jobsScenario(
   } catch (err) {
     return { skipped: `no redis-server: ${String(err)}`, samples: {} };
   }
+  const probe = redisCpuProbe(redis.port);
   const samples: JobsResult['samples'] = {};
   for (const { c, p } of configs) samples[configName(c, p)] = { keel: [], 'raw bullmq': [] };
   let seq = 0;
@@ -164,16 +202,18 @@ export async function jobsScenario(
         // ABBA over rounds, shifted per configuration: neither contender always goes first.
         const order = (round + k) % 2 === 0 ? JOBS_CONTENDERS : [...JOBS_CONTENDERS].reverse();
         for (const contender of order) {
-          const sample = await trial(redis.port, ++seq, contender, c, p, a);
+          const sample = await trial(redis.port, probe.read, ++seq, contender, c, p, a);
           samples[configName(c, p)]![contender].push(sample);
           log(
             `jobs round ${round + 1}/${rounds} ${configName(c, p)} ${contender}: ` +
-              `${sample.jobsPerS.toFixed(0)} jobs/s, p50 ${sample.p50Ms.toFixed(2)} ms, p99 ${sample.p99Ms.toFixed(2)} ms`,
+              `${sample.jobsPerS.toFixed(0)} jobs/s, p50 ${sample.p50Ms.toFixed(2)} ms, p99 ${sample.p99Ms.toFixed(2)} ms, ` +
+              `CPU/job node ${sample.nodeCpuUs.toFixed(0)} µs + redis ${sample.redisCpuUs.toFixed(0)} µs`,
           );
         }
       }
     }
   } finally {
+    await probe.close().catch(() => undefined);
     await redis.stop();
   }
   return { samples };
@@ -194,6 +234,8 @@ const FIGURES = [
   { name: 'throughput', unit: 'ops/s', higherIsBetter: true, of: (s: JobsSample) => s.jobsPerS },
   { name: 'enqueue→start p50 (paced)', unit: 'ms', of: (s: JobsSample) => s.p50Ms },
   { name: 'enqueue→start p99 (paced)', unit: 'ms', of: (s: JobsSample) => s.p99Ms },
+  { name: 'node CPU per job', unit: 'us', of: (s: JobsSample) => s.nodeCpuUs },
+  { name: 'redis CPU per job', unit: 'us', of: (s: JobsSample) => s.redisCpuUs },
 ] as const;
 
 /**

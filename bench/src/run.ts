@@ -21,8 +21,9 @@ import { driftRows, type DriftResult } from './scenarios/fleet-drift.js';
  * `npm run bench`: every scenario in child processes, one after the other (nothing else
  * runs beside a measurement), then one table, the targets, and JSON in bench/results/.
  * `--quick` runs small sizes (to try the harness); `--only=boot,events,...` picks scenarios.
- * `--jobs-rounds=N` (or KEEL_BENCH_JOBS_ROUNDS) repeats the jobs trials; `--drift-s=S` (or
- * KEEL_BENCH_DRIFT_S) sets the fleet-task drift window (default 30 s; `npm run bench:drift`: 300 s).
+ * `--jobs-rounds=N` (or KEEL_BENCH_JOBS_ROUNDS) repeats the jobs trials, `--jobs=N` (or
+ * KEEL_BENCH_JOBS) sets their burst size; `--drift-s=S` (or
+ * KEEL_BENCH_DRIFT_S) sets the fleet-task drift window (default 20 s; `npm run bench:drift`: 300 s).
  */
 const SCENARIOS = [
   'boot',
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
   };
   const jobsRounds = knob('jobs-rounds', 'KEEL_BENCH_JOBS_ROUNDS');
   const driftS = knob('drift-s', 'KEEL_BENCH_DRIFT_S');
+  const jobsBurst = knob('jobs', 'KEEL_BENCH_JOBS');
   const selected = SCENARIOS.filter((s) => only === undefined || only.includes(s));
   const began = performance.now();
   const machine = describeMachine();
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
       return taskQueueRows(tasks, result.result);
     },
     jobs: async () => {
-      const jobs = quick ? 300 : 1000;
+      const jobs = jobsBurst ?? (quick ? 300 : 1000);
       const result = await runInChild<JobsResult>(
         {
           scenario: 'jobs',
@@ -116,19 +118,20 @@ async function main(): Promise<void> {
       return jobsRows(jobs, result.result);
     },
     drift: async () => {
-      const durationS = driftS ?? (quick ? 10 : 30);
+      const durationS = driftS ?? (quick ? 10 : 20);
       const result = await runInChild<DriftResult>(
         { scenario: 'drift', args: { durationS } },
         (durationS + 120) * 1000,
       );
       const r = result.result;
       if (r.skipped !== undefined) log(`drift skipped: ${r.skipped}`);
-      else
+      for (const [contender, w] of Object.entries(r.windows)) {
         log(
-          `drift: ${r.runs} runs in ${r.slots} slots, ${r.duplicates} duplicates, ${r.missed} missed, ` +
-            `${r.overlaps} overlaps; due→start p50 ${r.driftMs.p50.toFixed(1)} / p99 ${r.driftMs.p99.toFixed(1)} / ` +
-            `max ${r.driftMs.max.toFixed(1)} ms; per replica ${JSON.stringify(r.perReplica)}`,
+          `drift ${contender} (${w.durationS} s): ${w.runs} runs in ${w.slots} slots, ${w.duplicates} duplicates, ` +
+            `${w.missed} missed, ${w.overlaps} overlaps; due→start p50 ${w.driftMs.p50.toFixed(1)} / ` +
+            `p99 ${w.driftMs.p99.toFixed(1)} / max ${w.driftMs.max.toFixed(1)} ms; per replica ${JSON.stringify(w.perReplica)}`,
         );
+      }
       return driftRows(r);
     },
   };

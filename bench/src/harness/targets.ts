@@ -121,16 +121,14 @@ export function checkTargets(rows: readonly Row[]): TargetCheck[] {
     const ratios = row?.details?.['pairedRatios'];
     return Array.isArray(ratios) && ratios.length > 0 ? (ratios as number[]) : undefined;
   };
-  const range = (ratios: number[]): string => {
-    const sorted = [...ratios].sort((a, b) => a - b);
-    const mid = sorted[Math.floor((sorted.length - 1) / 2)]!;
-    const med = sorted.length % 2 === 1 ? mid : (mid + sorted[Math.floor(sorted.length / 2)]!) / 2;
-    return `${med.toFixed(2)} (rounds ${sorted[0]!.toFixed(2)}–${sorted[sorted.length - 1]!.toFixed(2)})`;
-  };
   const medianOf = (ratios: number[]): number => {
     const sorted = [...ratios].sort((a, b) => a - b);
     const n = sorted.length;
     return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+  };
+  const range = (ratios: number[]): string => {
+    const sorted = [...ratios].sort((x, y) => x - y);
+    return `${medianOf(sorted).toFixed(2)} (rounds ${sorted[0]!.toFixed(2)}–${sorted[sorted.length - 1]!.toFixed(2)})`;
   };
   for (const scenario of new Set(rows.map((r) => r.scenario))) {
     const m =
@@ -151,7 +149,9 @@ export function checkTargets(rows: readonly Row[]): TargetCheck[] {
       };
     });
   }
-  const drift = rows.find((r) => /^fleet task every 1s, .*due→start$/.test(r.scenario));
+  const drift = rows.find(
+    (r) => /^fleet task every 1s, .*due→start$/.test(r.scenario) && r.contender === 'keel',
+  );
   add('fleet task every 1s on 3 replicas: no duplicate, no missed slot, no overlap', () => {
     const d = drift?.details as
       | { duplicates: number; missed: number; overlaps: number; runs: number; slots: number }

@@ -15,6 +15,8 @@ import { now, type DriftRun } from './jobs-protocol.js';
  */
 export interface DriftArgs {
   durationS?: number;
+  /** Window of the raw BullMQ baseline. Default: min(durationS, 60). */
+  rawS?: number;
   replicas?: number;
 }
 
@@ -24,10 +26,8 @@ export interface DriftSpread {
   readonly max: number;
 }
 
-export interface DriftResult {
-  readonly skipped?: string;
-  readonly durationS: number;
-  readonly replicas: number;
+/** What one window of one contender showed. */
+export interface DriftFigures {
   /** Runs whose due time fell in the window (all replicas up). */
   readonly runs: number;
   /** Slots from the first to the last due time of the window. */
@@ -35,15 +35,24 @@ export interface DriftResult {
   readonly duplicates: number;
   readonly missed: number;
   readonly overlaps: number;
-  /** Due → start of the task's method, ms. */
+  /** Due → start of the task's method (raw: of the processor), ms. */
   readonly driftMs: DriftSpread;
-  /** Due → BullMQ handed the due time to a replica, ms. */
+  /** Due → BullMQ handed the due time to a replica (Keel: after the task's fleet lease), ms. */
   readonly engineMs: DriftSpread;
-  /** That → the method began (fleet lease, task queue), ms. */
+  /** That → the method began (the replica's task queue), ms. */
   readonly handoffMs: DriftSpread;
   readonly perReplica: Record<string, number>;
   /** Every drift sample, ms (for the table's median and spread). */
   readonly samples: number[];
+}
+
+export const DRIFT_CONTENDERS = ['keel', 'raw bullmq'] as const;
+export type DriftContender = (typeof DRIFT_CONTENDERS)[number];
+
+export interface DriftResult {
+  readonly skipped?: string;
+  readonly replicas: number;
+  readonly windows: Partial<Record<DriftContender, DriftFigures & { readonly durationS: number }>>;
 }
 
 function spread(values: number[]): DriftSpread {
@@ -59,11 +68,7 @@ function spread(values: number[]): DriftSpread {
 const EVERY_MS = 1000;
 
 /** The figures of a set of runs of an every-1s task within [from, to] (due times). */
-export function driftFigures(
-  all: readonly DriftRun[],
-  from: number,
-  to: number,
-): Omit<DriftResult, 'durationS' | 'replicas' | 'skipped'> {
+export function driftFigures(all: readonly DriftRun[], from: number, to: number): DriftFigures {
   const runs = all.filter((r) => r.dueAt >= from && r.dueAt <= to);
   const dues = [...new Set(runs.map((r) => r.dueAt))].sort((a, b) => a - b);
   const slots =
@@ -89,30 +94,22 @@ export function driftFigures(
   };
 }
 
-export async function driftScenario(
-  args: DriftArgs = {},
-  log: (line: string) => void = () => undefined,
-): Promise<DriftResult> {
-  const durationS = args.durationS ?? 30;
-  const count = args.replicas ?? 3;
-  let redis;
-  try {
-    redis = await startRedisServer();
-  } catch (err) {
-    return {
-      skipped: `no redis-server: ${String(err)}`,
-      durationS,
-      replicas: count,
-      ...driftFigures([], 0, 0),
-    };
-  }
+async function driftWindow(
+  port: number,
+  contender: DriftContender,
+  count: number,
+  durationS: number,
+  log: (line: string) => void,
+): Promise<DriftFigures> {
+  const service = contender === 'keel' ? 'drift' : 'drift-raw';
   const replicas = Array.from(
     { length: count },
     (_, i) =>
-      new Replica(`drift replica ${i}`, {
-        mode: 'drift',
-        port: redis.port,
-        service: 'drift',
+      new Replica(`${contender} drift replica ${i}`, {
+        mode: contender === 'keel' ? 'drift' : 'drift-raw',
+        upsert: i === 0,
+        port,
+        service,
         replicaId: `r${i}`,
       }),
   );
@@ -120,55 +117,62 @@ export async function driftScenario(
     await Promise.all(replicas.map((r) => r.next('ready', 60_000)));
     // The window opens with every replica up; the first due time after it is the first slot.
     const from = now();
-    log(`drift: ${count} replicas up, measuring ${durationS} s`);
+    log(`drift ${contender}: ${count} replicas up, measuring ${durationS} s`);
     await new Promise((resolve) => setTimeout(resolve, durationS * 1000));
     // Due times up to one period before the stop: the last one may still be starting.
     const to = now() - EVERY_MS;
     await Promise.all(replicas.map((r) => r.stop(30_000)));
     const reports = await Promise.all(replicas.map((r) => r.next('drift', 5_000)));
-    return {
-      durationS,
-      replicas: count,
-      ...driftFigures(
-        reports.flatMap((m) => m.runs),
-        from,
-        to,
-      ),
-    };
+    return driftFigures(
+      reports.flatMap((m) => m.runs),
+      from,
+      to,
+    );
   } finally {
     await Promise.all(replicas.map((r) => r.stop()));
+  }
+}
+
+export async function driftScenario(
+  args: DriftArgs = {},
+  log: (line: string) => void = () => undefined,
+): Promise<DriftResult> {
+  const durationS = args.durationS ?? 30;
+  const rawS = args.rawS ?? Math.min(durationS, 60);
+  const count = args.replicas ?? 3;
+  let redis;
+  try {
+    redis = await startRedisServer();
+  } catch (err) {
+    return { skipped: `no redis-server: ${String(err)}`, replicas: count, windows: {} };
+  }
+  try {
+    const keel = await driftWindow(redis.port, 'keel', count, durationS, log);
+    const raw = await driftWindow(redis.port, 'raw bullmq', count, rawS, log);
+    return {
+      replicas: count,
+      windows: { keel: { durationS, ...keel }, 'raw bullmq': { durationS: rawS, ...raw } },
+    };
+  } finally {
     await redis.stop();
   }
 }
 
-/** Rows: due → start over all runs (median and spread), its p99 and max. */
+/** Rows per contender: due → start over all runs (median and spread), its p99 and max. */
 export function driftRows(result: DriftResult): Row[] {
-  if (result.skipped !== undefined || result.samples.length === 0) return [];
-  const base = `fleet task every 1s, ${result.replicas} replicas, ${result.durationS} s, due→start`;
-  const details = {
-    runs: result.runs,
-    slots: result.slots,
-    duplicates: result.duplicates,
-    missed: result.missed,
-    overlaps: result.overlaps,
-    driftMs: result.driftMs,
-    engineMs: result.engineMs,
-    handoffMs: result.handoffMs,
-    perReplica: result.perReplica,
-  };
-  return [
-    { scenario: base, contender: 'keel', unit: 'ms', summary: summarize(result.samples), details },
-    {
-      scenario: `${base} p99`,
-      contender: 'keel',
-      unit: 'ms',
-      summary: summarize([result.driftMs.p99]),
-    },
-    {
-      scenario: `${base} max`,
-      contender: 'keel',
-      unit: 'ms',
-      summary: summarize([result.driftMs.max]),
-    },
-  ];
+  const rows: Row[] = [];
+  const keel = result.windows.keel;
+  if (result.skipped !== undefined || keel === undefined) return rows;
+  const base = `fleet task every 1s, ${result.replicas} replicas, ${keel.durationS} s, due→start`;
+  for (const contender of DRIFT_CONTENDERS) {
+    const w = result.windows[contender];
+    if (w === undefined || w.samples.length === 0) continue;
+    const { samples, ...details } = w;
+    rows.push(
+      { scenario: base, contender, unit: 'ms', summary: summarize(samples), details },
+      { scenario: `${base} p99`, contender, unit: 'ms', summary: summarize([w.driftMs.p99]) },
+      { scenario: `${base} max`, contender, unit: 'ms', summary: summarize([w.driftMs.max]) },
+    );
+  }
+  return rows;
 }

@@ -19,7 +19,10 @@ export interface JobsReplicaConfig {
 }
 
 export interface DriftReplicaConfig {
-  readonly mode: 'drift';
+  /** `drift`: the `@Task` on bullmqFleet; `drift-raw`: a BullMQ job scheduler and `Worker`. */
+  readonly mode: 'drift' | 'drift-raw';
+  /** drift-raw: this replica upserts the job scheduler (one does, as Keel's leader). */
+  readonly upsert?: boolean;
   readonly port: number;
   readonly service: string;
   readonly replicaId: string;

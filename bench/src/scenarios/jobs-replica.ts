@@ -276,9 +276,63 @@ async function runDrift(config: DriftReplicaConfig): Promise<void> {
   send({ type: 'ready' });
 }
 
+/** The raw baseline of the drift scenario: a BullMQ job scheduler every 1 s and a Worker. */
+async function runRawDrift(config: DriftReplicaConfig): Promise<void> {
+  const runs: DriftRun[] = [];
+  const host = { host: '127.0.0.1', port: config.port };
+  const prefix = `keel:${config.service}:bull`;
+  const queue = new Queue('tick', { connection: { ...host, enableOfflineQueue: false }, prefix });
+  const worker = new Worker(
+    'tick',
+    (job) => {
+      const start = now();
+      const dueAt =
+        typeof job.opts.prevMillis === 'number'
+          ? job.opts.prevMillis
+          : job.timestamp + (job.opts.delay ?? 0);
+      runs.push({ replicaId: config.replicaId, dueAt, pickedAt: start, start, end: now() });
+      return Promise.resolve();
+    },
+    {
+      connection: { ...host, maxRetriesPerRequest: null, enableOfflineQueue: true },
+      prefix,
+      concurrency: 1,
+      lockDuration: 30_000,
+      stalledInterval: 30_000,
+      removeOnComplete: { count: 100 },
+      removeOnFail: { count: 100 },
+    },
+  );
+  await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
+  if (config.upsert === true) {
+    await queue.upsertJobScheduler(
+      'tick',
+      { every: 1000 },
+      { name: 'tick', data: {}, opts: { removeOnComplete: { count: 100 } } },
+    );
+  }
+  process.on('message', (message: ToReplica) => {
+    if (message.type !== 'stop') return;
+    void (async () => {
+      if (config.upsert === true) await queue.removeJobScheduler('tick');
+      await worker.close();
+      await queue.close();
+      send({ type: 'drift', runs });
+      send({ type: 'stopped' });
+      process.disconnect?.();
+    })().catch((err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+      process.disconnect?.();
+    });
+  });
+  send({ type: 'ready' });
+}
+
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as JobsReplicaConfig | DriftReplicaConfig;
   if (config.mode === 'jobs') await runJobs(config);
+  else if (config.mode === 'drift-raw') await runRawDrift(config);
   else await runDrift(config);
 }
 

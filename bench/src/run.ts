@@ -108,7 +108,7 @@ async function main(): Promise<void> {
           scenario: 'jobs',
           args: {
             jobs,
-            rounds: jobsRounds ?? (quick ? 1 : 3),
+            rounds: jobsRounds ?? (quick ? 1 : 2),
             ...(quick ? { paced: 50, warmup: 100, concurrencies: [10] } : {}),
           },
         },

@@ -238,40 +238,44 @@ export class FleetWork {
     const name = `job ${plan.queue} -> ${rt.name}.${String(method)}`;
     const signals = new JobSignals();
     let linkedByEngine = false;
-    const consumer = c.consume(plan.queue, { ...plan, signal: rt.signal }, async (job, jobSignal) => {
-      const end = rt.begin('job', name);
-      const linked = linkedByEngine ? undefined : signals.link(jobSignal, rt.signal);
-      const signal = linked?.signal ?? jobSignal;
-      try {
-        let data: unknown;
+    const consumer = c.consume(
+      plan.queue,
+      { ...plan, signal: rt.signal },
+      async (job, jobSignal) => {
+        const end = rt.begin('job', name);
+        const linked = linkedByEngine ? undefined : signals.link(jobSignal, rt.signal);
+        const signal = linked?.signal ?? jobSignal;
         try {
-          data = JSON.parse(job.data);
+          let data: unknown;
+          try {
+            data = JSON.parse(job.data);
+          } catch (err) {
+            throw new KeelError(
+              'E_JOB_DATA',
+              `Job ${job.id} of "${plan.queue}" holds data that is not JSON.`,
+              {
+                module: rt.name,
+                cause: err,
+              },
+            );
+          }
+          const info: JobInfo = {
+            id: job.id,
+            queue: job.queue,
+            attempt: job.attempt,
+            enqueuedAt: job.enqueuedAt,
+          };
+          await (rt.instance[method] as Method).call(rt.instance, data, signal, info);
         } catch (err) {
-          throw new KeelError(
-            'E_JOB_DATA',
-            `Job ${job.id} of "${plan.queue}" holds data that is not JSON.`,
-            {
-              module: rt.name,
-              cause: err,
-            },
-          );
+          // A try cut off by the module's stop is handed back, not a failure of module code.
+          if (!endedByAbort(err, rt.signal)) rt.report(err, name, 'job');
+          throw err;
+        } finally {
+          linked?.unlink();
+          end();
         }
-        const info: JobInfo = {
-          id: job.id,
-          queue: job.queue,
-          attempt: job.attempt,
-          enqueuedAt: job.enqueuedAt,
-        };
-        await (rt.instance[method] as Method).call(rt.instance, data, signal, info);
-      } catch (err) {
-        // A try cut off by the module's stop is handed back, not a failure of module code.
-        if (!endedByAbort(err, rt.signal)) rt.report(err, name, 'job');
-        throw err;
-      } finally {
-        linked?.unlink();
-        end();
-      }
-    });
+      },
+    );
     linkedByEngine = consumer.abortsWithSignal === true;
     const graceMs = Math.floor(this.stopTimeoutMs * JOB_GRACE_SHARE);
     return { close: () => consumer.close(graceMs).finally(() => signals.close()) };

@@ -324,7 +324,10 @@ const BUILTINS = new Set<unknown>([
  * parameter whose emitted type is `Object` had its class imported with `import type` (or is
  * an interface). Say which, and name both fixes, since tsyringe's "TypeInfo not known" does not.
  */
-function constructorHint(cls: { length: number; name: string }, tokens: readonly unknown[]): string {
+function constructorHint(
+  cls: { length: number; name: string },
+  tokens: readonly unknown[],
+): string {
   const types = Reflect.getMetadata('design:paramtypes', cls) as unknown[] | undefined;
   if (types === undefined && cls.length > 0) {
     return (
@@ -340,7 +343,7 @@ function constructorHint(cls: { length: number; name: string }, tokens: readonly
       `Constructor parameter ${erased.join(', ')} of ${cls.name} has no class in its decorator ` +
       'metadata (it reads "Object"): its type was imported with "import type", which erases the ' +
       'class, or is an interface or type alias. Either import the class as a value ' +
-      '(import { Db } from \'./db.js\', not import type), or put @inject(Token) on that parameter.'
+      "(import { Db } from './db.js', not import type), or put @inject(Token) on that parameter."
     );
   }
   return (

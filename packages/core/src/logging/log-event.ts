@@ -33,7 +33,10 @@ export function logEvent(
       };
       const message = `kernel ${event.to}: ${failure.reason}`;
       try {
-        kernel.error({ ...fields, err: isInstance(failure.cause, Error) ? failure.cause : undefined }, message);
+        kernel.error(
+          { ...fields, err: isInstance(failure.cause, Error) ? failure.cause : undefined },
+          message,
+        );
       } catch {
         kernel.error(fields, message);
       }

@@ -25,7 +25,8 @@ const UNIT_NS: Readonly<Record<string, bigint>> = {
 // One part: a decimal number (`2`, `1.5`, `.5`, `1.`), optional spaces, a unit. Sticky, so
 // the parse walks the string once, part after part: no backtracking, bounded by its length.
 // Each parse copies it: a shared sticky RegExp would carry `lastIndex` between calls.
-const PART_PATTERN = /(\d+)(?:\.(\d*))?\s*(ns|us|µs|μs|ms|s|m|h|d)\s*|\.(\d+)\s*(ns|us|µs|μs|ms|s|m|h|d)\s*/y;
+const PART_PATTERN =
+  /(\d+)(?:\.(\d*))?\s*(ns|us|µs|μs|ms|s|m|h|d)\s*|\.(\d+)\s*(ns|us|µs|μs|ms|s|m|h|d)\s*/y;
 // Longer than any duration Keel accepts could need to be: refused before parsing.
 const MAX_LENGTH = 256;
 

@@ -230,10 +230,19 @@ export function checkLimit(limit: unknown, fallback: number, method: string): nu
   if (typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 0) return limit;
   throw new KeelError(
     'E_INVALID_OPTION',
-    `ctx.${method}(limit): limit is ${String(limit)}; use a whole number of bytes, 0 or more ` +
+    `ctx.${method}(limit): limit is ${show(limit)}; use a whole number of bytes, 0 or more ` +
       `(default ${fallback}).`,
     { details: { option: 'limit', value: limit } },
   );
+}
+
+/** A value for a message; never throws (an object's own toString might). */
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+    return String(value);
+  }
+  return typeof value === 'function' ? 'a function' : 'an object';
 }
 
 /** The media type (lower case, without parameters) and charset of the request. */

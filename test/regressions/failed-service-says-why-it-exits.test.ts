@@ -130,6 +130,20 @@ describe('a service that fails', () => {
     expect(stopLines(k.logs)).toHaveLength(1);
   });
 
+  it('names a runCommand() whose command threw', async () => {
+    @Module({ name: 'db' })
+    class Db {}
+    const k = createTestKernel({ modules: [Db] });
+    const code = await k.runCommand(() => {
+      throw new Error('migration 7 failed');
+    });
+    expect(code).toBe(1);
+    expect(errorLines(k.logs)).toEqual([
+      expect.objectContaining({ msg: 'kernel stopped: command failed: migration 7 failed' }),
+    ]);
+    expect(k.logs.at(-1)).toBe(errorLines(k.logs)[0]);
+  });
+
   it('stops cleanly with one info line', async () => {
     @Module({ name: 'quiet' })
     class Quiet {

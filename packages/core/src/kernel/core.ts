@@ -353,6 +353,12 @@ export class KernelCore {
       failures,
     });
     this.state.fail();
+    const last = this.reporter.last;
+    this.state.failedWith({
+      module: owner.name,
+      reason: `worker "${worker}" of module "${owner.name}" failed ${failures} times in a row and exceeded its restart limit`,
+      cause: last?.module === owner.name ? last.cause : undefined,
+    });
     this.escalate();
   }
 

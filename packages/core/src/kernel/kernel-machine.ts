@@ -6,7 +6,8 @@ import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import type { PhaseResult } from '../lifecycle/phase-runner.js';
 import { withDeadline } from '../time/deadline.js';
 import { KernelCore } from './core.js';
-import { KernelState } from './kernel-state.js';
+import { KernelState, type ExitFailure } from './kernel-state.js';
+import type { ModuleError } from '../errors/module-error.js';
 import { rebuildEnabledTree, wanted } from './management.js';
 import type { ResolvedOptions } from './options.js';
 import { stopEverything } from './shutdown.js';
@@ -30,8 +31,12 @@ export class KernelMachine {
 
   constructor(options: ResolvedOptions) {
     // The core's telemetry exists once the core does; the first move happens after that.
-    this.state = new KernelState((from, to) =>
-      this.core.telemetry.publish({ type: 'kernel-status', from, to }),
+    this.state = new KernelState((from, to, failure) =>
+      this.core.telemetry.publish(
+        failure === undefined
+          ? { type: 'kernel-status', from, to }
+          : { type: 'kernel-status', from, to, failure },
+      ),
     );
     this.core = new KernelCore(options, this.state, () => void this.shutdown());
   }
@@ -69,7 +74,7 @@ export class KernelMachine {
     try {
       await core.fleet.connect(this.state.shuttingDown);
     } catch (err) {
-      core.logger.error({ err }, 'command failed: the fleet did not connect');
+      this.state.failedWith({ reason: `the fleet did not connect: ${describe(err)}`, cause: err });
       this.state.fail();
       await this.shutdown();
       return this.state.exitCode;
@@ -79,10 +84,12 @@ export class KernelMachine {
       try {
         await fn();
       } catch (err) {
-        core.logger.error({ err }, 'command failed');
+        this.state.failedWith({ reason: `command failed: ${describe(err)}`, cause: err });
         this.state.fail();
       }
     } else {
+      const failure = firstFailure(prep);
+      if (failure !== undefined) this.state.failedWith(stepFailed(failure, 'prep'));
       this.state.fail();
     }
     await this.shutdown();
@@ -128,6 +135,7 @@ export class KernelMachine {
     }
     if (outcome === 'started') return;
     const failure = outcome;
+    if (failure !== 'halted') this.state.failedWith(stepFailed(failure, failure.step));
     await this.rollback(failure !== 'halted');
     if (failure === 'halted') {
       throw new KeelError(
@@ -170,14 +178,18 @@ export class KernelMachine {
       (rt) => wanted(rt, state.managed) && !core.fleet.isSingleton(rt),
     );
     for (const rt of toStart) rt.planned = true;
-    await core.fleet.connect(state.shuttingDown);
+    try {
+      await core.fleet.connect(state.shuttingDown);
+    } catch (err) {
+      state.failedWith({ reason: `the fleet did not connect: ${describe(err)}`, cause: err });
+      throw err;
+    }
     const prep = await core.lifecycle.prep(core.runtimes, halted);
     let failure = firstFailure(prep);
-    if (failure === undefined && !halted()) {
-      failure = firstFailure(await core.lifecycle.start(toStart, halted));
-    }
+    if (failure !== undefined) return { ...failure, step: 'prep' };
+    if (!halted()) failure = firstFailure(await core.lifecycle.start(toStart, halted));
     if (failure === undefined && !halted()) failure = await core.fleet.startSingletons();
-    if (failure !== undefined) return failure;
+    if (failure !== undefined) return { ...failure, step: 'start' };
     if (halted()) return 'halted';
     state.move('online');
     core.fleet.beginLoop();
@@ -254,6 +266,9 @@ export class KernelMachine {
     if (!state.allows('shutdown')) return;
     state.move('stopping');
     state.beginShutdown(core.stopReason);
+    // A failed stop sets exitCode 1: the first report of the shutdown says why.
+    let stopFailure: ModuleError | undefined;
+    const unsubscribe = core.telemetry.on('error', (err) => (stopFailure ??= err));
     core.scheduler.stop();
     core.microtasks.releaseAll();
     core.fleet.stopLoop();
@@ -272,14 +287,34 @@ export class KernelMachine {
       );
     }
     core.timers.close();
-    state.move('stopped');
+    unsubscribe();
+    const failure =
+      state.exitFailure ??
+      (stopFailure === undefined
+        ? undefined
+        : {
+            module: stopFailure.module,
+            reason: `module "${stopFailure.module}" ${stopFailure.activity} failed: ${stopFailure.message}`,
+            cause: stopFailure.cause,
+          });
+    state.move('stopped', state.exitCode === 0 ? undefined : failure);
     this.markStopped();
   }
 }
 
 type Failure = { node: ModuleRuntime; error: unknown };
-/** How a start ended: started, cut off by a shutdown, or a module's failure. */
-type StartOutcome = 'started' | 'halted' | Failure;
+/** How a start ended: started, cut off by a shutdown, or a module's failure (in which step). */
+type StartOutcome = 'started' | 'halted' | (Failure & { step: 'prep' | 'start' });
+
+/** `module "config" prep failed: Unexpected end of JSON input`. */
+function stepFailed(failure: Failure, step: 'prep' | 'start'): ExitFailure {
+  const module = failure.node.name;
+  return {
+    module,
+    reason: `module "${module}" ${step} failed: ${describe(failure.error)}`,
+    cause: failure.error,
+  };
+}
 
 /** The first module failure of a phase; a step the shutdown cut off blames no module. */
 function firstFailure(result: PhaseResult<ModuleRuntime>): Failure | undefined {

@@ -1,6 +1,10 @@
 import type { KeelError } from '../errors/keel-error.js';
 import { kernelStateError } from '../errors/catalog.js';
 import { assertTransition, type KernelStatus } from '../work/module-status.js';
+import type { KernelExitFailure } from './telemetry.js';
+
+/** Why the kernel will exit non-zero, before the exit code is known. */
+export type ExitFailure = Omit<KernelExitFailure, 'exitCode'>;
 
 /** The only moves the kernel's phase may make (checked on every move). */
 export const KERNEL_TRANSITIONS: Readonly<Record<KernelStatus, readonly KernelStatus[]>> = {
@@ -40,8 +44,15 @@ export class KernelState {
   /** Module management is on (`enableManagement()`). */
   managed = false;
   private readonly controller = new AbortController();
+  private firstFailure: ExitFailure | undefined = undefined;
 
-  constructor(private readonly onMove: (from: KernelStatus, to: KernelStatus) => void) {}
+  constructor(
+    private readonly onMove: (
+      from: KernelStatus,
+      to: KernelStatus,
+      failure?: KernelExitFailure,
+    ) => void,
+  ) {}
 
   get phase(): KernelStatus {
     return this.current;
@@ -66,17 +77,30 @@ export class KernelState {
     this.code = this.code || 1;
   }
 
+  /** Records why the kernel will exit non-zero (the first call wins), for its last log line. */
+  failedWith(failure: ExitFailure): void {
+    this.firstFailure ??= failure;
+  }
+
+  /** The failure recorded by {@link failedWith}, if any. */
+  get exitFailure(): ExitFailure | undefined {
+    return this.firstFailure;
+  }
+
   /** Starts the shutdown: aborts `shuttingDown` with `reason`. */
   beginShutdown(reason: unknown): void {
     this.controller.abort(reason);
   }
 
-  /** Moves the phase as KERNEL_TRANSITIONS allows; E_ILLEGAL_TRANSITION otherwise. */
-  move(to: KernelStatus): void {
+  /**
+   * Moves the phase as KERNEL_TRANSITIONS allows; E_ILLEGAL_TRANSITION otherwise. The move
+   * to `stopped` of a kernel that exits non-zero carries why (`failure`).
+   */
+  move(to: KernelStatus, failure?: ExitFailure): void {
     assertTransition(KERNEL_TRANSITIONS, 'The kernel', this.current, to);
     const from = this.current;
     this.current = to;
-    this.onMove(from, to);
+    this.onMove(from, to, failure === undefined ? undefined : { exitCode: this.code, ...failure });
   }
 
   /** Whether `operation` acts in the current phase (KERNEL_OPERATIONS). */

@@ -15,13 +15,30 @@ import {
 } from './scenarios/scheduler.js';
 import { taskQueueRows, type TaskQueueResult } from './scenarios/task-queue.js';
 import { jobsRows, type JobsResult } from './scenarios/jobs.js';
+import type { ImportContender, ImportResult } from './scenarios/import.js';
+import {
+  timersRows,
+  TIMERS_CONTENDERS,
+  type TimersContender,
+  type TimersResult,
+} from './scenarios/timers.js';
+import { summarize } from './stats.js';
 
 /**
  * `npm run bench`: every scenario in child processes, one after the other (nothing else
  * runs beside a measurement), then one table, the targets, and JSON in bench/results/.
  * `--quick` runs small sizes (to try the harness); `--only=boot,events,...` picks scenarios.
  */
-const SCENARIOS = ['boot', 'events', 'microtasks', 'scheduler', 'task-queue', 'jobs'] as const;
+const SCENARIOS = [
+  'boot',
+  'import',
+  'events',
+  'microtasks',
+  'scheduler',
+  'timers',
+  'task-queue',
+  'jobs',
+] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 const QUICK_BOOT_PLAN: BootPlan = {
@@ -69,6 +86,35 @@ async function main(): Promise<void> {
         ).result;
       }
       return schedulerRows(tasks, timing.result, memory);
+    },
+    import: async () => {
+      // Alternating, one fresh process per sample.
+      const samples: Record<ImportContender, number[]> = { keel: [], tsyringe: [] };
+      for (let i = 0; i < (quick ? 3 : 9); i++) {
+        for (const contender of ['keel', 'tsyringe'] as const) {
+          const r = await runInChild<ImportResult>({ scenario: 'import', args: { contender } });
+          samples[contender].push(r.result.importMs);
+        }
+      }
+      return (['keel', 'tsyringe'] as const).map((contender) => ({
+        scenario: 'import of @keel/core vs reflect-metadata + tsyringe, fresh process',
+        contender: contender === 'keel' ? 'keel' : 'tsyringe + reflect-metadata',
+        unit: 'ms',
+        summary: summarize(samples[contender]),
+      }));
+    },
+    timers: async () => {
+      const spreadMs = quick ? 2_000 : 10_000;
+      const results = {} as Record<TimersContender, TimersResult>;
+      for (const contender of TIMERS_CONTENDERS) {
+        results[contender] = (
+          await runInChild<TimersResult>({
+            scenario: 'timers',
+            args: { contender, tasks, spreadMs, rounds: quick ? 2 : 5 },
+          })
+        ).result;
+      }
+      return timersRows(tasks, spreadMs, results);
     },
     'task-queue': async () => {
       const result = await runInChild<TaskQueueResult>({

@@ -1,6 +1,6 @@
 import type { WorkOwner } from '../context/work-owner.js';
 import { QueueNode } from '../microtasks/linked-queue.js';
-import type { Timer, TimerEntry } from '../time/timer-heap.js';
+import type { TimerEntry } from '../time/timer-heap.js';
 import type { TaskHandle, TaskOps } from './task-handle.js';
 
 /** A task body: gets a signal (aborted on cancel or module stop) and its own handle. */
@@ -32,7 +32,11 @@ export class TaskRun {
   lastDurationMs: number | undefined = undefined;
   lastError: unknown = undefined;
   controller: AbortController | undefined = undefined;
-  slotTimer: Timer | undefined = undefined;
+  /** Its place in the runner's list of running tasks (start order), while it runs. */
+  prev: TaskState | undefined = undefined;
+  next: TaskState | undefined = undefined;
+  /** When its run gives its slot back at the latest (the timer heap's time). */
+  holdUntil = 0;
 }
 
 /**

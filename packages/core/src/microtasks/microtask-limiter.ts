@@ -8,6 +8,8 @@ import {
 } from './microtask-options.js';
 import { MicroTaskSlots } from './microtask-slots.js';
 import { isThenable } from '../util/thenable.js';
+import { LinkedQueue } from '../util/linked-queue.js';
+import { Waiter } from './waiter.js';
 
 /** Gives a microtask slot back; calling it again does nothing. */
 export type Release = () => void;
@@ -47,19 +49,40 @@ export class MicroTaskLimiter extends MicroTaskSlots {
     return new Promise<T>((resolve, reject) => {
       const priority =
         options === undefined ? 'medium' : priorityOf(options.priority, owner.name, name);
-      const settle = (): void => this.execute(owner, name, fn, resolve, reject);
       if (priority === 'high') {
         this.tryTake(priority);
-        settle();
+        this.execute(owner, name, fn, resolve, reject);
         return;
       }
       // Checked before taking a slot, so a bad value fails even when no wait is needed.
       const delayMs = maxDelayOf(priority, options?.maxDelay, owner.name, name);
-      if (this.tryTake(priority)) settle();
-      // Admitted from the release of another microtask: run in a fresh microtask, or a long
-      // queue of synchronous functions would admit each other recursively on one stack.
-      else this.enqueue(priority, delayMs, () => queueMicrotask(settle));
+      if (this.tryTake(priority)) this.execute(owner, name, fn, resolve, reject);
+      else this.enqueue(priority, delayMs, new RunWaiter(this, owner, name, fn, resolve, reject));
     });
+  }
+
+  /**
+   * Admitted waiters run from one drain microtask, in admission order, not from the stack
+   * of the release that admitted them: a long queue of synchronous functions would admit
+   * each other recursively on one stack. One object per waiter, no closure.
+   */
+  private readonly ready = new LinkedQueue<Waiter>();
+  private drainScheduled = false;
+  private readonly drainReady = (): void => {
+    this.drainScheduled = false;
+    // Those admitted meanwhile run in the next drain (bounded, and fair to other microtasks).
+    for (let n = this.ready.size; n > 0; n--) {
+      const waiter = this.ready.shift() as RunWaiter<unknown>;
+      this.execute(waiter.owner, waiter.name, waiter.fn, waiter.resolve, waiter.reject);
+    }
+  };
+
+  /** @internal A queued run got its slot. */
+  admitted(waiter: RunWaiter<unknown>): void {
+    this.ready.push(waiter);
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    queueMicrotask(this.drainReady);
   }
 
   /**
@@ -166,6 +189,24 @@ export class MicroTaskLimiter extends MicroTaskSlots {
       released = true;
       this.release();
     };
+  }
+}
+
+/** A `run()` waiting for its slot: everything its execution needs. */
+class RunWaiter<T> extends Waiter {
+  constructor(
+    private readonly limiter: MicroTaskLimiter,
+    readonly owner: WorkOwner,
+    readonly name: string,
+    readonly fn: MicroTaskFn<T>,
+    readonly resolve: (value: T) => void,
+    readonly reject: (err: unknown) => void,
+  ) {
+    super();
+  }
+
+  admit(): void {
+    this.limiter.admitted(this as RunWaiter<unknown>);
   }
 }
 

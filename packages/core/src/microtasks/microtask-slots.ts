@@ -1,9 +1,9 @@
 import { KeelError } from '../errors/keel-error.js';
 import type { Timer, TimerHeap } from '../time/timer-heap.js';
-import { DeadlineLanes } from './deadline-lanes.js';
-import { LinkedQueue } from './linked-queue.js';
+import { DeadlineLanes } from '../time/deadline-lanes.js';
+import { LinkedQueue } from '../util/linked-queue.js';
 import type { MicroTaskPriority, WaitingPriority } from './microtask-options.js';
-import { Waiter } from './waiter.js';
+import { FnWaiter, type Waiter } from './waiter.js';
 
 /** What a {@link MicroTaskSlots} needs. */
 export interface MicroTaskSlotsOptions {
@@ -39,7 +39,7 @@ export class MicroTaskSlots {
   private draining = false;
   private readonly medium = new LinkedQueue<Waiter>();
   private readonly low = new LinkedQueue<Waiter>();
-  private readonly lanes: DeadlineLanes;
+  private readonly lanes: DeadlineLanes<Waiter>;
   private readonly idleWaiters = new Set<IdleWaiter>();
   private readonly resolved = Promise.resolve();
   private readonly timers: TimerHeap;
@@ -85,15 +85,17 @@ export class MicroTaskSlots {
   /** Waits for a slot (at most `maxDelayMs`, then it is taken anyway); resolves with it taken. */
   wait(priority: WaitingPriority, maxDelayMs: number): Promise<void> {
     if (this.tryTake(priority)) return this.resolved;
-    return new Promise<void>((resolve) => this.enqueue(priority, maxDelayMs, resolve));
+    return new Promise<void>((resolve) =>
+      this.enqueue(priority, maxDelayMs, new FnWaiter(resolve)),
+    );
   }
 
   /**
-   * Queues a waiter without a promise: `admit` is called (synchronously, from whoever frees
-   * the slot) once a slot is taken for it. Check {@link tryTake} first.
+   * Queues a waiter without a promise: its `admit()` is called (synchronously, from whoever
+   * frees the slot) once a slot is taken for it. Check {@link tryTake} first.
    */
-  enqueue(priority: WaitingPriority, maxDelayMs: number, admit: () => void): void {
-    const waiter = new Waiter(this.timers.now() + maxDelayMs, admit);
+  enqueue(priority: WaitingPriority, maxDelayMs: number, waiter: Waiter): void {
+    waiter.deadline = this.timers.now() + maxDelayMs;
     (priority === 'medium' ? this.medium : this.low).push(waiter);
     this.lanes.add(waiter, maxDelayMs);
   }

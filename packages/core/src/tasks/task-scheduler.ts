@@ -1,5 +1,5 @@
 import type { WorkOwner } from '../context/work-owner.js';
-import { LinkedQueue } from '../microtasks/linked-queue.js';
+import { LinkedQueue } from '../util/linked-queue.js';
 import { KeelError } from '../errors/keel-error.js';
 import type { Clock } from '../time/clock.js';
 import type { TimerHeap } from '../time/timer-heap.js';

@@ -1,5 +1,5 @@
 import type { WorkOwner } from '../context/work-owner.js';
-import { QueueNode } from '../microtasks/linked-queue.js';
+import { QueueNode } from '../util/linked-queue.js';
 import type { TimerEntry } from '../time/timer-heap.js';
 import type { TaskHandle, TaskOps } from './task-handle.js';
 

@@ -11,9 +11,6 @@ import { isThenable } from '../util/thenable.js';
 import { LinkedQueue } from '../util/linked-queue.js';
 import { Waiter } from './waiter.js';
 
-/** Gives a microtask slot back; calling it again does nothing. */
-export type Release = () => void;
-
 /** A microtask body: gets the module's signal, returns a value or a promise. */
 export type MicroTaskFn<T> = (signal: AbortSignal) => T | PromiseLike<T>;
 
@@ -23,19 +20,6 @@ export type MicroTaskFn<T> = (signal: AbortSignal) => T | PromiseLike<T>;
  * failures. The fast path (a free slot, nobody waiting) allocates no promise of its own.
  */
 export class MicroTaskLimiter extends MicroTaskSlots {
-  /** Waits for a slot and returns its idempotent release; for work outside any module. */
-  acquire(priority: MicroTaskPriority = 'medium', maxDelay?: number): Promise<Release> {
-    let waiting: Promise<void> | undefined;
-    try {
-      waiting = this.admission('', 'acquire', { priority, maxDelay });
-    } catch (err) {
-      return rejected(err);
-    }
-    return waiting === undefined
-      ? Promise.resolve(this.releaser())
-      : waiting.then(() => this.releaser());
-  }
-
   /**
    * Runs `fn` in a slot as a microtask of `owner`. Resolves with its value, or rejects with
    * its original error after reporting it as a `ModuleError`.
@@ -181,15 +165,6 @@ export class MicroTaskLimiter extends MicroTaskSlots {
     end();
     this.release();
   }
-
-  private releaser(): Release {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.release();
-    };
-  }
 }
 
 /** A `run()` waiting for its slot: everything its execution needs. */
@@ -211,9 +186,3 @@ class RunWaiter<T> extends Waiter {
 }
 
 function ignore(): void {}
-
-/** A bad option (a KeelError) as a rejection: the run variants never throw synchronously. */
-// eslint-disable-next-line @typescript-eslint/require-await
-async function rejected(err: unknown): Promise<never> {
-  throw err;
-}

@@ -2,6 +2,7 @@ import type { WorkOwner } from '../context/work-owner.js';
 import { LinkedQueue } from '../util/linked-queue.js';
 import { KeelError } from '../errors/keel-error.js';
 import type { Clock } from '../time/clock.js';
+import { fixedInterval } from '../time/schedule.js';
 import type { TimerHeap } from '../time/timer-heap.js';
 import { RunQueue } from './run-queue.js';
 import { TaskHandle, type TaskOps } from './task-handle.js';
@@ -102,7 +103,7 @@ export class TaskScheduler implements TaskOps {
     if (options.cadence !== undefined) {
       task.cadence = options.cadence;
       task.cadenceWall = true;
-      this.schedule(task, options.cadence(this.clock.now()));
+      this.schedule(task, options.cadence(this.clock.now(), 0));
     }
     return handle;
   }
@@ -221,7 +222,7 @@ export class TaskScheduler implements TaskOps {
       task.cadence = undefined;
       return;
     }
-    task.cadence = (endedAt) => endedAt + intervalMs;
+    task.cadence = fixedInterval(intervalMs);
     task.cadenceWall = false;
     this.scheduleIn(task, this.timers.now() + intervalMs);
   }
@@ -307,10 +308,10 @@ export class TaskScheduler implements TaskOps {
     } else if (task.cadence !== undefined && task.dueAt === undefined && !task.queued) {
       // Repeat from the END of the run, unless the run scheduled or queued itself.
       if (task.cadenceWall) {
-        const next = task.cadence(this.clock.now());
+        const next = task.cadence(this.clock.now(), task.run?.runs ?? 0);
         if (next !== undefined) this.schedule(task, next);
       } else {
-        const next = task.cadence(this.timers.now());
+        const next = task.cadence(this.timers.now(), task.run?.runs ?? 0);
         if (next !== undefined) this.scheduleIn(task, next);
       }
     }

@@ -1,5 +1,6 @@
 import type { WorkOwner } from '../context/work-owner.js';
 import { QueueNode } from '../util/linked-queue.js';
+import type { Schedule } from '../time/schedule.js';
 import type { TimerEntry } from '../time/timer-heap.js';
 import type { TaskHandle, TaskOps } from './task-handle.js';
 
@@ -12,8 +13,11 @@ export type QueueKind = 'prioritized' | 'normal';
 /** Where a task goes when its scheduled time comes: `asap` is the front of the prioritized queue. */
 export type DueAction = 'asap' | QueueKind;
 
-/** The next due time of a repeating task, from the time its run ended; `undefined` stops it. */
-export type Cadence = (endedAt: number) => number | undefined;
+/**
+ * The next due time of a repeating task, from the time its run ended and its run count;
+ * `undefined` stops it. A {@link Schedule}.
+ */
+export type Cadence = Schedule;
 
 /** A task's place in one queue; a task has one per queue kind, so it is in each at most once. */
 export class TaskLink extends QueueNode<TaskLink> {

@@ -97,11 +97,6 @@ export class TimerHeap {
     return this.heap.length - this.dead;
   }
 
-  /** True while a clock timer is armed. */
-  get armed(): boolean {
-    return this.handle !== undefined;
-  }
-
   /** Calls `fn` once the monotonic clock reaches `at` (never earlier). */
   at(at: number, fn: () => void): Timer {
     const entry = new FnEntry(at, this.seq++, fn);

@@ -3,7 +3,6 @@ import {
   maxDelayOf,
   priorityOf,
   type MicroTaskOptions,
-  type MicroTaskPriority,
   type SignalMicroTaskOptions,
 } from './microtask-options.js';
 import { MicroTaskSlots } from './microtask-slots.js';

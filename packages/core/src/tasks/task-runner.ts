@@ -63,7 +63,7 @@ export class TaskRunner {
 
   /** The task was canceled or dropped: abort its run and give its slot back. */
   abort(task: TaskState, reason: unknown): void {
-    if (reason !== undefined && task.running) task.run?.controller?.abort(reason);
+    if (reason !== undefined && task.isRunning) task.run?.controller?.abort(reason);
     this.release(task);
   }
 
@@ -97,10 +97,10 @@ export class TaskRunner {
     const { timers } = this.host;
     const startedAt = timers.now();
     this.link(task, run, startedAt + SLOT_HOLD_MS);
-    task.running = true;
+    task.isRunning = true;
     run.runs++;
     try {
-      await fn(signal, task.handle!);
+      await fn(signal, task);
     } catch (err) {
       if (endedByAbort(err, signal)) {
         owner.logger.debug({ task: name }, 'task ended by its abort');
@@ -110,7 +110,7 @@ export class TaskRunner {
         owner.report(err, name, 'task');
       }
     } finally {
-      task.running = false;
+      task.isRunning = false;
       run.lastDurationMs = timers.now() - startedAt;
       this.unlink(task, run);
       end();

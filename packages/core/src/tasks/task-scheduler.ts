@@ -1,13 +1,13 @@
 import type { WorkOwner } from '../context/work-owner.js';
-import { LinkedQueue } from '../util/linked-queue.js';
 import { KeelError } from '../errors/keel-error.js';
 import type { Clock } from '../time/clock.js';
 import { fixedInterval } from '../time/schedule.js';
 import type { TimerHeap } from '../time/timer-heap.js';
 import { RunQueue } from './run-queue.js';
-import { TaskHandle, type TaskOps } from './task-handle.js';
+import type { TaskHandle, TaskOps } from './task-handle.js';
 import { TaskRunner, type TimeslotSource } from './task-runner.js';
 import {
+  OwnerTasks,
   TaskState,
   type Cadence,
   type DueAction,
@@ -51,7 +51,7 @@ export class TaskScheduler implements TaskOps {
   private readonly queue = new RunQueue();
   private readonly runner: TaskRunner;
   /** Tasks with something pending or running, per module: what dropOwner and inspect see. */
-  private readonly owners = new Map<WorkOwner, LinkedQueue<TaskState>>();
+  private readonly owners = new Map<WorkOwner, OwnerTasks>();
   private readonly concurrency: number;
   private started = false;
   private stopped = false;
@@ -67,7 +67,8 @@ export class TaskScheduler implements TaskOps {
       clock: options.clock,
       timers: options.timers,
       microtasks: options.microtasks,
-      onError: (err, task) => (onError ? onError(err) : task.owner.report(err, task.name, 'task')),
+      onError: (err, task) =>
+        onError ? onError(err) : task.owner.report(err, task.taskName, 'task'),
       isRunnable: (task) => this.active(task) && task.owner.status === 'online',
       finished: (task) => this.finished(task),
       slotFreed: () => this.requestDispatch(),
@@ -97,15 +98,13 @@ export class TaskScheduler implements TaskOps {
       });
     }
     const task = new TaskState(this, owner, name, fn, owner.signal);
-    const handle = new TaskHandle(task, this);
-    task.handle = handle;
     if (options.whenDue !== undefined) task.whenDue = options.whenDue;
     if (options.cadence !== undefined) {
       task.cadence = options.cadence;
       task.cadenceWall = true;
       this.schedule(task, options.cadence(this.clock.now(), 0));
     }
-    return handle;
+    return task;
   }
 
   /** Lets queued tasks run (the kernel calls it when its start begins). */
@@ -140,7 +139,7 @@ export class TaskScheduler implements TaskOps {
 
   /** A task of `owner` that is queued, scheduled or running, by name (declared tasks always are). */
   find(owner: WorkOwner, name: string): TaskHandle | undefined {
-    for (const task of this.tasksOfOwner(owner)) if (task.name === name) return task.handle;
+    for (const task of this.tasksOfOwner(owner)) if (task.taskName === name) return task;
     return undefined;
   }
 
@@ -151,7 +150,7 @@ export class TaskScheduler implements TaskOps {
     for (const owner of this.owners.keys()) {
       for (const task of this.tasksOfOwner(owner)) {
         if (task.dueAt !== undefined) scheduled++;
-        if (task.running) running++;
+        if (task.isRunning) running++;
       }
     }
     const slotsInUse = this.runner.slotsInUse;
@@ -176,7 +175,7 @@ export class TaskScheduler implements TaskOps {
     else this.queue.add(task, how);
     // Keep an earlier deadline: queueing again never postpones a run.
     if (task.deadlineAt === undefined && task.maxDelayMs > 0) {
-      task.deadlineAt = this.timers.now() + task.maxDelayMs;
+      task.deadlineAt = whole(this.timers.now() + task.maxDelayMs);
     }
     this.syncTimer(task);
     this.track(task);
@@ -193,7 +192,7 @@ export class TaskScheduler implements TaskOps {
       task.dueAt = task.deadlineAt = task.wallAt = undefined;
     } else {
       if (!this.active(task)) return;
-      task.dueAt = this.timers.fromWall(at);
+      task.dueAt = whole(this.timers.fromWall(at));
       task.wallAt = at;
     }
     this.syncTimer(task);
@@ -209,7 +208,7 @@ export class TaskScheduler implements TaskOps {
   /** At monotonic time `at` (an interval from now). */
   private scheduleIn(task: TaskState, at: number): void {
     if (!this.active(task)) return;
-    task.dueAt = at;
+    task.dueAt = whole(at);
     task.wallAt = undefined;
     this.syncTimer(task);
     this.track(task);
@@ -235,7 +234,7 @@ export class TaskScheduler implements TaskOps {
   private active(task: TaskState): boolean {
     const owner = task.owner;
     return (
-      !task.canceled &&
+      !task.isCanceled &&
       !this.stopped &&
       owner.onlineSoon &&
       task.generation === owner.signal &&
@@ -245,7 +244,7 @@ export class TaskScheduler implements TaskOps {
 
   /** Final: out of queue, schedule and tracking; a running run's signal is aborted. */
   private discard(task: TaskState, reason: unknown): void {
-    task.canceled = true;
+    task.isCanceled = true;
     task.fn = undefined;
     this.queue.remove(task);
     task.dueAt = task.deadlineAt = task.wallAt = undefined;
@@ -329,7 +328,7 @@ export class TaskScheduler implements TaskOps {
     if (task.dueAt !== undefined && task.dueAt <= now) {
       if (task.wallAt !== undefined && task.wallAt > this.clock.now()) {
         // The wall clock stepped back since it was scheduled: wait for the wall time.
-        task.dueAt = this.timers.fromWall(task.wallAt);
+        task.dueAt = whole(this.timers.fromWall(task.wallAt));
       } else {
         task.dueAt = task.wallAt = undefined;
         this.enqueue(task, task.whenDue);
@@ -353,12 +352,12 @@ export class TaskScheduler implements TaskOps {
 
   /** Keeps `task` in its module's list while it is engaged (O(1) either way). */
   private track(task: TaskState): void {
-    const list = task.queue;
-    if (task.engaged && !task.canceled) {
+    const list = task.ownerList;
+    if (task.engaged && !task.isCanceled) {
       if (list !== undefined) return;
       const owner = task.owner;
       let tasks = this.owners.get(owner);
-      if (tasks === undefined) this.owners.set(owner, (tasks = new LinkedQueue()));
+      if (tasks === undefined) this.owners.set(owner, (tasks = new OwnerTasks()));
       tasks.push(task);
     } else if (list !== undefined) {
       list.remove(task);
@@ -369,7 +368,7 @@ export class TaskScheduler implements TaskOps {
   /** The engaged tasks of `owner`, in the order they became engaged (a snapshot). */
   private tasksOfOwner(owner: WorkOwner): TaskState[] {
     const tasks: TaskState[] = [];
-    for (let task = this.owners.get(owner)?.head; task !== undefined; task = task.next) {
+    for (let task = this.owners.get(owner)?.head; task !== undefined; task = task.ownerNext) {
       tasks.push(task);
     }
     return tasks;
@@ -379,6 +378,15 @@ export class TaskScheduler implements TaskOps {
     // One shared reason: no error with a stack per cancel.
     return (this.canceledReason ??= new DOMException('The task was canceled.', 'AbortError'));
   }
+}
+
+/**
+ * A due time rounded UP to a whole millisecond (never early, as with `setTimeout`): whole
+ * numbers are small integers to V8, stored in the task itself, where a fraction of a
+ * millisecond (a `performance.now()` reading) would be a separate 16-byte number per task.
+ */
+function whole(at: number): number {
+  return Math.ceil(at);
 }
 
 function checkConcurrency(value: number): number {

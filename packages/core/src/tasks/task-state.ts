@@ -2,7 +2,8 @@ import type { WorkOwner } from '../context/work-owner.js';
 import { QueueNode } from '../util/linked-queue.js';
 import type { Schedule } from '../time/schedule.js';
 import type { TimerEntry } from '../time/timer-heap.js';
-import type { TaskHandle, TaskOps } from './task-handle.js';
+import { KeelError } from '../errors/keel-error.js';
+import { toMs, type Duration } from '../time/duration.js';
 
 /** A task body: gets a signal (aborted on cancel or module stop) and its own handle. */
 export type TaskFn = (signal: AbortSignal, task: TaskHandle) => unknown;
@@ -18,6 +19,147 @@ export type DueAction = 'asap' | QueueKind;
  * `undefined` stops it. A {@link Schedule}.
  */
 export type Cadence = Schedule;
+
+/** What a {@link TaskHandle} asks of its scheduler. */
+export interface TaskOps {
+  enqueue(task: TaskState, how: DueAction): void;
+  /** `at` in wall time (a Date's). */
+  schedule(task: TaskState, at: number | undefined): void;
+  /** The wall time a monotonic due time stands for. */
+  wallTime(task: TaskState): number | undefined;
+  repeat(task: TaskState, intervalMs: number): void;
+  cancel(task: TaskState): void;
+  /** The task's timer entry is due. */
+  onTimer(task: TaskState): void;
+}
+
+/**
+ * A task of a module: a named job run from the kernel-wide task queue, at most once at a
+ * time. Nothing runs until it is queued, scheduled or repeated. Every method returns the
+ * handle, so calls chain.
+ * @example ctx.newTask('refresh', (signal) => refresh(signal)).repeat('5m').queue();
+ */
+export class TaskHandle {
+  /** @internal Created by the scheduler (as its {@link TaskState}); use `ctx.newTask()`. */
+  protected constructor() {}
+
+  /** The state behind the handle: the handle IS its task's state (one object per task). */
+  private get task(): TaskState {
+    return this as unknown as TaskState;
+  }
+
+  /** The task's name. */
+  get name(): string {
+    return this.task.taskName;
+  }
+
+  /** When it is scheduled to be queued next (`schedule()`, `repeat()`, cron), or null. */
+  get nextRunAt(): Date | null {
+    const at = this.task.ops.wallTime(this.task);
+    return at === undefined ? null : new Date(at);
+  }
+
+  /** True while its function runs. */
+  get running(): boolean {
+    return this.task.isRunning;
+  }
+
+  /** True while it waits in the queue. */
+  get queued(): boolean {
+    const task = this.task;
+    return task.prioritized?.queue !== undefined || task.normal?.queue !== undefined;
+  }
+
+  /** True once canceled (or dropped with its module): it never runs again. */
+  get canceled(): boolean {
+    return this.task.isCanceled;
+  }
+
+  /** How many runs started. */
+  get runs(): number {
+    return this.task.run?.runs ?? 0;
+  }
+
+  /** How many runs failed (a run ended by its abort is not a failure). */
+  get failures(): number {
+    return this.task.run?.failures ?? 0;
+  }
+
+  /** Duration of the last finished run in ms, or null. */
+  get lastDurationMs(): number | null {
+    return this.task.run?.lastDurationMs ?? null;
+  }
+
+  /** The error of the last failed run, if any. */
+  get lastError(): unknown {
+    return this.task.run?.lastError;
+  }
+
+  /** Appends it to the normal queue (once; a running task runs again after this run). */
+  queue(): this {
+    this.task.ops.enqueue(this.task, 'normal');
+    return this;
+  }
+
+  /** Appends it to the prioritized queue, which runs before the normal one. */
+  queuePrioritized(): this {
+    this.task.ops.enqueue(this.task, 'prioritized');
+    return this;
+  }
+
+  /** Puts it at the front of the prioritized queue. */
+  startASAP(): this {
+    this.task.ops.enqueue(this.task, 'asap');
+    return this;
+  }
+
+  /**
+   * Queues it (front of the prioritized queue) at `at`; `null` takes it out of the queue and
+   * schedule (an un-queue, not a cancel). Starting a run uses a pending schedule up.
+   */
+  schedule(at: Date | null): this {
+    if (at === null) {
+      this.task.ops.schedule(this.task, undefined);
+      return this;
+    }
+    if (!(at instanceof Date) || Number.isNaN(at.getTime())) {
+      throw new KeelError(
+        'E_INVALID_DATE',
+        `${this.describe()}: schedule() needs a valid Date or null, got ${String(at)}.`,
+        { module: this.task.owner.name, details: { task: this.task.taskName } },
+      );
+    }
+    this.task.ops.schedule(this.task, at.getTime());
+    return this;
+  }
+
+  /**
+   * Runs it every `interval`, the first time one interval from now and then one interval
+   * after each run ends (unless the run scheduled itself). `0` stops repeating.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- `| 0` documents how to stop
+  repeat(interval: Duration | 0): this {
+    const ms = toMs(interval, `repeat() of ${this.describe()}`);
+    this.task.ops.repeat(this.task, ms);
+    return this;
+  }
+
+  /** How long a queued run may wait before it jumps the queue (default 1m; 0: never). */
+  maxDelay(delay: Duration): this {
+    this.task.maxDelayMs = toMs(delay, `maxDelay() of ${this.describe()}`);
+    return this;
+  }
+
+  /** Cancels it for good: takes it out of queue and schedule and aborts a running run. */
+  cancel(): this {
+    this.task.ops.cancel(this.task);
+    return this;
+  }
+
+  private describe(): string {
+    return `task "${this.task.taskName}" of module "${this.task.owner.name}"`;
+  }
+}
 
 /** A task's place in one queue; a task has one per queue kind, so it is in each at most once. */
 export class TaskLink extends QueueNode<TaskLink> {
@@ -44,21 +186,26 @@ export class TaskRun {
 }
 
 /**
- * Everything the scheduler keeps about one task. `dueAt` is the pending `schedule()`/repeat
- * time and `deadlineAt` the max-delay deadline of a queued run; both share ONE timer entry,
- * the task itself (`at`/`index`/`seq`), at the earlier of the two. As a {@link QueueNode} it
- * sits in its module's list of engaged tasks (no `Set` entry per task).
+ * Everything the scheduler keeps about one task; it is also the task's public
+ * {@link TaskHandle} (one object per task, not two). `dueAt` is the pending
+ * `schedule()`/repeat time and `deadlineAt` the max-delay deadline of a queued run; both
+ * share ONE timer entry, the task itself (`at`/`index`/`seq`), at the earlier of the two.
+ * It sits in its module's list of engaged tasks through `ownerPrev`/`ownerNext` (no `Set`
+ * entry per task). Times are whole milliseconds (see the scheduler's `whole`).
  */
-export class TaskState extends QueueNode<TaskState> implements TimerEntry {
+export class TaskState extends TaskHandle implements TimerEntry {
+  /** Its module's list of engaged tasks (the scheduler's). */
+  ownerList: OwnerTasks | undefined = undefined;
+  ownerPrev: TaskState | undefined = undefined;
+  ownerNext: TaskState | undefined = undefined;
   /** Its places in the two queues, made when first queued there (most tasks never are). */
   prioritized: TaskLink | undefined = undefined;
   normal: TaskLink | undefined = undefined;
-  handle: TaskHandle | undefined = undefined;
-  canceled = false;
+  isCanceled = false;
   /** From being taken off the queue until its run ended (includes the timeslot wait). */
   busy = false;
   /** While its function runs. */
-  running = false;
+  isRunning = false;
   holdsSlot = false;
   /** Monotonic times (the timer heap's). */
   dueAt: number | undefined = undefined;
@@ -81,7 +228,7 @@ export class TaskState extends QueueNode<TaskState> implements TimerEntry {
   constructor(
     readonly ops: TaskOps,
     readonly owner: WorkOwner,
-    readonly name: string,
+    readonly taskName: string,
     public fn: TaskFn | undefined,
     /** The module run it was created in: a task never outlives that run. */
     readonly generation: AbortSignal,
@@ -99,13 +246,46 @@ export class TaskState extends QueueNode<TaskState> implements TimerEntry {
     return (this[kind] ??= new TaskLink(this, kind));
   }
 
-  /** In a queue (or parked until its module is online). */
-  get queued(): boolean {
-    return this.prioritized?.queue !== undefined || this.normal?.queue !== undefined;
-  }
-
   /** Anything pending or running: the scheduler must keep track of it. */
   get engaged(): boolean {
     return this.busy || this.dueAt !== undefined || this.queued;
+  }
+}
+
+/** The engaged tasks of one module, in the order they became engaged (intrusive). */
+export class OwnerTasks {
+  head: TaskState | undefined = undefined;
+  private tail: TaskState | undefined = undefined;
+  size = 0;
+
+  push(task: TaskState): void {
+    task.ownerList = this;
+    task.ownerPrev = this.tail;
+    task.ownerNext = undefined;
+    if (this.tail === undefined) this.head = task;
+    else this.tail.ownerNext = task;
+    this.tail = task;
+    this.size++;
+  }
+
+  remove(task: TaskState): void {
+    if (task.ownerList !== this) return;
+    const { ownerPrev: prev, ownerNext: next } = task;
+    if (prev === undefined) this.head = next;
+    else prev.ownerNext = next;
+    if (next === undefined) this.tail = prev;
+    else next.ownerPrev = prev;
+    task.ownerList = task.ownerPrev = task.ownerNext = undefined;
+    this.size--;
+  }
+
+  /** Removes every task and returns them in order. */
+  drain(): TaskState[] {
+    const tasks: TaskState[] = [];
+    for (let t = this.head; t !== undefined; t = this.head) {
+      this.remove(t);
+      tasks.push(t);
+    }
+    return tasks;
   }
 }

@@ -9,6 +9,7 @@ import { TaskRunner, type TimeslotSource } from './task-runner.js';
 import {
   OwnerTasks,
   TaskState,
+  type TaskGroup,
   type Cadence,
   type DueAction,
   type TaskFn,
@@ -52,6 +53,8 @@ export class TaskScheduler implements TaskOps {
   private readonly runner: TaskRunner;
   /** Tasks with something pending or running, per module: what dropOwner and inspect see. */
   private readonly owners = new Map<WorkOwner, OwnerTasks>();
+  /** What the tasks of a module's current run share (one record, not three fields each). */
+  private readonly groups = new WeakMap<WorkOwner, TaskGroup>();
   private readonly concurrency: number;
   private started = false;
   private stopped = false;
@@ -97,7 +100,7 @@ export class TaskScheduler implements TaskOps {
         details: { task: name },
       });
     }
-    const task = new TaskState(this, owner, name, fn, owner.signal);
+    const task = new TaskState(this.groupOf(owner), name, fn);
     if (options.whenDue !== undefined) task.whenDue = options.whenDue;
     if (options.cadence !== undefined) {
       task.cadence = options.cadence;
@@ -105,6 +108,16 @@ export class TaskScheduler implements TaskOps {
       this.schedule(task, options.cadence(this.clock.now(), 0));
     }
     return task;
+  }
+
+  private groupOf(owner: WorkOwner): TaskGroup {
+    const generation = owner.signal;
+    let group = this.groups.get(owner);
+    if (group === undefined || group.generation !== generation) {
+      group = { ops: this, owner, generation };
+      this.groups.set(owner, group);
+    }
+    return group;
   }
 
   /** Lets queued tasks run (the kernel calls it when its start begins). */

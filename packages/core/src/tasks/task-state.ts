@@ -171,8 +171,17 @@ export class TaskLink extends QueueNode<TaskLink> {
   }
 }
 
-/** What a task's runs leave behind: statistics and what its runner reuses from run to run. */
+/**
+ * What a task's queueing and runs leave behind: its queue places and deadline, statistics,
+ * and what its runner reuses from run to run. Made when it is first queued: most scheduled
+ * tasks are canceled or rescheduled before, and keep only the {@link TaskState}.
+ */
 export class TaskRun {
+  /** Its places in the two queues, made when first queued there. */
+  prioritized: TaskLink | undefined = undefined;
+  normal: TaskLink | undefined = undefined;
+  /** The max-delay deadline of its queued run (the timer heap's time). */
+  deadlineAt: number | undefined = undefined;
   runs = 0;
   failures = 0;
   lastDurationMs: number | undefined = undefined;
@@ -198,42 +207,139 @@ export class TaskState extends TaskHandle implements TimerEntry {
   ownerList: OwnerTasks | undefined = undefined;
   ownerPrev: TaskState | undefined = undefined;
   ownerNext: TaskState | undefined = undefined;
-  /** Its places in the two queues, made when first queued there (most tasks never are). */
-  prioritized: TaskLink | undefined = undefined;
-  normal: TaskLink | undefined = undefined;
-  isCanceled = false;
-  /** From being taken off the queue until its run ended (includes the timeslot wait). */
-  busy = false;
-  /** While its function runs. */
-  isRunning = false;
-  holdsSlot = false;
   /** Monotonic times (the timer heap's). */
   dueAt: number | undefined = undefined;
-  deadlineAt: number | undefined = undefined;
   /** The wall time `dueAt` stands for, when it came from `schedule(date)` or cron. */
   wallAt: number | undefined = undefined;
-  /** The cadence returns wall times (cron) rather than monotonic ones (`repeat`). */
-  cadenceWall = false;
   /** Its place in the timer heap (see TimerEntry); index -1 while not in it. */
   at = 0;
   index = -1;
   seq = 0;
-  repeatMs = 0;
-  cadence: Cadence | undefined = undefined;
-  maxDelayMs = 60_000;
-  whenDue: DueAction = 'asap';
-  /** Made at its first run: most scheduled tasks are canceled or rescheduled before. */
+  /** Made when first queued (see {@link TaskRun}). */
   run: TaskRun | undefined = undefined;
+  /** Its booleans, as bits of one small integer (see the accessors). */
+  private bits = 0;
+  /** How it repeats and waits; shared by every task that keeps the defaults. */
+  private config: TaskConfig = DEFAULT_CONFIG;
 
   constructor(
-    readonly ops: TaskOps,
-    readonly owner: WorkOwner,
+    /** Its scheduler, module and module run: shared by the module run's tasks. */
+    private readonly group: TaskGroup,
     readonly taskName: string,
     public fn: TaskFn | undefined,
-    /** The module run it was created in: a task never outlives that run. */
-    readonly generation: AbortSignal,
   ) {
     super();
+  }
+
+  get ops(): TaskOps {
+    return this.group.ops;
+  }
+
+  get owner(): WorkOwner {
+    return this.group.owner;
+  }
+
+  /** The module run it was created in: a task never outlives that run. */
+  get generation(): AbortSignal {
+    return this.group.generation;
+  }
+
+  get prioritized(): TaskLink | undefined {
+    return this.run?.prioritized;
+  }
+
+  get normal(): TaskLink | undefined {
+    return this.run?.normal;
+  }
+
+  /** The max-delay deadline of a queued run. */
+  get deadlineAt(): number | undefined {
+    return this.run?.deadlineAt;
+  }
+
+  set deadlineAt(at: number | undefined) {
+    if (at !== undefined) (this.run ??= new TaskRun()).deadlineAt = at;
+    else if (this.run !== undefined) this.run.deadlineAt = undefined;
+  }
+
+  get isCanceled(): boolean {
+    return (this.bits & CANCELED) !== 0;
+  }
+
+  set isCanceled(on: boolean) {
+    this.bits = on ? this.bits | CANCELED : this.bits & ~CANCELED;
+  }
+
+  /** From being taken off the queue until its run ended (includes the timeslot wait). */
+  get busy(): boolean {
+    return (this.bits & BUSY) !== 0;
+  }
+
+  set busy(on: boolean) {
+    this.bits = on ? this.bits | BUSY : this.bits & ~BUSY;
+  }
+
+  /** While its function runs. */
+  get isRunning(): boolean {
+    return (this.bits & RUNNING) !== 0;
+  }
+
+  set isRunning(on: boolean) {
+    this.bits = on ? this.bits | RUNNING : this.bits & ~RUNNING;
+  }
+
+  get holdsSlot(): boolean {
+    return (this.bits & HOLDS_SLOT) !== 0;
+  }
+
+  set holdsSlot(on: boolean) {
+    this.bits = on ? this.bits | HOLDS_SLOT : this.bits & ~HOLDS_SLOT;
+  }
+
+  /** The cadence returns wall times (cron) rather than monotonic ones (`repeat`). */
+  get cadenceWall(): boolean {
+    return (this.bits & CADENCE_WALL) !== 0;
+  }
+
+  set cadenceWall(on: boolean) {
+    this.bits = on ? this.bits | CADENCE_WALL : this.bits & ~CADENCE_WALL;
+  }
+
+  get repeatMs(): number {
+    return this.config.repeatMs;
+  }
+
+  set repeatMs(ms: number) {
+    this.ownConfig().repeatMs = ms;
+  }
+
+  get cadence(): Cadence | undefined {
+    return this.config.cadence;
+  }
+
+  set cadence(cadence: Cadence | undefined) {
+    this.ownConfig().cadence = cadence;
+  }
+
+  get maxDelayMs(): number {
+    return this.config.maxDelayMs;
+  }
+
+  set maxDelayMs(ms: number) {
+    this.ownConfig().maxDelayMs = ms;
+  }
+
+  get whenDue(): DueAction {
+    return this.config.whenDue;
+  }
+
+  set whenDue(how: DueAction) {
+    this.ownConfig().whenDue = how;
+  }
+
+  private ownConfig(): TaskConfig {
+    if (this.config === DEFAULT_CONFIG) this.config = { ...DEFAULT_CONFIG };
+    return this.config;
   }
 
   /** Its due time or deadline came (the timer heap calls it). */
@@ -243,7 +349,8 @@ export class TaskState extends TaskHandle implements TimerEntry {
 
   /** Its place in the queue of `kind`, made on first use. */
   link(kind: QueueKind): TaskLink {
-    return (this[kind] ??= new TaskLink(this, kind));
+    const run = (this.run ??= new TaskRun());
+    return (run[kind] ??= new TaskLink(this, kind));
   }
 
   /** Anything pending or running: the scheduler must keep track of it. */
@@ -251,6 +358,35 @@ export class TaskState extends TaskHandle implements TimerEntry {
     return this.busy || this.dueAt !== undefined || this.queued;
   }
 }
+
+/** What the tasks of one module run share: their scheduler, module and module run. */
+export interface TaskGroup {
+  readonly ops: TaskOps;
+  readonly owner: WorkOwner;
+  /** The module's signal when they were created. */
+  readonly generation: AbortSignal;
+}
+
+/** How a task repeats and waits; most tasks keep {@link DEFAULT_CONFIG}. */
+interface TaskConfig {
+  repeatMs: number;
+  cadence: Cadence | undefined;
+  maxDelayMs: number;
+  whenDue: DueAction;
+}
+
+const DEFAULT_CONFIG: Readonly<TaskConfig> = Object.freeze({
+  repeatMs: 0,
+  cadence: undefined,
+  maxDelayMs: 60_000,
+  whenDue: 'asap',
+});
+
+const CANCELED = 1;
+const BUSY = 2;
+const RUNNING = 4;
+const HOLDS_SLOT = 8;
+const CADENCE_WALL = 16;
 
 /** The engaged tasks of one module, in the order they became engaged (intrusive). */
 export class OwnerTasks {

@@ -8,7 +8,7 @@ import {
 import { MicroTaskSlots } from './microtask-slots.js';
 import { isThenable } from '../util/thenable.js';
 import { LinkedQueue } from '../util/linked-queue.js';
-import { Waiter } from './waiter.js';
+import { FnWaiter, Waiter } from './waiter.js';
 
 /** A microtask body: gets the module's signal, returns a value or a promise. */
 export type MicroTaskFn<T> = (signal: AbortSignal) => T | PromiseLike<T>;
@@ -30,17 +30,13 @@ export class MicroTaskLimiter extends MicroTaskSlots {
     options?: MicroTaskOptions,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const priority =
-        options === undefined ? 'medium' : priorityOf(options.priority, owner.name, name);
-      if (priority === 'high') {
-        this.tryTake(priority);
-        this.execute(owner, name, fn, resolve, reject);
-        return;
-      }
-      // Checked before taking a slot, so a bad value fails even when no wait is needed.
-      const delayMs = maxDelayOf(priority, options?.maxDelay, owner.name, name);
-      if (this.tryTake(priority)) this.execute(owner, name, fn, resolve, reject);
-      else this.enqueue(priority, delayMs, new RunWaiter(this, owner, name, fn, resolve, reject));
+      const now = this.admission(
+        owner.name,
+        name,
+        options,
+        () => new RunWaiter(this, owner, name, fn, resolve, reject),
+      );
+      if (now) this.execute(owner, name, fn, resolve, reject);
     });
   }
 
@@ -73,7 +69,7 @@ export class MicroTaskLimiter extends MicroTaskSlots {
    * Bad options throw at once.
    */
   start<T>(owner: WorkOwner, name: string, fn: MicroTaskFn<T>, options?: MicroTaskOptions): void {
-    const waiting = this.admission(owner.name, name, options);
+    const waiting = this.waitFor(owner.name, name, options);
     const running =
       waiting === undefined
         ? this.executeNow(owner, name, fn)
@@ -87,7 +83,7 @@ export class MicroTaskLimiter extends MicroTaskSlots {
    */
   async signal(owner: WorkOwner, options: SignalMicroTaskOptions = {}): Promise<() => void> {
     const name = options.name ?? 'signaled microtask';
-    const waiting = this.admission(owner.name, name, options);
+    const waiting = this.waitFor(owner.name, name, options);
     if (waiting !== undefined) await waiting;
     const end = owner.begin('microtask', name);
     let finished = false;
@@ -99,20 +95,41 @@ export class MicroTaskLimiter extends MicroTaskSlots {
     };
   }
 
-  /** Checks the options and takes a slot: `undefined` when taken now, else a promise. */
+  /**
+   * The one admission rule: checks the options (throwing on a bad one, even when no wait is
+   * needed) and takes a slot. True when taken now; else the waiter `queued()` makes is
+   * queued, and admitted once a slot is taken for it.
+   */
   private admission(
     module: string,
     name: string,
     options: MicroTaskOptions | undefined,
-  ): Promise<void> | undefined {
+    queued: () => Waiter,
+  ): boolean {
     const priority = options === undefined ? 'medium' : priorityOf(options.priority, module, name);
     if (priority === 'high') {
       this.tryTake(priority);
-      return undefined;
+      return true;
     }
-    // Checked before taking a slot, so a bad value fails even when no wait is needed.
     const delayMs = maxDelayOf(priority, options?.maxDelay, module, name);
-    return this.tryTake(priority) ? undefined : this.wait(priority, delayMs);
+    if (this.tryTake(priority)) return true;
+    this.enqueue(priority, delayMs, queued());
+    return false;
+  }
+
+  /** {@link admission} as a promise: `undefined` when the slot is taken now. */
+  private waitFor(
+    module: string,
+    name: string,
+    options: MicroTaskOptions | undefined,
+  ): Promise<void> | undefined {
+    let waiting: Promise<void> | undefined;
+    const now = this.admission(module, name, options, () => {
+      let waiter!: Waiter;
+      waiting = new Promise<void>((resolve) => (waiter = new FnWaiter(resolve)));
+      return waiter;
+    });
+    return now ? undefined : waiting;
   }
 
   private executeNow<T>(owner: WorkOwner, name: string, fn: MicroTaskFn<T>): Promise<T> {

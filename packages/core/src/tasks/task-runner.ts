@@ -89,7 +89,7 @@ export class TaskRunner {
 
   private async execute(task: TaskState, fn: NonNullable<TaskState['fn']>): Promise<void> {
     const { owner, name } = task;
-    const run = (task.run ??= new TaskRun());
+    const run = (task.run ??= new TaskRun(task));
     const controller = (run.controller ??= new AbortController());
     const signal = controller.signal;
     this.watch(task.generation);

@@ -1,6 +1,7 @@
 import type { WorkOwner } from '../context/work-owner.js';
 import { KeelError } from '../errors/keel-error.js';
 import type { Clock } from '../time/clock.js';
+import { DeadlineLanes } from '../time/deadline-lanes.js';
 import { fixedInterval } from '../time/schedule.js';
 import type { TimerHeap } from '../time/timer-heap.js';
 import { RunQueue } from './run-queue.js';
@@ -10,6 +11,7 @@ import {
   OwnerTasks,
   TaskState,
   type TaskGroup,
+  type TaskRun,
   type Cadence,
   type DueAction,
   type TaskFn,
@@ -50,6 +52,8 @@ export class TaskScheduler implements TaskOps {
   private readonly clock: Clock;
   private readonly timers: TimerHeap;
   private readonly queue = new RunQueue();
+  /** Max-delay deadlines of queued runs: one lane (and timer entry) per max delay. */
+  private readonly deadlines: DeadlineLanes<TaskRun>;
   private readonly runner: TaskRunner;
   /** Tasks with something pending or running, per module: what dropOwner and inspect see. */
   private readonly owners = new Map<WorkOwner, OwnerTasks>();
@@ -65,6 +69,7 @@ export class TaskScheduler implements TaskOps {
     this.clock = options.clock;
     this.timers = options.timers;
     this.concurrency = checkConcurrency(options.concurrency ?? 1);
+    this.deadlines = new DeadlineLanes(options.timers, (run) => this.overdue(run), true);
     const onError = options.onError;
     this.runner = new TaskRunner({
       clock: options.clock,
@@ -187,8 +192,10 @@ export class TaskScheduler implements TaskOps {
     if (how === 'asap') this.queue.addFirst(task);
     else this.queue.add(task, how);
     // Keep an earlier deadline: queueing again never postpones a run.
-    if (task.deadlineAt === undefined && task.maxDelayMs > 0) {
-      task.deadlineAt = whole(this.timers.now() + task.maxDelayMs);
+    const run = task.run!; // made by the queue's link
+    if (run.lane === undefined && task.maxDelayMs > 0) {
+      run.deadline = whole(this.timers.now() + task.maxDelayMs);
+      this.deadlines.add(run, task.maxDelayMs);
     }
     this.syncTimer(task);
     this.track(task);
@@ -202,7 +209,8 @@ export class TaskScheduler implements TaskOps {
   schedule(task: TaskState, at: number | undefined): void {
     if (at === undefined) {
       this.queue.remove(task);
-      task.dueAt = task.deadlineAt = task.wallAt = undefined;
+      task.dueAt = task.wallAt = undefined;
+      this.dropDeadline(task);
     } else {
       if (!this.active(task)) return;
       task.dueAt = whole(this.timers.fromWall(at));
@@ -260,7 +268,8 @@ export class TaskScheduler implements TaskOps {
     task.isCanceled = true;
     task.fn = undefined;
     this.queue.remove(task);
-    task.dueAt = task.deadlineAt = task.wallAt = undefined;
+    task.dueAt = task.wallAt = undefined;
+    this.dropDeadline(task);
     this.timers.cancel(task);
     if (task.busy) this.runner.abort(task, reason);
     this.track(task);
@@ -285,7 +294,8 @@ export class TaskScheduler implements TaskOps {
       else {
         // Starting a run uses up its schedule and its deadline.
         this.queue.remove(task);
-        task.dueAt = task.deadlineAt = task.wallAt = undefined;
+        task.dueAt = task.wallAt = undefined;
+        this.dropDeadline(task);
         this.syncTimer(task);
         this.runner.launch(task);
       }
@@ -337,8 +347,7 @@ export class TaskScheduler implements TaskOps {
       this.discard(task, undefined);
       return;
     }
-    const now = this.timers.now();
-    if (task.dueAt !== undefined && task.dueAt <= now) {
+    if (task.dueAt !== undefined && task.dueAt <= this.timers.now()) {
       if (task.wallAt !== undefined && task.wallAt > this.clock.now()) {
         // The wall clock stepped back since it was scheduled: wait for the wall time.
         task.dueAt = whole(this.timers.fromWall(task.wallAt));
@@ -347,19 +356,30 @@ export class TaskScheduler implements TaskOps {
         this.enqueue(task, task.whenDue);
       }
     }
-    if (task.deadlineAt !== undefined && task.deadlineAt <= now) {
-      task.deadlineAt = undefined;
-      this.queue.promote(task);
-      this.requestDispatch();
-    }
     this.syncTimer(task);
     this.track(task);
   }
 
-  /** Keeps the task's one timer entry at the earlier of its due time and deadline. */
+  /** The max delay of a queued run passed: it moves ahead of the others. */
+  private overdue(run: TaskRun): void {
+    const task = run.task;
+    if (!this.active(task)) {
+      this.discard(task, undefined);
+      return;
+    }
+    this.queue.promote(task);
+    this.requestDispatch();
+  }
+
+  private dropDeadline(task: TaskState): void {
+    const run = task.run;
+    if (run?.lane !== undefined) this.deadlines.remove(run);
+  }
+
+  /** Keeps the task's timer entry at its due time. */
   private syncTimer(task: TaskState): void {
-    const at = Math.min(task.dueAt ?? Infinity, task.deadlineAt ?? Infinity);
-    if (at === Infinity) this.timers.cancel(task);
+    const at = task.dueAt;
+    if (at === undefined) this.timers.cancel(task);
     else if (task.index < 0 || task.at !== at) this.timers.move(task, at);
   }
 

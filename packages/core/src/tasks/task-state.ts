@@ -1,6 +1,7 @@
 import type { WorkOwner } from '../context/work-owner.js';
 import { QueueNode } from '../util/linked-queue.js';
 import type { Schedule } from '../time/schedule.js';
+import type { DeadlineLane, LaneNode } from '../time/deadline-lanes.js';
 import type { TimerEntry } from '../time/timer-heap.js';
 import { KeelError } from '../errors/keel-error.js';
 import { toMs, type Duration } from '../time/duration.js';
@@ -176,12 +177,18 @@ export class TaskLink extends QueueNode<TaskLink> {
  * and what its runner reuses from run to run. Made when it is first queued: most scheduled
  * tasks are canceled or rescheduled before, and keep only the {@link TaskState}.
  */
-export class TaskRun {
+export class TaskRun implements LaneNode<TaskRun> {
   /** Its places in the two queues, made when first queued there. */
   prioritized: TaskLink | undefined = undefined;
   normal: TaskLink | undefined = undefined;
-  /** The max-delay deadline of its queued run (the timer heap's time). */
-  deadlineAt: number | undefined = undefined;
+  /**
+   * The max-delay deadline of its queued run (the timer heap's time), while it is in the
+   * deadline lane of its max delay (one timer entry per lane, not one per queued run).
+   */
+  deadline = 0;
+  lane: DeadlineLane<TaskRun> | undefined = undefined;
+  lanePrev: TaskRun | undefined = undefined;
+  laneNext: TaskRun | undefined = undefined;
   runs = 0;
   failures = 0;
   lastDurationMs: number | undefined = undefined;
@@ -192,13 +199,15 @@ export class TaskRun {
   next: TaskState | undefined = undefined;
   /** When its run gives its slot back at the latest (the timer heap's time). */
   holdUntil = 0;
+
+  constructor(readonly task: TaskState) {}
 }
 
 /**
  * Everything the scheduler keeps about one task; it is also the task's public
  * {@link TaskHandle} (one object per task, not two). `dueAt` is the pending
- * `schedule()`/repeat time and `deadlineAt` the max-delay deadline of a queued run; both
- * share ONE timer entry, the task itself (`at`/`index`/`seq`), at the earlier of the two.
+ * `schedule()`/repeat time: the task itself is its timer entry (`at`/`index`/`seq`). The
+ * max-delay deadline of a queued run is in its {@link TaskRun}, in a deadline lane.
  * It sits in its module's list of engaged tasks through `ownerPrev`/`ownerNext` (no `Set`
  * entry per task). Times are whole milliseconds (see the scheduler's `whole`).
  */
@@ -252,14 +261,10 @@ export class TaskState extends TaskHandle implements TimerEntry {
     return this.run?.normal;
   }
 
-  /** The max-delay deadline of a queued run. */
+  /** The max-delay deadline of a queued run, while it has one. */
   get deadlineAt(): number | undefined {
-    return this.run?.deadlineAt;
-  }
-
-  set deadlineAt(at: number | undefined) {
-    if (at !== undefined) (this.run ??= new TaskRun()).deadlineAt = at;
-    else if (this.run !== undefined) this.run.deadlineAt = undefined;
+    const run = this.run;
+    return run?.lane === undefined ? undefined : run.deadline;
   }
 
   get isCanceled(): boolean {
@@ -349,7 +354,7 @@ export class TaskState extends TaskHandle implements TimerEntry {
 
   /** Its place in the queue of `kind`, made on first use. */
   link(kind: QueueKind): TaskLink {
-    const run = (this.run ??= new TaskRun());
+    const run = (this.run ??= new TaskRun(this));
     return (run[kind] ??= new TaskLink(this, kind));
   }
 

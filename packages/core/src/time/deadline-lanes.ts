@@ -1,5 +1,7 @@
 import type { Timer, TimerHeap } from './timer-heap.js';
 
+const MAX_IDLE_LANES = 16;
+
 /** Something with a deadline that can be in one lane (a waiting microtask, a queued task). */
 export interface LaneNode<N extends LaneNode<N>> {
   /** Its deadline, in the timer heap's time: now + its lane's delay when it joined. */
@@ -31,6 +33,8 @@ export class DeadlineLanes<N extends LaneNode<N>> {
   constructor(
     private readonly timers: TimerHeap,
     private readonly onExpired: (node: N) => void,
+    /** Cancel a lane's timer entry when its last node leaves (nothing left pending). */
+    private readonly cancelWhenEmpty = false,
   ) {}
 
   /** Adds `waiter` to the lane of `delayMs`; its deadline must be now + delayMs. */
@@ -58,6 +62,11 @@ export class DeadlineLanes<N extends LaneNode<N>> {
     if (laneNext === undefined) lane.tail = lanePrev;
     else laneNext.lanePrev = lanePrev;
     waiter.lane = waiter.lanePrev = waiter.laneNext = undefined;
+    if (this.cancelWhenEmpty && lane.head === undefined) {
+      this.timers.cancel(lane.timer);
+      // An empty lane is kept for reuse (its timer entry too), but never more than a few.
+      if (this.lanes.size > MAX_IDLE_LANES) this.lanes.delete(lane.delayMs);
+    }
   }
 
   /** Forgets every lane and cancels their timer entries. */

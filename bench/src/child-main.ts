@@ -27,6 +27,8 @@ async function dispatch(job: ChildJob): Promise<unknown> {
       return (await import('./scenarios/scheduler.js')).schedulerMemory(args);
     case 'jobs':
       return (await import('./scenarios/jobs.js')).jobsScenario(args);
+    case 'fleet-events':
+      return (await import('./scenarios/fleet-events.js')).fleetEventsScenario(args);
     case 'task-queue':
       return (await import('./scenarios/task-queue.js')).taskQueueTiming(args);
     default:

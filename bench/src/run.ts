@@ -15,13 +15,22 @@ import {
 } from './scenarios/scheduler.js';
 import { taskQueueRows, type TaskQueueResult } from './scenarios/task-queue.js';
 import { jobsRows, type JobsResult } from './scenarios/jobs.js';
+import { fleetEventsRows, type FleetEventsResult } from './scenarios/fleet-events.js';
 
 /**
  * `npm run bench`: every scenario in child processes, one after the other (nothing else
  * runs beside a measurement), then one table, the targets, and JSON in bench/results/.
  * `--quick` runs small sizes (to try the harness); `--only=boot,events,...` picks scenarios.
  */
-const SCENARIOS = ['boot', 'events', 'microtasks', 'scheduler', 'task-queue', 'jobs'] as const;
+const SCENARIOS = [
+  'boot',
+  'events',
+  'microtasks',
+  'scheduler',
+  'task-queue',
+  'jobs',
+  'fleet-events',
+] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 const QUICK_BOOT_PLAN: BootPlan = {
@@ -85,6 +94,16 @@ async function main(): Promise<void> {
       );
       if (result.result.skipped !== undefined) log(`jobs skipped: ${result.result.skipped}`);
       return jobsRows(jobs, result.result);
+    },
+    'fleet-events': async () => {
+      const events = quick ? 500 : 5_000;
+      const result = await runInChild<FleetEventsResult>(
+        { scenario: 'fleet-events', args: { events, rounds: quick ? 1 : 3 } },
+        600_000,
+      );
+      if (result.result.skipped !== undefined)
+        log(`fleet-events skipped: ${result.result.skipped}`);
+      return fleetEventsRows(events, result.result);
     },
   };
   for (const name of selected) {

@@ -98,7 +98,15 @@ async function main(): Promise<void> {
     'fleet-events': async () => {
       const events = quick ? 500 : 5_000;
       const result = await runInChild<FleetEventsResult>(
-        { scenario: 'fleet-events', args: { events, rounds: quick ? 1 : 3 } },
+        {
+          scenario: 'fleet-events',
+          args: {
+            events,
+            paced: quick ? 200 : 1_000,
+            rounds: quick ? 1 : 5,
+            warmupRounds: quick ? 1 : 2,
+          },
+        },
         600_000,
       );
       if (result.result.skipped !== undefined)

@@ -142,8 +142,8 @@ export function checkTargets(rows: readonly Row[]): TargetCheck[] {
         met: k / r >= 0.8,
       };
     });
-    add(`fleet events '${m[2]}': trigger→hook p99 ≤ 1.5× raw`, () => {
-      const s = `${m[1]}, trigger→hook p99`;
+    add(`fleet events '${m[2]}': trigger→hook p99 (2,000 events/s) ≤ 1.5× raw`, () => {
+      const s = `${m[1]}, trigger→hook p99 at 2,000/s`;
       const k = median(rows, s, 'keel');
       const r = median(rows, s, raw);
       if (k === undefined || r === undefined) return undefined;

@@ -45,6 +45,8 @@ const ERROR_TTL_MS = 86_400_000;
 /** How far before subscribe() a new group starts (covers Redis's cached command time). */
 const START_MARGIN_MS = 2;
 
+function noop(): void {}
+
 function isNoGroup(error: unknown): boolean {
   return describeError(error).includes('NOGROUP');
 }
@@ -81,6 +83,10 @@ export class StreamSubscription implements FleetSubscriptionHandle {
   private loop: Promise<void> | undefined;
   private deadSeen = -1;
   private delivering: Promise<void> | undefined;
+  /** Ids whose hook settled, not yet sent in an XACK (sent together: see ack()). */
+  private acks: string[] = [];
+  private ackFlush: NodeJS.Immediate | undefined;
+  private acking: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly ctx: SubscriptionContext,
@@ -122,6 +128,7 @@ export class StreamSubscription implements FleetSubscriptionHandle {
   destroy(): void {
     this.stopping = true;
     this.closed ??= Promise.resolve();
+    this.dropAcks();
     this.wake?.();
     this.reader.disconnect();
   }
@@ -131,6 +138,7 @@ export class StreamSubscription implements FleetSubscriptionHandle {
     this.wake?.();
     // A delivery in flight settles first (and is acknowledged if the link is up).
     await this.delivering;
+    await this.flushAcks();
     if (this.reader.status === 'ready') {
       await Promise.race([this.loop, this.sleep(this.ctx.commandTimeoutMs)]);
     }
@@ -152,13 +160,12 @@ export class StreamSubscription implements FleetSubscriptionHandle {
         if (!this.groupReady) await this.createGroup();
         if (this.ctx.clock.now() - this.lastClaimAt >= this.claimEveryMs) {
           this.lastClaimAt = this.ctx.clock.now();
-          await this.claim();
+          await this.track(this.claim());
         }
+        // Acknowledgements go out before a blocking read, which would hold them back.
+        void this.flushAcks();
         const entries = await this.read();
-        for (const entry of entries) {
-          if (this.stopping) break;
-          await this.handle(entry, 1);
-        }
+        if (entries.length > 0) await this.track(this.handleAll(entries));
         failures = 0;
       } catch (error) {
         if (this.stopping) break;
@@ -239,17 +246,24 @@ export class StreamSubscription implements FleetSubscriptionHandle {
     }
   }
 
+  /** Marks `work` as the deliveries in flight, which close() waits for. */
+  private track(work: Promise<void>): Promise<void> {
+    this.delivering = work.then(noop, noop);
+    return work;
+  }
+
+  /** Delivers a read's entries one at a time, in stream order, until close. */
+  private async handleAll(entries: readonly StreamEntry[]): Promise<void> {
+    for (const entry of entries) {
+      if (this.stopping) break;
+      await this.handle(entry, 1);
+    }
+  }
+
   private async handle([id, fields]: StreamEntry, attempt: number): Promise<void> {
     const payload = fieldOf(fields, 'payload') ?? 'null';
-    const delivering = Promise.resolve().then(() =>
-      this.deliver({ id, topic: this.spec.topic, payload, attempt }),
-    );
-    this.delivering = delivering.then(
-      () => undefined,
-      () => undefined,
-    );
     try {
-      await delivering;
+      await this.deliver({ id, topic: this.spec.topic, payload, attempt });
     } catch (error) {
       const text = describeError(error);
       if (attempt >= this.spec.maxDeliveries) {
@@ -267,16 +281,55 @@ export class StreamSubscription implements FleetSubscriptionHandle {
       return;
     }
     if (attempt === 1) {
-      await this.reader.xack(this.stream, this.group, id);
-    } else {
-      // A redelivery may have a recorded error to drop with it.
-      await this.reader
-        .multi()
-        .xack(this.stream, this.group, id)
-        .hdel(this.ctx.keys.errors(this.spec.topic, this.group), id)
-        .exec();
+      this.ack(id);
+      return;
     }
+    // A redelivery may have a recorded error to drop with it.
+    await this.reader
+      .multi()
+      .xack(this.stream, this.group, id)
+      .hdel(this.ctx.keys.errors(this.spec.topic, this.group), id)
+      .exec();
     this.stats.delivered += 1;
+  }
+
+  /**
+   * Queues the acknowledgement of a settled first delivery. Sent with the others of its
+   * event-loop turn as one `XACK` (a batch of quick hooks costs one command, not one round
+   * trip each), at the latest before the next blocking read or claim: a slow or awaiting hook
+   * lets the turn end, so its predecessors' acknowledgements are not held back by it. Until
+   * sent, the entry stays pending (at least once: a crash now means a redelivery).
+   */
+  private ack(id: string): void {
+    this.acks.push(id);
+    this.ackFlush ??= setImmediate(() => void this.flushAcks());
+  }
+
+  /** Sends the queued acknowledgements as one XACK; never rejects (a lost ack means a redelivery). */
+  private flushAcks(): Promise<void> {
+    if (this.ackFlush !== undefined) clearImmediate(this.ackFlush);
+    this.ackFlush = undefined;
+    if (this.acks.length === 0) return this.acking;
+    const ids = this.acks;
+    this.acks = [];
+    this.stats.delivered += ids.length;
+    const sent = this.reader.xack(this.stream, this.group, ...ids).then(
+      () => undefined,
+      (error: unknown) =>
+        this.ctx.logger.debug(
+          { hook: this.spec.hookId, err: describeError(error), entries: ids.length },
+          'fleet event acknowledgement failed; the entries are redelivered after minIdle',
+        ),
+    );
+    this.acking = Promise.all([this.acking, sent]).then(() => undefined);
+    return this.acking;
+  }
+
+  /** A crash acknowledges nothing: queued acknowledgements are dropped unsent. */
+  private dropAcks(): void {
+    if (this.ackFlush !== undefined) clearImmediate(this.ackFlush);
+    this.ackFlush = undefined;
+    this.acks = [];
   }
 
   private async claim(): Promise<void> {

@@ -6,6 +6,7 @@ import { resolveJobOptions, type JobPlan } from '../jobs/job-options.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import { validateTaskOptions, type TaskPlan } from '../tasks/declared-task.js';
 import type { TaskScheduler } from '../tasks/task-scheduler.js';
+import { isThenable } from '../util/thenable.js';
 import { toMs, type Duration } from '../time/duration.js';
 import type { FleetConnection } from './fleet-provider.js';
 import type { KernelFleet } from './kernel-fleet.js';
@@ -338,7 +339,13 @@ export class FleetWork {
         const end = rt.begin('hook', hook.name);
         try {
           const data: unknown = JSON.parse(delivery.payload);
-          await (rt.instance[hook.method] as Method).call(rt.instance, data, rt.signal);
+          const result: unknown = (rt.instance[hook.method] as Method).call(
+            rt.instance,
+            data,
+            rt.signal,
+          );
+          // A synchronous hook costs no extra turn.
+          if (isThenable(result)) await result;
         } catch (err) {
           if (!endedByAbort(err, rt.signal)) rt.report(err, hook.name, 'hook');
           throw err;

@@ -254,34 +254,28 @@ export class StreamSubscription implements FleetSubscriptionHandle {
 
   /** Delivers a read's entries one at a time, in stream order, until close. */
   private async handleAll(entries: readonly StreamEntry[]): Promise<void> {
-    for (const entry of entries) {
+    const topic = this.spec.topic;
+    for (const [id, fields] of entries) {
       if (this.stopping) break;
-      await this.handle(entry, 1);
+      const payload = fieldOf(fields, 'payload') ?? 'null';
+      // The first delivery's success path inline: no promise of its own per entry.
+      try {
+        await this.deliver({ id, topic, payload, attempt: 1 });
+      } catch (error) {
+        await this.failed(id, payload, 1, error);
+        continue;
+      }
+      this.ack(id);
     }
   }
 
+  /** One (re)delivery of a claimed entry. */
   private async handle([id, fields]: StreamEntry, attempt: number): Promise<void> {
     const payload = fieldOf(fields, 'payload') ?? 'null';
     try {
       await this.deliver({ id, topic: this.spec.topic, payload, attempt });
     } catch (error) {
-      const text = describeError(error);
-      if (attempt >= this.spec.maxDeliveries) {
-        await this.deadLetter(id, payload, attempt, text);
-        return;
-      }
-      // Left pending: claimed again (here or elsewhere) once idle for minIdleMs.
-      const errors = this.ctx.keys.errors(this.spec.topic, this.group);
-      await this.reader
-        .multi()
-        .hset(errors, id, text)
-        .pexpire(errors, ERROR_TTL_MS)
-        .exec()
-        .catch(() => undefined);
-      return;
-    }
-    if (attempt === 1) {
-      this.ack(id);
+      await this.failed(id, payload, attempt, error);
       return;
     }
     // A redelivery may have a recorded error to drop with it.
@@ -291,6 +285,30 @@ export class StreamSubscription implements FleetSubscriptionHandle {
       .hdel(this.ctx.keys.errors(this.spec.topic, this.group), id)
       .exec();
     this.stats.delivered += 1;
+  }
+
+  /**
+   * A delivery whose hook threw: dead-lettered after its last attempt, else left pending
+   * (claimed again, here or elsewhere, once idle for minIdleMs) with its error recorded.
+   */
+  private async failed(
+    id: string,
+    payload: string,
+    attempt: number,
+    error: unknown,
+  ): Promise<void> {
+    const text = describeError(error);
+    if (attempt >= this.spec.maxDeliveries) {
+      await this.deadLetter(id, payload, attempt, text);
+      return;
+    }
+    const errors = this.ctx.keys.errors(this.spec.topic, this.group);
+    await this.reader
+      .multi()
+      .hset(errors, id, text)
+      .pexpire(errors, ERROR_TTL_MS)
+      .exec()
+      .catch(() => undefined);
   }
 
   /**

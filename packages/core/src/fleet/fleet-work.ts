@@ -13,6 +13,9 @@ import type { KernelFleet } from './kernel-fleet.js';
 
 type Method = (...args: unknown[]) => unknown;
 
+/** What a fleet hook that returned synchronously hands back to its provider. */
+const SETTLED: Promise<void> = Promise.resolve();
+
 /** Options of `ctx.fleet.enqueue`. */
 export interface EnqueueOptions {
   /** Makes enqueue idempotent: a second enqueue with the same id adds nothing. */
@@ -329,29 +332,37 @@ export class FleetWork {
         maxDeliveries: hook.maxDeliveries,
         minIdleMs: hook.minIdleMs,
       },
-      async (delivery) => {
+      (delivery) => {
         if (rt.status !== 'online') {
-          throw new KeelError(
-            'E_KERNEL_STATE',
-            `Module "${rt.name}" is not online to take ${hook.topic}.`,
+          return Promise.reject(
+            new KeelError(
+              'E_KERNEL_STATE',
+              `Module "${rt.name}" is not online to take ${hook.topic}.`,
+            ),
           );
         }
-        const end = rt.begin('hook', hook.name);
+        const failed = (err: unknown): Promise<never> => {
+          if (!endedByAbort(err, rt.signal)) rt.report(err, hook.name, 'hook');
+          return Promise.reject(err);
+        };
+        let result: unknown;
         try {
           const data: unknown = JSON.parse(delivery.payload);
-          const result: unknown = (rt.instance[hook.method] as Method).call(
-            rt.instance,
-            data,
-            rt.signal,
-          );
-          // A synchronous hook costs no extra turn.
-          if (isThenable(result)) await result;
+          result = (rt.instance[hook.method] as Method).call(rt.instance, data, rt.signal);
         } catch (err) {
-          if (!endedByAbort(err, rt.signal)) rt.report(err, hook.name, 'hook');
-          throw err;
-        } finally {
-          end();
+          return failed(err);
         }
+        // As for local hooks: only a hook that returned a promise is recorded as work of its
+        // module (a synchronous one ended before a stop could wait for it) and costs a turn.
+        if (!isThenable(result)) return SETTLED;
+        const end = rt.begin('hook', hook.name);
+        return Promise.resolve(result).then(
+          () => end(),
+          (err: unknown) => {
+            end();
+            return failed(err);
+          },
+        );
       },
     );
     return { close: () => handle.close() };

@@ -10,7 +10,8 @@ export const MISSING = `${BUILT} is missing: build first with \`npx tsc -b\`.`;
 
 /** One line the fixture printed. */
 export interface Fact {
-  readonly fx: 'booted' | 'active' | 'inactive' | 'write' | 'hook-start' | 'hook-done' | 'exit';
+  readonly fx:
+    'booted' | 'active' | 'inactive' | 'write' | 'online' | 'hook-start' | 'hook-done' | 'exit';
   readonly at: number;
   readonly replica: string;
   readonly token?: number;

@@ -158,14 +158,16 @@ export class StreamSubscription implements FleetSubscriptionHandle {
     while (!this.stopping) {
       try {
         if (!this.groupReady) await this.createGroup();
+        // Acknowledgements go out before a claim (which would take those entries back) and
+        // before a blocking read (which would hold them back).
+        void this.flushAcks();
         if (this.ctx.clock.now() - this.lastClaimAt >= this.claimEveryMs) {
           this.lastClaimAt = this.ctx.clock.now();
           await this.track(this.claim());
+          void this.flushAcks();
         }
-        // Acknowledgements go out before a blocking read, which would hold them back.
-        void this.flushAcks();
         const entries = await this.read();
-        if (entries.length > 0) await this.track(this.handleAll(entries));
+        if (entries.length > 0) await this.track(this.handleAll(entries, this.ctx.clock.now()));
         failures = 0;
       } catch (error) {
         if (this.stopping) break;
@@ -252,11 +254,16 @@ export class StreamSubscription implements FleetSubscriptionHandle {
     return work;
   }
 
-  /** Delivers a read's entries one at a time, in stream order, until close. */
-  private async handleAll(entries: readonly StreamEntry[]): Promise<void> {
+  /**
+   * Delivers a read's entries one at a time, in stream order, until close. Entries still
+   * waiting when minIdle has passed since the read are left pending: by now another reader
+   * may have claimed them, and running them here too would be a second run. They are claimed
+   * again (here or elsewhere) like a failed delivery.
+   */
+  private async handleAll(entries: readonly StreamEntry[], readAt: number): Promise<void> {
     const topic = this.spec.topic;
     for (const [id, fields] of entries) {
-      if (this.stopping) break;
+      if (this.stopping || this.ctx.clock.now() - readAt >= this.spec.minIdleMs) break;
       const payload = fieldOf(fields, 'payload') ?? 'null';
       // The first delivery's success path inline: no promise of its own per entry.
       try {
@@ -361,8 +368,10 @@ export class StreamSubscription implements FleetSubscriptionHandle {
       CLAIM_COUNT,
     )) as [string, (StreamEntry | null)[]];
     this.claimCursor = cursor;
+    const claimedAt = this.ctx.clock.now();
     for (const entry of entries) {
-      if (this.stopping) break;
+      // As in handleAll: past minIdle, the rest may be someone else's by now.
+      if (this.stopping || this.ctx.clock.now() - claimedAt >= this.spec.minIdleMs) break;
       if (entry === null) continue;
       const info = (await this.reader.xpending(this.stream, this.group, entry[0], entry[0], 1)) as [
         string,

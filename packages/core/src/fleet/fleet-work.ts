@@ -324,6 +324,10 @@ export class FleetWork {
 
   private subscribe(c: FleetConnection, hook: FleetHook): Open {
     const rt = hook.owner;
+    const failed = (err: unknown): Promise<never> => {
+      if (!endedByAbort(err, rt.signal)) rt.report(err, hook.name, 'hook');
+      return Promise.reject(err);
+    };
     const handle = c.subscribe(
       {
         topic: hook.topic,
@@ -341,10 +345,6 @@ export class FleetWork {
             ),
           );
         }
-        const failed = (err: unknown): Promise<never> => {
-          if (!endedByAbort(err, rt.signal)) rt.report(err, hook.name, 'hook');
-          return Promise.reject(err);
-        };
         let result: unknown;
         try {
           const data: unknown = JSON.parse(delivery.payload);

@@ -17,6 +17,7 @@ import {
 } from '../../bench/src/scenarios/scheduler.js';
 import { taskQueueRows, taskQueueTiming } from '../../bench/src/scenarios/task-queue.js';
 import { jobsRows, jobsScenario } from '../../bench/src/scenarios/jobs.js';
+import { fleetEventsRows, fleetEventsScenario } from '../../bench/src/scenarios/fleet-events.js';
 import { summarize } from '../../bench/src/stats.js';
 
 const TINY_MICRO = { batch: 4, time: 5, warmupTime: 0 };
@@ -95,11 +96,23 @@ describe('bench smoke', () => {
     rows.push(...jobsRows(20, result));
   }, 30_000);
 
+  it('runs fleet events through kernels and raw Streams on a private redis-server', async () => {
+    const result = await fleetEventsScenario({ events: 30, paced: 20, rounds: 1, warmupRounds: 0 });
+    expect(result.skipped).toBeUndefined();
+    for (const mode of ['all', 'one']) {
+      expect(result.samples[mode]!.keel).toHaveLength(1);
+      expect(result.samples[mode]!['raw ioredis streams']).toHaveLength(1);
+    }
+    rows.push(...fleetEventsRows(30, result));
+  }, 30_000);
+
   it('renders the table and checks the targets', () => {
     const table = renderTable(rows);
     expect(table).toContain('event to 3 hooks, per trigger');
     const targets = renderTargets(checkTargets(rows));
     expect(targets).toContain('triggerEvent to 10 hooks');
     expect(targets).toContain('jobs c=2: @Job (BullmqJobs) within 10 % of raw BullMQ');
+    expect(targets).toContain("fleet events 'one': ≥ 0.8× raw Streams throughput");
+    expect(targets).toContain("fleet events 'all': trigger→hook p99 (2,000 events/s) ≤ 1.5× raw");
   });
 });

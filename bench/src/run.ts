@@ -103,7 +103,7 @@ async function main(): Promise<void> {
           args: {
             events,
             paced: quick ? 200 : 1_000,
-            rounds: quick ? 1 : 5,
+            rounds: quick ? 1 : 7,
             warmupRounds: quick ? 1 : 2,
           },
         },

@@ -45,6 +45,11 @@ export type FleetEventsMode = 'all' | 'one';
 
 interface Sample {
   readonly eventsPerS: number;
+  /**
+   * CPU time of this process (producer and consumers; not redis-server's) per event of the
+   * throughput run: the overhead itself, far less sensitive than wall time to what else runs.
+   */
+  readonly cpuUsPerEvent: number;
   /** Trigger → hook under full load. */
   readonly saturatedP50Ms: number;
   readonly saturatedP99Ms: number;
@@ -156,13 +161,16 @@ async function measure(
   await drive(WARMUP_EVENTS, warm, trigger);
   const full = new Tracker(n, n * perEvent);
   sink.current = (i) => full.hook(i);
+  const cpu = process.cpuUsage();
   const saturated = await drive(n, full, trigger);
+  const used = process.cpuUsage(cpu);
   const slow = new Tracker(paced, paced * perEvent);
   sink.current = (i) => slow.hook(i);
   const steady = await drive(paced, slow, trigger, PACE_BATCH, PACE_EVERY_MS);
   sink.current = undefined;
   return {
     eventsPerS: saturated.eventsPerS,
+    cpuUsPerEvent: (used.user + used.system) / n,
     saturatedP50Ms: saturated.p50Ms,
     saturatedP99Ms: saturated.p99Ms,
     p50Ms: steady.p50Ms,
@@ -332,7 +340,7 @@ export async function rawRound(
 export async function fleetEventsScenario(args: FleetEventsArgs = {}): Promise<FleetEventsResult> {
   const n = args.events ?? 5_000;
   const paced = args.paced ?? 1_000;
-  const rounds = args.rounds ?? 5;
+  const rounds = args.rounds ?? 7;
   const warmupRounds = args.warmupRounds ?? 2;
   const modes = args.modes ?? ['all', 'one'];
   let redis;
@@ -373,7 +381,8 @@ export async function fleetEventsScenario(args: FleetEventsArgs = {}): Promise<F
 }
 
 /**
- * Rows per mode: events/s (higher is better); trigger→hook p50 and p99 at 2,000 events/s;
+ * Rows per mode: events/s (higher is better); CPU µs per event; trigger→hook p50 and p99 at
+ * 2,000 events/s;
  * p99 at full load (the throughput run: backlog, not path).
  */
 export function fleetEventsRows(n: number, result: FleetEventsResult): Row[] {
@@ -390,6 +399,12 @@ export function fleetEventsRows(n: number, result: FleetEventsResult): Row[] {
           unit: 'ops/s',
           higherIsBetter: true,
           summary: summarize(s.map((x) => x.eventsPerS)),
+        },
+        {
+          scenario: `${base}, CPU per event (this process)`,
+          contender,
+          unit: 'us',
+          summary: summarize(s.map((x) => x.cpuUsPerEvent)),
         },
         {
           scenario: `${base}, trigger→hook p50 at 2,000/s`,

@@ -217,7 +217,7 @@ export async function keelRound(
     );
     Reflect.defineMetadata('design:paramtypes', [ModuleContext], Source);
     Module({ name: 'source', events: ['tick'] })(Source);
-    return Source as ModuleClass;
+    return Source;
   };
 
   const hookModule = (): ModuleClass => {
@@ -232,7 +232,7 @@ export async function keelRound(
     const descriptor = Object.getOwnPropertyDescriptor(Hooks.prototype, 'tick')!;
     OnEvent('source', 'tick', { fleet: mode })(Hooks.prototype, 'tick', descriptor);
     Module({ name: 'hooks' })(Hooks);
-    return Hooks as ModuleClass;
+    return Hooks;
   };
   const fleet = (replicaId: string) => redisFleet({ url, service, replicaId });
   const producer = Kernel.create({

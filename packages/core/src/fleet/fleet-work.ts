@@ -326,6 +326,7 @@ export class FleetWork {
     const rt = hook.owner;
     const failed = (err: unknown): Promise<never> => {
       if (!endedByAbort(err, rt.signal)) rt.report(err, hook.name, 'hook');
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the hook's own error, passed through as thrown
       return Promise.reject(err);
     };
     const handle = c.subscribe(

@@ -346,8 +346,9 @@ export class StreamSubscription implements FleetSubscriptionHandle {
           'fleet event acknowledgement failed; the entries are redelivered after minIdle',
         ),
     );
-    this.acking = Promise.all([this.acking, sent]).then(() => undefined);
-    return this.acking;
+    // Replies on one connection come in order: the last XACK settles after the earlier ones.
+    this.acking = sent;
+    return sent;
   }
 
   /** A crash acknowledges nothing: queued acknowledgements are dropped unsent. */

@@ -1,6 +1,7 @@
 import type {
   Clock,
   FleetDeliver,
+  FleetDelivery,
   FleetHost,
   FleetSubscription,
   FleetSubscriptionHandle,
@@ -82,7 +83,8 @@ export class StreamSubscription implements FleetSubscriptionHandle {
   private closed: Promise<void> | undefined;
   private loop: Promise<void> | undefined;
   private deadSeen = -1;
-  private delivering: Promise<void> | undefined;
+  /** The hook call in flight, if any (close() lets it settle first). */
+  private running: Promise<void> | undefined;
   /** Ids whose hook settled, not yet sent in an XACK (sent together: see ack()). */
   private acks: string[] = [];
   private ackFlush: NodeJS.Immediate | undefined;
@@ -136,11 +138,12 @@ export class StreamSubscription implements FleetSubscriptionHandle {
   private async shutdown(): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    // A delivery in flight settles first (and is acknowledged if the link is up).
-    await this.delivering;
-    await this.flushAcks();
+    // A delivery in flight settles first (and is acknowledged if the link is up). Only the
+    // hook is waited for here: a command queued during an outage would never answer.
+    if (this.running !== undefined) await Promise.resolve(this.running).then(noop, noop);
+    const acked = this.flushAcks();
     if (this.reader.status === 'ready') {
-      await Promise.race([this.loop, this.sleep(this.ctx.commandTimeoutMs)]);
+      await this.within(Promise.all([this.loop, acked]), this.ctx.commandTimeoutMs);
     }
     // Ends whatever still waits on this connection (a command queued during an outage).
     this.reader.disconnect();
@@ -163,11 +166,11 @@ export class StreamSubscription implements FleetSubscriptionHandle {
         void this.flushAcks();
         if (this.ctx.clock.now() - this.lastClaimAt >= this.claimEveryMs) {
           this.lastClaimAt = this.ctx.clock.now();
-          await this.track(this.claim());
+          await this.claim();
           void this.flushAcks();
         }
         const entries = await this.read();
-        if (entries.length > 0) await this.track(this.handleAll(entries, this.ctx.clock.now()));
+        if (entries.length > 0) await this.handleAll(entries, this.ctx.clock.now());
         failures = 0;
       } catch (error) {
         if (this.stopping) break;
@@ -248,12 +251,6 @@ export class StreamSubscription implements FleetSubscriptionHandle {
     }
   }
 
-  /** Marks `work` as the deliveries in flight, which close() waits for. */
-  private track(work: Promise<void>): Promise<void> {
-    this.delivering = work.then(noop, noop);
-    return work;
-  }
-
   /**
    * Delivers a read's entries one at a time, in stream order, until close. Entries still
    * waiting when minIdle has passed since the read are left pending: by now another reader
@@ -266,25 +263,42 @@ export class StreamSubscription implements FleetSubscriptionHandle {
       if (this.stopping || this.ctx.clock.now() - readAt >= this.spec.minIdleMs) break;
       const payload = fieldOf(fields, 'payload') ?? 'null';
       // The first delivery's success path inline: no promise of its own per entry.
+      const running = this.call({ id, topic, payload, attempt: 1 });
+      this.running = running;
       try {
-        await this.deliver({ id, topic, payload, attempt: 1 });
+        await running;
       } catch (error) {
+        this.running = undefined;
         await this.failed(id, payload, 1, error);
         continue;
       }
+      this.running = undefined;
       this.ack(id);
+    }
+  }
+
+  /** `deliver`, with a synchronous throw turned into a rejection. */
+  private call(delivery: FleetDelivery): Promise<void> {
+    try {
+      return this.deliver(delivery);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(describeError(error)));
     }
   }
 
   /** One (re)delivery of a claimed entry. */
   private async handle([id, fields]: StreamEntry, attempt: number): Promise<void> {
     const payload = fieldOf(fields, 'payload') ?? 'null';
+    const running = this.call({ id, topic: this.spec.topic, payload, attempt });
+    this.running = running;
     try {
-      await this.deliver({ id, topic: this.spec.topic, payload, attempt });
+      await running;
     } catch (error) {
+      this.running = undefined;
       await this.failed(id, payload, attempt, error);
       return;
     }
+    this.running = undefined;
     // A redelivery may have a recorded error to drop with it.
     await this.reader
       .multi()
@@ -460,15 +474,17 @@ export class StreamSubscription implements FleetSubscriptionHandle {
     }));
   }
 
-  /** Waits `ms` on the clock (not interrupted by close). */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const handle = this.ctx.clock.setTimeout(resolve, ms);
-      void this.loop?.finally(() => {
-        this.ctx.clock.clearTimeout(handle);
-        resolve();
-      });
-    });
+  /** Waits for `work` (its outcome ignored), at most `ms` on the clock. */
+  private async within(work: Promise<unknown>, ms: number): Promise<void> {
+    let timer: unknown;
+    const timeout = new Promise<void>(
+      (resolve) => (timer = this.ctx.clock.setTimeout(resolve, ms)),
+    );
+    try {
+      await Promise.race([work.then(noop, noop), timeout]);
+    } finally {
+      this.ctx.clock.clearTimeout(timer);
+    }
   }
 
   /** Waits `ms` on the clock, or until close. */

@@ -143,8 +143,8 @@ export class ModuleRuntime implements WorkOwner {
     return () => waiters.delete(wake);
   }
 
-  begin(kind: TaskType, name: string): () => void {
-    return this.activities.begin(kind, name, this.host.clock.now());
+  begin(kind: TaskType, name: string, now?: number): () => void {
+    return this.activities.begin(kind, name, now ?? this.host.clock.now());
   }
 
   report(err: unknown, taskName: string, taskType: TaskType): ModuleError {

@@ -172,6 +172,39 @@ describe('fleet tasks, events and jobs across replicas (FakeFleet)', () => {
     await shutdownAll(fleet, kernels);
   });
 
+  it("keeps a fleet: 'once' run exclusive while its replica stops gracefully mid-run", async () => {
+    // Regression: the stop used to hand the due time back to the fleet at once, so the
+    // fleet-wide run lease was released while the run still went on (another replica could
+    // start the next due time beside it; seen in the BullMQ rolling-restart test).
+    const fleet = new FakeFleet();
+    const events: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    @Module({ name: 'mover' })
+    class Mover {
+      constructor(readonly ctx: ModuleContext) {}
+      @Task({ every: '1s', fleet: 'once' })
+      async move() {
+        events.push(`start ${this.ctx.fleet.replicaId}`);
+        if (events.length === 1) await gate;
+        events.push(`end ${this.ctx.fleet.replicaId}`);
+      }
+    }
+    const kernels = await replicas(fleet, ['a', 'b'], [Mover]);
+    await fleet.clock.advance('1s');
+    expect(events).toHaveLength(1);
+    const runner = events[0]!.slice('start '.length);
+    const other = runner === 'a' ? 'b' : 'a';
+    const stopping = kernels.get(runner)!.shutdown();
+    await fleet.clock.advance('3s'); // three due times pass while the run goes on
+    expect(events).toEqual([`start ${runner}`]);
+    open();
+    await stopping;
+    await fleet.clock.advance('2s');
+    expect(events.slice(0, 3)).toEqual([`start ${runner}`, `end ${runner}`, `start ${other}`]);
+    await shutdownAll(fleet, kernels);
+  });
+
   it("delivers 'all' hooks on every replica and 'one' hooks on exactly one", async () => {
     const fleet = new FakeFleet();
     const seen: string[] = [];

@@ -5,6 +5,7 @@ import {
   ModuleContext,
   OnEvent,
   Task,
+  type FleetProvider,
   type JobInfo,
   type ModuleClass,
 } from '../../src/index.js';
@@ -276,5 +277,63 @@ describe('fleet tasks, events and jobs across replicas (FakeFleet)', () => {
     b.expectNoErrors();
     a.expectNoLeaks();
     b.expectNoLeaks();
+  });
+});
+
+describe('heartbeat round trips', () => {
+  /** A FakeFleet replica whose connection counts replicas() calls; `answer`: the heartbeat resolves with the list. */
+  function counted(fleet: FakeFleet, id: string, answer: boolean) {
+    const calls = { replicas: 0 };
+    const base = fleet.replica(id);
+    const provider: FleetProvider = {
+      ...base,
+      connect: async (host, signal) => {
+        const c = await base.connect(host, signal);
+        const replicas = c.replicas.bind(c);
+        const heartbeat = c.heartbeat.bind(c);
+        c.replicas = () => {
+          calls.replicas += 1;
+          return replicas();
+        };
+        c.heartbeat = async (state, ttlMs) => {
+          await heartbeat(state, ttlMs);
+          return answer ? replicas() : undefined;
+        };
+        return c;
+      },
+    };
+    return { calls, provider };
+  }
+
+  it.each([
+    ['answers with the live replicas: the kernel asks nothing more', true],
+    ['resolves with nothing: the kernel asks replicas() at every beat', false],
+  ])('a heartbeat that %s', async (_, answer) => {
+    const fleet = new FakeFleet();
+    @Module({ name: 'poller', singleton: true })
+    class Poller {}
+    const a = counted(fleet, 'a', answer);
+    const kernels = new Map<string, TestKernel>();
+    for (const [id, provider] of [
+      ['a', a.provider],
+      ['b', fleet.replica('b')],
+    ] as const) {
+      const k = createTestKernel({
+        modules: [Poller],
+        fleet: provider,
+        clock: fleet.clock,
+      });
+      kernels.set(id, k);
+      await k.start();
+    }
+    await fleet.clock.advance(TTL); // three ticks
+    const seen = kernels
+      .get('a')!
+      .inspect()
+      .fleet.replicas.map((r) => r.replicaId);
+    expect(seen.sort()).toEqual(['a', 'b']);
+    if (answer) expect(a.calls.replicas).toBe(0);
+    else expect(a.calls.replicas).toBeGreaterThanOrEqual(3);
+    await shutdownAll(fleet, kernels);
   });
 });

@@ -41,12 +41,20 @@ const SLOT_MS = 1000;
 const completed = (r: Run): boolean => r.end > 0 && r.killed !== true;
 
 /**
- * No duplicates: no slot ran twice to completion. No overlap: no two runs' [start, end]
- * intersect (a run still going overlaps anything that starts after it).
+ * No duplicates: no slot ran twice to completion (but those in `mayRepeat`, whose first run
+ * ended without being acknowledged). No overlap: no two runs' [start, end] intersect (a run
+ * still going overlaps anything that starts after it).
  */
-function expectOnceAndApart(runs: readonly Run[]): void {
+function expectOnceAndApart(
+  runs: readonly Run[],
+  mayRepeat: ReadonlySet<number> = new Set(),
+): void {
   const done = runs.filter(completed).map((r) => r.dueAt);
-  expect(done.filter((d, i) => done.indexOf(d) !== i)).toEqual([]);
+  const twice = done.filter((d, i) => done.indexOf(d) !== i);
+  const unexpected = twice.filter(
+    (d) => !mayRepeat.has(d) || twice.indexOf(d) !== twice.lastIndexOf(d),
+  );
+  expect(unexpected.map((d) => ({ slot: d, runs: runs.filter((r) => r.dueAt === d) }))).toEqual([]);
   const byStart = [...runs].sort((a, b) => a.start - b.start);
   for (let i = 1; i < byStart.length; i += 1) {
     const prev = byStart[i - 1]!;
@@ -233,6 +241,8 @@ describe('fleet tasks on BullMQ job schedulers', () => {
 const ROLL_TTL_MS = 1500;
 const ROLLING_MS = 20_000;
 const STEADY_MS = 1_000;
+/** A run is killed "mid-run" only if it started less than this ago (runs take 400 ms). */
+const FRESH_MS = 150;
 // The rotation: the replica running a slot and an idle one (the oldest) in turn, killed and
 // stopped gracefully in turn; each is replaced by a fresh process before the next step.
 const ROLL_PLAN = [
@@ -278,7 +288,10 @@ describe('fleet tasks through a rolling restart (bullmqFleet, replicas as proces
   });
 
   // What is asserted, on slots (the scheduler's due times, 1 s apart) due in the 20 s window:
-  // - no duplicates: no slot runs twice to completion;
+  // - no duplicates: no slot runs twice to completion (BullMQ is at least once: a replica
+  //   killed after its run's end but before acknowledging it makes a second run; the kills
+  //   here land 250 ms or more before the end, and the rare one that did not is seen in the
+  //   records and is the only slot allowed a second run);
   // - no overlap: no run starts while another one is open, in Redis's order (a run cut off by
   //   SIGKILL stays open until the test saw the process gone);
   // - a graceful stop (SIGTERM) mid-run finishes that run;
@@ -307,8 +320,9 @@ describe('fleet tasks through a rolling restart (bullmqFleet, replicas as proces
     );
     const from = Date.now();
     const to = from + ROLLING_MS;
-    const killedMidRun: { slot: number; at: number }[] = [];
+    const killedMidRun: { slot: number; at: number; ended: boolean }[] = [];
     const stoppedMidRun: { by: string; slot: number }[] = [];
+    const log: string[] = [];
     let restarts = 0;
     // Bounded: each step waits for one run state, one exit and one join, each with a deadline.
     for (let step = 0; Date.now() < to; step += 1) {
@@ -316,32 +330,45 @@ describe('fleet tasks through a rolling restart (bullmqFleet, replicas as proces
       let victim: TaskReplica;
       let slot: number | undefined;
       if (when === 'mid-run') {
+        // A run that started just now: the kill lands well before its end (it takes 400 ms).
         const run = await until(
-          'a run in progress',
-          async () => runningNow(await replicas.records()),
+          'a run that just started',
+          async () => {
+            const now = runningNow(await replicas.records());
+            return now !== undefined && Date.now() - now.at < FRESH_MS ? now : undefined;
+          },
           5_000,
         );
         victim = replicas.live().find((p) => p.id === run.by)!;
         slot = run.dueAt;
       } else {
-        // Right after a run ended, ~800 ms before the next slot: no replica holds a slot.
+        // Right after a run ended and well before the next slot, a replica other than the
+        // one that ran (it acknowledges its run in these milliseconds): it holds no slot.
         const seen = (await replicas.records()).length;
-        await until(
+        const ended = await until(
           'a run to end',
           async () => {
-            const records = await replicas.records();
-            return records.length > seen && records.at(-1)!.phase === 'end';
+            const last = (await replicas.records()).slice(seen).at(-1);
+            return last?.phase === 'end' ? last : undefined;
           },
           5_000,
         );
-        victim = replicas.live()[0]!;
+        victim = replicas.live().find((p) => p.id !== ended.by)!;
       }
+      log.push(
+        `${Date.now()} ${signal} ${when} ${victim.id}${slot === undefined ? '' : ` (slot ${slot})`}`,
+      );
       victim.child.kill(signal);
       const code = await victim.exited;
       restarts += 1;
       if (signal === 'SIGKILL') {
         const at = await replicas.markKilled(victim.id);
-        if (slot !== undefined) killedMidRun.push({ slot, at });
+        if (slot !== undefined) {
+          // Under load the run may still have ended before the kill landed, unacknowledged.
+          const own = (await replicas.records()).filter((r) => r.by === victim.id);
+          const ended = own.at(-2)?.phase === 'end' && own.at(-2)?.dueAt === slot;
+          killedMidRun.push({ slot, at, ended });
+        }
       } else {
         expect(code).toBe(0);
         if (slot !== undefined) stoppedMidRun.push({ by: victim.id, slot });
@@ -351,20 +378,9 @@ describe('fleet tasks through a rolling restart (bullmqFleet, replicas as proces
       const steadyUntil = Date.now() + STEADY_MS;
       while (Date.now() < steadyUntil) await new Promise((r) => setTimeout(r, 20));
     }
-    // The last slots' runs end (200 ms each) before the records are read.
+    // The last slots' runs end (400 ms each) before the records are read.
     await until('the window to settle', () => Date.now() >= to + 1500, 5_000);
     const { runs, crowded } = runsOf(await replicas.records());
-
-    expect(crowded).toEqual([]);
-    expectOnceAndApart(runs);
-    for (const s of stoppedMidRun) {
-      expect(runs.filter((r) => r.by === s.by && r.dueAt === s.slot && completed(r))).toHaveLength(
-        1,
-      );
-    }
-    expect(killedMidRun.length).toBeGreaterThanOrEqual(1);
-    expect(stoppedMidRun.length).toBeGreaterThanOrEqual(1);
-    expect(restarts).toBeGreaterThanOrEqual(ROLL_PLAN.length);
 
     const slots = slotsIn(first.dueAt, from, to);
     const ran = new Set(runs.filter(completed).map((r) => r.dueAt));
@@ -379,8 +395,21 @@ describe('fleet tasks through a rolling restart (bullmqFleet, replicas as proces
         `mid-run, leaseTtl ${ROLL_TTL_MS} ms): ${runsInWindow.length} runs for ${slots.length} slots; ` +
         `${slots.length - counted.length} slots excused (a dead lease or a run going), of which ` +
         `${slots.filter((d) => mayLose(d) && ran.has(d)).length} ran anyway; ` +
-        `${countedRuns} runs for the ${counted.length} other slots\n`,
+        `${countedRuns} runs for the ${counted.length} other slots\n` +
+        `  restarts: ${log.join('; ')}\n`,
     );
+    expect(crowded).toEqual([]);
+    // At least once: a run that ended but was killed before BullMQ heard of it runs again.
+    expectOnceAndApart(runs, new Set(killedMidRun.filter((k) => k.ended).map((k) => k.slot)));
+    for (const s of stoppedMidRun) {
+      expect(runs.filter((r) => r.by === s.by && r.dueAt === s.slot && completed(r))).toHaveLength(
+        1,
+      );
+    }
+    expect(killedMidRun.length).toBeGreaterThanOrEqual(1);
+    expect(stoppedMidRun.length).toBeGreaterThanOrEqual(1);
+    expect(restarts).toBeGreaterThanOrEqual(ROLL_PLAN.length);
+
     expect(runsInWindow.length).toBeLessThanOrEqual(slots.length);
     expect(counted.length - countedRuns).toBeLessThanOrEqual(1);
   }, 90_000);

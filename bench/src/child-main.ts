@@ -10,6 +10,11 @@ async function main(): Promise<void> {
   process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
 }
 
+/** Progress of long scenarios, on stderr (the parent shows it only when the child fails). */
+const log = (line: string): void => {
+  if (process.env['KEEL_BENCH_VERBOSE'] === '1') console.error(line);
+};
+
 async function dispatch(job: ChildJob): Promise<unknown> {
   const args = job.args as never;
   switch (job.scenario) {
@@ -26,7 +31,9 @@ async function dispatch(job: ChildJob): Promise<unknown> {
     case 'scheduler-memory':
       return (await import('./scenarios/scheduler.js')).schedulerMemory(args);
     case 'jobs':
-      return (await import('./scenarios/jobs.js')).jobsScenario(args);
+      return (await import('./scenarios/jobs.js')).jobsScenario(args, log);
+    case 'drift':
+      return (await import('./scenarios/fleet-drift.js')).driftScenario(args, log);
     case 'task-queue':
       return (await import('./scenarios/task-queue.js')).taskQueueTiming(args);
     default:

@@ -15,13 +15,25 @@ import {
 } from './scenarios/scheduler.js';
 import { taskQueueRows, type TaskQueueResult } from './scenarios/task-queue.js';
 import { jobsRows, type JobsResult } from './scenarios/jobs.js';
+import { driftRows, type DriftResult } from './scenarios/fleet-drift.js';
 
 /**
  * `npm run bench`: every scenario in child processes, one after the other (nothing else
  * runs beside a measurement), then one table, the targets, and JSON in bench/results/.
  * `--quick` runs small sizes (to try the harness); `--only=boot,events,...` picks scenarios.
+ * `--jobs-rounds=N` (or KEEL_BENCH_JOBS_ROUNDS) repeats the jobs trials, `--jobs=N` (or
+ * KEEL_BENCH_JOBS) sets their burst size; `--drift-s=S` (or
+ * KEEL_BENCH_DRIFT_S) sets the fleet-task drift window (default 20 s; `npm run bench:drift`: 300 s).
  */
-const SCENARIOS = ['boot', 'events', 'microtasks', 'scheduler', 'task-queue', 'jobs'] as const;
+const SCENARIOS = [
+  'boot',
+  'events',
+  'microtasks',
+  'scheduler',
+  'task-queue',
+  'jobs',
+  'drift',
+] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 const QUICK_BOOT_PLAN: BootPlan = {
@@ -39,6 +51,18 @@ async function main(): Promise<void> {
     .find((a) => a.startsWith('--only='))
     ?.slice('--only='.length)
     .split(',');
+  const knob = (flag: string, env: string): number | undefined => {
+    const raw =
+      argv.find((a) => a.startsWith(`--${flag}=`))?.slice(flag.length + 3) ?? process.env[env];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new Error(`--${flag} / ${env}: not a positive number: ${raw}`);
+    return value;
+  };
+  const jobsRounds = knob('jobs-rounds', 'KEEL_BENCH_JOBS_ROUNDS');
+  const driftS = knob('drift-s', 'KEEL_BENCH_DRIFT_S');
+  const jobsBurst = knob('jobs', 'KEEL_BENCH_JOBS');
   const selected = SCENARIOS.filter((s) => only === undefined || only.includes(s));
   const began = performance.now();
   const machine = describeMachine();
@@ -78,13 +102,37 @@ async function main(): Promise<void> {
       return taskQueueRows(tasks, result.result);
     },
     jobs: async () => {
-      const jobs = quick ? 300 : 1000;
+      const jobs = jobsBurst ?? (quick ? 300 : 1000);
       const result = await runInChild<JobsResult>(
-        { scenario: 'jobs', args: { jobs, rounds: quick ? 1 : 3 } },
-        600_000,
+        {
+          scenario: 'jobs',
+          args: {
+            jobs,
+            rounds: jobsRounds ?? (quick ? 1 : 2),
+            ...(quick ? { paced: 50, warmup: 100, concurrencies: [10] } : {}),
+          },
+        },
+        1_800_000,
       );
       if (result.result.skipped !== undefined) log(`jobs skipped: ${result.result.skipped}`);
       return jobsRows(jobs, result.result);
+    },
+    drift: async () => {
+      const durationS = driftS ?? (quick ? 10 : 20);
+      const result = await runInChild<DriftResult>(
+        { scenario: 'drift', args: { durationS } },
+        (durationS + 120) * 1000,
+      );
+      const r = result.result;
+      if (r.skipped !== undefined) log(`drift skipped: ${r.skipped}`);
+      for (const [contender, w] of Object.entries(r.windows)) {
+        log(
+          `drift ${contender} (${w.durationS} s): ${w.runs} runs in ${w.slots} slots, ${w.duplicates} duplicates, ` +
+            `${w.missed} missed, ${w.overlaps} overlaps; due→start p50 ${w.driftMs.p50.toFixed(1)} / ` +
+            `p99 ${w.driftMs.p99.toFixed(1)} / max ${w.driftMs.max.toFixed(1)} ms; per replica ${JSON.stringify(w.perReplica)}`,
+        );
+      }
+      return driftRows(r);
     },
   };
   for (const name of selected) {

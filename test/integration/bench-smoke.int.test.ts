@@ -17,6 +17,7 @@ import {
 } from '../../bench/src/scenarios/scheduler.js';
 import { taskQueueRows, taskQueueTiming } from '../../bench/src/scenarios/task-queue.js';
 import { jobsRows, jobsScenario } from '../../bench/src/scenarios/jobs.js';
+import { driftFigures, driftRows } from '../../bench/src/scenarios/fleet-drift.js';
 import { summarize } from '../../bench/src/stats.js';
 
 const TINY_MICRO = { batch: 4, time: 5, warmupTime: 0 };
@@ -87,19 +88,59 @@ describe('bench smoke', () => {
     expect(result.keel).toHaveLength(1);
   });
 
-  it('runs jobs through BullmqJobs and a raw BullMQ worker on a private redis-server', async () => {
-    const result = await jobsScenario({ jobs: 20, rounds: 1, concurrencies: [2] });
+  it('runs jobs through @Job and a raw BullMQ worker in replica processes on a private redis-server', async () => {
+    const result = await jobsScenario({
+      jobs: 20,
+      paced: 6,
+      rateHz: 200,
+      warmup: 4,
+      rounds: 1,
+      concurrencies: [2],
+      processes: [2],
+    });
     expect(result.skipped).toBeUndefined();
-    expect(result.samples['2']!.keel).toHaveLength(1);
-    expect(result.samples['2']!['raw bullmq']).toHaveLength(1);
+    const samples = result.samples['c=2, 2 processes']!;
+    for (const contender of ['keel', 'raw bullmq'] as const) {
+      expect(samples[contender]).toHaveLength(1);
+      expect(samples[contender][0]!.jobsPerS).toBeGreaterThan(0);
+      expect(samples[contender][0]!.nodeCpuUs).toBeGreaterThan(0);
+    }
     rows.push(...jobsRows(20, result));
-  }, 30_000);
+  }, 60_000);
+
+  it('counts duplicates, missed slots and overlaps of fleet-task runs', () => {
+    const run = (replicaId: string, dueAt: number, start: number, end = start + 5) => ({
+      replicaId,
+      dueAt,
+      pickedAt: start - 1,
+      start,
+      end,
+    });
+    const figures = driftFigures(
+      [
+        run('a', 1000, 1010),
+        run('b', 2000, 2020),
+        run('c', 2000, 2021), // duplicate (and overlaps b's run)
+        run('a', 4000, 4005), // 3000 missed
+        run('b', 9000, 9001), // outside the window
+      ],
+      1000,
+      5000,
+    );
+    expect(figures).toMatchObject({ runs: 4, slots: 4, duplicates: 1, missed: 1, overlaps: 1 });
+    expect(figures.perReplica).toEqual({ a: 2, b: 1, c: 1 });
+    expect(figures.driftMs.max).toBe(21);
+    rows.push(...driftRows({ replicas: 3, windows: { keel: { durationS: 4, ...figures } } }));
+  });
 
   it('renders the table and checks the targets', () => {
     const table = renderTable(rows);
     expect(table).toContain('event to 3 hooks, per trigger');
     const targets = renderTargets(checkTargets(rows));
     expect(targets).toContain('triggerEvent to 10 hooks');
-    expect(targets).toContain('jobs c=2: @Job (BullmqJobs) within 10 % of raw BullMQ');
+    expect(targets).toContain('jobs c=2, 2 processes: @Job throughput within 10 % of raw BullMQ');
+    expect(targets).toContain(
+      '[MISS] fleet task every 1s on 3 replicas: no duplicate, no missed slot, no overlap',
+    );
   });
 });

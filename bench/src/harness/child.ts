@@ -39,7 +39,11 @@ export function runInChild<T>(job: ChildJob, timeoutMs = 120_000): Promise<Child
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const verbose = process.env['KEEL_BENCH_VERBOSE'] === '1';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      if (verbose) process.stderr.write(chunk);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {

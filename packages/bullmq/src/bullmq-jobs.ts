@@ -1,4 +1,4 @@
-import { Queue, type IRedisClient } from 'bullmq';
+import { Queue, type IRedisClient, type JobsOptions } from 'bullmq';
 import {
   KeelError,
   type FleetConnectionSnapshot,
@@ -41,6 +41,7 @@ export class BullmqJobs {
   private readonly producers = new Map<string, Queue>();
   private readonly consumers = new Map<string, JobConsumer>();
   private readonly policies: RetryPolicies;
+  private readonly optionsOf = new WeakMap<RetryPolicy, JobsOptions>();
   private readonly stats: QueueStats;
   private readonly tasks: FleetTasks | undefined;
   private admin: Queue | undefined;
@@ -192,17 +193,46 @@ export class BullmqJobs {
         { details: { queue, option: 'jobId' } },
       );
     }
-    const policy = await this.policies.policyOf(queue);
-    const job = await this.queue(queue).add(queue, parsed, {
-      ...(jobId === undefined ? {} : { jobId }),
-      ...(priority === undefined || priority === 0 ? {} : { priority }),
-      ...(delayMs === undefined || delayMs === 0 ? {} : { delay: delayMs }),
-      attempts: policy.attempts,
-      backoff: { type: policy.backoff.type, delay: policy.backoff.delayMs },
-      removeOnComplete: { count: this.options.keepCompleted },
-      removeOnFail: { count: this.options.keepFailed },
-    });
+    // Known policies (a queue consumed here, a fresh cache entry) need no await.
+    const base = this.jobOptions(
+      this.policies.known(queue) ?? (await this.policies.policyOf(queue)),
+    );
+    const plain =
+      jobId === undefined &&
+      (priority === undefined || priority === 0) &&
+      (delayMs === undefined || delayMs === 0);
+    const job = await this.queue(queue).add(
+      queue,
+      parsed,
+      plain
+        ? base
+        : {
+            ...base,
+            ...(jobId === undefined ? {} : { jobId }),
+            ...(priority === undefined || priority === 0 ? {} : { priority }),
+            ...(delayMs === undefined || delayMs === 0 ? {} : { delay: delayMs }),
+          },
+    );
     return job.id ?? '';
+  }
+
+  /**
+   * BullMQ job options of a policy, built once per policy object: BullMQ copies the options
+   * it is given into each job (and does not write to the nested ones), so one object serves
+   * every enqueue of the queue.
+   */
+  private jobOptions(policy: RetryPolicy): JobsOptions {
+    let opts = this.optionsOf.get(policy);
+    if (opts === undefined) {
+      opts = {
+        attempts: policy.attempts,
+        backoff: { type: policy.backoff.type, delay: policy.backoff.delayMs },
+        removeOnComplete: { count: this.options.keepCompleted },
+        removeOnFail: { count: this.options.keepFailed },
+      };
+      this.optionsOf.set(policy, opts);
+    }
+    return opts;
   }
 
   /** Starts one BullMQ worker for `queue` on this replica (one consumer per queue). */

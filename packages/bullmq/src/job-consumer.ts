@@ -8,8 +8,8 @@ interface Running {
   readonly job: Job;
   readonly token: string;
   readonly abort: AbortController;
-  /** Opened when the attempt is handed back: the processor returns at once. */
-  readonly handBack: Latch;
+  /** Ends the attempt's wait when it is handed back: the processor returns at once. */
+  interrupt: (() => void) | undefined;
   handedBack: boolean;
 }
 
@@ -33,6 +33,13 @@ export class JobConsumer implements FleetConsumer {
   private readonly running = new Set<Running>();
   private idle: Latch | undefined;
   private closing: Promise<void> | undefined;
+  private stopSignal: AbortSignal | undefined;
+  private readonly onStop = (): void => {
+    const reason: unknown = this.stopSignal?.reason;
+    for (const entry of this.running) entry.abort.abort(reason);
+  };
+  /** Attempt signals abort with `spec.signal` too, so the kernel needs no link of its own. */
+  readonly abortsWithSignal = true;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -52,6 +59,12 @@ export class JobConsumer implements FleetConsumer {
       removeOnComplete: { count: options.keepCompleted },
       removeOnFail: { count: options.keepFailed },
     });
+    // The module's stop aborts every running attempt's signal (see abortsWithSignal).
+    const stop = spec.signal;
+    if (stop !== undefined) {
+      this.stopSignal = stop;
+      stop.addEventListener('abort', this.onStop, { once: true });
+    }
     this.worker.on('error', (err) =>
       options.logger.warn(
         { queue, err: describe(err) },
@@ -60,26 +73,52 @@ export class JobConsumer implements FleetConsumer {
     );
   }
 
-  private async process(job: Job, token: string): Promise<void> {
-    if (this.closing !== undefined) {
-      // Fetched while closing: straight back to the queue for another replica.
-      await job.moveToWait(token).catch(() => undefined);
-      throw new WaitingError();
-    }
+  /**
+   * BullMQ's processor. The attempt settles with the first of: the handler's outcome, its
+   * timeout, its hand-back. One promise per attempt (no race array, latch or extra
+   * microtask hop): this runs once per job.
+   */
+  private process(job: Job, token: string): Promise<void> {
+    if (this.closing !== undefined) return this.refuse(job, token);
     const entry: Running = {
       job,
       token,
       abort: new AbortController(),
-      handBack: latch(),
+      interrupt: undefined,
       handedBack: false,
     };
     this.running.add(entry);
+    if (this.stopSignal?.aborted === true) entry.abort.abort(this.stopSignal.reason);
     const { clock } = this.options;
     const timeoutMs = this.spec.timeoutMs;
-    let timer: unknown;
-    try {
-      const work = Promise.resolve().then(() =>
-        this.handler(
+    return new Promise<void>((resolve, reject) => {
+      let timer: unknown;
+      let settled = false;
+      const settle = (failed: boolean, err?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        if (timer !== undefined) clock.clearTimeout(timer);
+        this.running.delete(entry);
+        if (this.running.size === 0) this.idle?.open();
+        // A handler that ignores its signal keeps running; its late outcome is dropped.
+        if (entry.handedBack) reject(new WaitingError());
+        else if (failed) reject(err instanceof Error ? err : new Error(describe(err)));
+        else resolve();
+      };
+      entry.interrupt = () => settle(false);
+      if (timeoutMs !== undefined) {
+        timer = clock.setTimeout(() => {
+          const err = new JobTimeoutError(
+            `Job ${job.id ?? '?'} of queue "${this.queue}" timed out after ${timeoutMs} ms (attempt ${job.attemptsMade + 1}); ` +
+              'its signal was aborted. Raise the timeout or make the handler honour the signal.',
+          );
+          entry.abort.abort(err);
+          settle(true, err);
+        }, timeoutMs);
+      }
+      let work: Promise<void>;
+      try {
+        work = this.handler(
           {
             id: job.id ?? '',
             queue: this.queue,
@@ -88,37 +127,22 @@ export class JobConsumer implements FleetConsumer {
             enqueuedAt: job.timestamp,
           },
           entry.abort.signal,
-        ),
-      );
-      const contenders: Promise<void>[] = [work, entry.handBack.promise];
-      if (timeoutMs !== undefined) {
-        contenders.push(
-          new Promise<void>((_, reject) => {
-            timer = clock.setTimeout(() => {
-              const err = new JobTimeoutError(
-                `Job ${job.id ?? '?'} of queue "${this.queue}" timed out after ${timeoutMs} ms (attempt ${job.attemptsMade + 1}); ` +
-                  'its signal was aborted. Raise the timeout or make the handler honour the signal.',
-              );
-              entry.abort.abort(err);
-              reject(err);
-            }, timeoutMs);
-          }),
         );
-      }
-      // A handler that ignores its signal keeps running; its late outcome is dropped.
-      work.catch(() => undefined);
-      try {
-        await Promise.race(contenders);
       } catch (err) {
-        if (entry.handedBack) throw new WaitingError();
-        throw err instanceof Error ? err : new Error(describe(err));
+        settle(true, err);
+        return;
       }
-      if (entry.handedBack) throw new WaitingError();
-    } finally {
-      if (timer !== undefined) clock.clearTimeout(timer);
-      this.running.delete(entry);
-      if (this.running.size === 0) this.idle?.open();
-    }
+      Promise.resolve(work).then(
+        () => settle(false),
+        (err: unknown) => settle(true, err),
+      );
+    });
+  }
+
+  /** Fetched while closing: straight back to the queue for another replica. */
+  private async refuse(job: Job, token: string): Promise<void> {
+    await job.moveToWait(token).catch(() => undefined);
+    throw new WaitingError();
   }
 
   /** Jobs running now on this replica. */
@@ -164,11 +188,12 @@ export class JobConsumer implements FleetConsumer {
             'could not hand a job back; it runs again after its lock expires',
           );
         }
-        entry.handBack.open();
+        entry.interrupt?.();
       }),
     );
     await bounded(this.worker.close(true), closeCallTimeoutMs, clock, 'worker.close').catch(
       (err: unknown) => logger.warn({ queue: this.queue, err: describe(err) }, 'close failed'),
     );
+    this.stopSignal?.removeEventListener('abort', this.onStop);
   }
 }

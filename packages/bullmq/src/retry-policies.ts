@@ -33,6 +33,16 @@ export class RetryPolicies {
     await client.set(this.key(queue), JSON.stringify(policy));
   }
 
+  /** The policy of a queue consumed here, or a fresh cached one; `undefined`: ask {@link policyOf}. */
+  known(queue: string): RetryPolicy | undefined {
+    const local = this.local.get(queue);
+    if (local !== undefined) return local;
+    const cached = this.remote.get(queue);
+    if (cached !== undefined && this.options.clock.now() - cached.at < this.options.policyCacheMs)
+      return cached.policy;
+    return undefined;
+  }
+
   async policyOf(queue: string): Promise<RetryPolicy> {
     const local = this.local.get(queue);
     if (local !== undefined) return local;

@@ -94,4 +94,36 @@ describe('bullmqFleet() under a real kernel', () => {
       expect.stringMatching(/^billing job: .*first try fails/),
     ]);
   }, 20_000);
+  it("aborts a running job's signal when its module stops (the engine links it to the module's)", async () => {
+    const service = freshService('stop');
+    const reasons: unknown[] = [];
+    let running = 0;
+    @Module({ name: 'worker' })
+    class Worker {
+      constructor(readonly ctx: ModuleContext) {}
+      @Job({ queue: 'slow', concurrency: 2 })
+      async work(_data: unknown, signal: AbortSignal) {
+        running += 1;
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        reasons.push(signal.reason);
+      }
+    }
+    const errors: ModuleError[] = [];
+    const kernel = Kernel.create({
+      modules: [Worker],
+      logger: memoryLogger().logger,
+      fleet: bullmqFleet({ url: redis.url, service, replicaId: 'a' }),
+    });
+    kernel.on('error', (e) => errors.push(e));
+    await kernel.start();
+    const ctx = (kernel.module('worker').instance as { ctx: ModuleContext }).ctx;
+    await ctx.fleet.enqueue('slow', 1);
+    await ctx.fleet.enqueue('slow', 2);
+    await until('both jobs running', () => running === 2);
+    await kernel.shutdown();
+    expect(reasons).toHaveLength(2);
+    expect(reasons[0]).toBe(reasons[1]);
+    expect(reasons[0]).toBeDefined();
+    expect(errors).toEqual([]);
+  }, 20_000);
 });

@@ -176,6 +176,12 @@ export interface FleetConsumerSpec {
   readonly backoff: FleetBackoff;
   /** Per attempt; the handler's signal aborts when it passes. */
   readonly timeoutMs: number | undefined;
+  /**
+   * The consuming module's signal (aborts when it begins to stop). A consumer that aborts
+   * every running attempt's signal with it (with its reason) says so with
+   * {@link FleetConsumer.abortsWithSignal}; otherwise the kernel links the two per attempt.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What a job handler is told about its job. */
@@ -196,6 +202,11 @@ export type FleetJobHandler = (job: FleetJob, signal: AbortSignal) => Promise<vo
 export interface FleetConsumer {
   /** Stops taking jobs, waits up to `graceMs` for running ones, then hands the rest back. */
   close(graceMs: number): Promise<void>;
+  /**
+   * True when each attempt's signal also aborts with the spec's `signal`: the handler then
+   * gets it as is (saves a second AbortController and two listeners per job).
+   */
+  readonly abortsWithSignal?: boolean;
 }
 
 export interface FleetTaskSpec {

@@ -7,7 +7,7 @@ import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import { validateTaskOptions, type TaskPlan } from '../tasks/declared-task.js';
 import type { TaskScheduler } from '../tasks/task-scheduler.js';
 import { toMs, type Duration } from '../time/duration.js';
-import type { FleetConnection } from './fleet-provider.js';
+import type { FleetConnection, FleetEnqueueOptions } from './fleet-provider.js';
 import type { KernelFleet } from './kernel-fleet.js';
 
 type Method = (...args: unknown[]) => unknown;
@@ -51,6 +51,9 @@ interface Declared {
 interface Open {
   close(): Promise<void>;
 }
+
+/** The engine's options of a plain enqueue (no jobId, priority or delay): one object for all. */
+const NO_OPTIONS: FleetEnqueueOptions = Object.freeze({});
 
 /** Share of `stopTimeout` a job consumer may wait for running jobs before handing them back. */
 const JOB_GRACE_SHARE = 0.6;
@@ -233,40 +236,49 @@ export class FleetWork {
     plan: JobPlan,
   ): Open {
     const name = `job ${plan.queue} -> ${rt.name}.${String(method)}`;
-    const consumer = c.consume(plan.queue, plan, async (job, jobSignal) => {
-      const end = rt.begin('job', name);
-      const signal = AbortSignal.any([jobSignal, rt.signal]);
-      try {
-        let data: unknown;
+    const signals = new JobSignals();
+    let linkedByEngine = false;
+    const consumer = c.consume(
+      plan.queue,
+      { ...plan, signal: rt.signal },
+      async (job, jobSignal) => {
+        const end = rt.begin('job', name);
+        const linked = linkedByEngine ? undefined : signals.link(jobSignal, rt.signal);
+        const signal = linked?.signal ?? jobSignal;
         try {
-          data = JSON.parse(job.data);
+          let data: unknown;
+          try {
+            data = JSON.parse(job.data);
+          } catch (err) {
+            throw new KeelError(
+              'E_JOB_DATA',
+              `Job ${job.id} of "${plan.queue}" holds data that is not JSON.`,
+              {
+                module: rt.name,
+                cause: err,
+              },
+            );
+          }
+          const info: JobInfo = {
+            id: job.id,
+            queue: job.queue,
+            attempt: job.attempt,
+            enqueuedAt: job.enqueuedAt,
+          };
+          await (rt.instance[method] as Method).call(rt.instance, data, signal, info);
         } catch (err) {
-          throw new KeelError(
-            'E_JOB_DATA',
-            `Job ${job.id} of "${plan.queue}" holds data that is not JSON.`,
-            {
-              module: rt.name,
-              cause: err,
-            },
-          );
+          // A try cut off by the module's stop is handed back, not a failure of module code.
+          if (!endedByAbort(err, rt.signal)) rt.report(err, name, 'job');
+          throw err;
+        } finally {
+          linked?.unlink();
+          end();
         }
-        const info: JobInfo = {
-          id: job.id,
-          queue: job.queue,
-          attempt: job.attempt,
-          enqueuedAt: job.enqueuedAt,
-        };
-        await (rt.instance[method] as Method).call(rt.instance, data, signal, info);
-      } catch (err) {
-        // A try cut off by the module's stop is handed back, not a failure of module code.
-        if (!endedByAbort(err, rt.signal)) rt.report(err, name, 'job');
-        throw err;
-      } finally {
-        end();
-      }
-    });
+      },
+    );
+    linkedByEngine = consumer.abortsWithSignal === true;
     const graceMs = Math.floor(this.stopTimeoutMs * JOB_GRACE_SHARE);
-    return { close: () => consumer.close(graceMs) };
+    return { close: () => consumer.close(graceMs).finally(() => signals.close()) };
   }
 
   private scheduleOnce(
@@ -353,6 +365,65 @@ export class FleetWork {
   }
 }
 
+/** A job handler's signal, and how to let go of it when the try ends. */
+interface LinkedSignal {
+  readonly signal: AbortSignal;
+  unlink(): void;
+}
+
+const ALREADY_ABORTED = (signal: AbortSignal): LinkedSignal => ({ signal, unlink: () => {} });
+
+/**
+ * The signals of one consumer's job handlers: each aborts with its job's own signal (timeout,
+ * hand-back) or with the module's (stop), whichever comes first. One listener on the
+ * module's signal serves every running job. `AbortSignal.any([job, module])` per job cost
+ * ~20 µs and, on Node 20, kept every job's signal reachable from the long-lived module
+ * signal until the module stopped (measured: ~2 KB per job, and a 2 s abort after 500,000).
+ */
+export class JobSignals {
+  private readonly running = new Set<AbortController>();
+  private watched: AbortSignal | undefined;
+  private readonly onModuleAbort = (): void => {
+    const reason: unknown = this.watched?.reason;
+    const running = [...this.running];
+    this.running.clear();
+    for (const controller of running) controller.abort(reason);
+  };
+
+  link(jobSignal: AbortSignal, moduleSignal: AbortSignal): LinkedSignal {
+    // Both aborted: the job's reason wins, as AbortSignal.any([job, module]) would.
+    if (jobSignal.aborted) return ALREADY_ABORTED(AbortSignal.abort(jobSignal.reason));
+    if (moduleSignal.aborted) return ALREADY_ABORTED(AbortSignal.abort(moduleSignal.reason));
+    if (this.watched !== moduleSignal) {
+      // A module's signal is replaced only when it starts again.
+      this.watched?.removeEventListener('abort', this.onModuleAbort);
+      this.watched = moduleSignal;
+      moduleSignal.addEventListener('abort', this.onModuleAbort, { once: true });
+    }
+    const controller = new AbortController();
+    this.running.add(controller);
+    const onJobAbort = (): void => {
+      this.running.delete(controller);
+      controller.abort(jobSignal.reason);
+    };
+    jobSignal.addEventListener('abort', onJobAbort, { once: true });
+    return {
+      signal: controller.signal,
+      unlink: () => {
+        this.running.delete(controller);
+        jobSignal.removeEventListener('abort', onJobAbort);
+      },
+    };
+  }
+
+  /** Stops listening to the module's signal (the consumer closed). */
+  close(): void {
+    this.watched?.removeEventListener('abort', this.onModuleAbort);
+    this.watched = undefined;
+    this.running.clear();
+  }
+}
+
 /** JSON text of a value, or undefined when it does not survive JSON (never throws). */
 export function jsonOf(value: unknown): string | undefined {
   try {
@@ -372,15 +443,17 @@ function kindOf(value: unknown): string {
 }
 
 function enqueueOptions(module: string, queue: string, options: EnqueueOptions) {
-  const where = `ctx.fleet.enqueue("${queue}") of module "${module}"`;
+  // Built only for an error: this runs once per enqueue.
+  const where = (): string => `ctx.fleet.enqueue("${queue}") of module "${module}"`;
   if (options === null || typeof options !== 'object') {
-    throw new KeelError('E_INVALID_OPTION', `${where}: options must be an object.`, { module });
+    throw new KeelError('E_INVALID_OPTION', `${where()}: options must be an object.`, { module });
   }
   const { jobId, priority, delay } = options;
+  if (jobId === undefined && priority === undefined && delay === undefined) return NO_OPTIONS;
   if (jobId !== undefined && (typeof jobId !== 'string' || jobId === '' || /^\d+$/.test(jobId))) {
     throw new KeelError(
       'E_INVALID_OPTION',
-      `${where}: jobId must be a non-empty string that is not only digits (BullMQ reserves those), got ${String(jobId)}.`,
+      `${where()}: jobId must be a non-empty string that is not only digits (BullMQ reserves those), got ${String(jobId)}.`,
       { module },
     );
   }
@@ -393,13 +466,13 @@ function enqueueOptions(module: string, queue: string, options: EnqueueOptions) 
   ) {
     throw new KeelError(
       'E_INVALID_OPTION',
-      `${where}: priority must be a whole number from 0 to 2097152, got ${String(priority)}.`,
+      `${where()}: priority must be a whole number from 0 to 2097152, got ${String(priority)}.`,
       { module },
     );
   }
   return {
     ...(jobId === undefined ? {} : { jobId }),
     ...(priority === undefined ? {} : { priority }),
-    ...(delay === undefined ? {} : { delayMs: toMs(delay, `${where} delay`) }),
+    ...(delay === undefined ? {} : { delayMs: toMs(delay, `${where()} delay`) }),
   };
 }

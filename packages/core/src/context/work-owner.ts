@@ -21,9 +21,10 @@ export interface WorkOwner {
   readonly onlineSoon: boolean;
   /**
    * Counts a piece of running work so the module's stop waits for it (and names it if it
-   * overruns). Returns the end function; calling it more than once is harmless.
+   * overruns). Returns the end function; calling it more than once is harmless. `now` (the
+   * clock's wall time) spares a clock read when a caller begins many at once.
    */
-  begin(kind: TaskType, name: string): () => void;
+  begin(kind: TaskType, name: string, now?: number): () => void;
   /** Reports a failure of module code as a `ModuleError` and returns it. */
   report(err: unknown, taskName: string, taskType: TaskType): ModuleError;
 }

@@ -129,6 +129,7 @@ export class KernelCore {
     });
     this.events = new EventBus({
       onEvent: (module, event, data, exposed) => this.onEvent(module, event, data, exposed),
+      now: () => this.clock.now(),
     });
     this.lifecycle = new Lifecycle({
       timers: this.timers,

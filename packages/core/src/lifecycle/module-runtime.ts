@@ -97,8 +97,8 @@ export class ModuleRuntime implements WorkOwner {
     return new Promise((resolve) => this.onlineWaiters.push(resolve));
   }
 
-  begin(kind: TaskType, name: string): () => void {
-    return this.activities.begin(kind, name, this.host.clock.now());
+  begin(kind: TaskType, name: string, now?: number): () => void {
+    return this.activities.begin(kind, name, now ?? this.host.clock.now());
   }
 
   report(err: unknown, taskName: string, taskType: TaskType): ModuleError {

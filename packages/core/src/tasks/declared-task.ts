@@ -2,6 +2,7 @@ import type { WorkOwner } from '../context/work-owner.js';
 import type { TaskOptions } from '../decorators/metadata.js';
 import { KeelError } from '../errors/keel-error.js';
 import { toMs } from '../time/duration.js';
+import { fromNext } from '../time/schedule.js';
 import { CronSchedule } from './cron-schedule.js';
 import type { TaskHandle } from './task-handle.js';
 import type { TaskScheduler } from './task-scheduler.js';
@@ -89,7 +90,7 @@ export function startDeclaredTask(
   const cron = plan.cron;
   const handle = scheduler.newTask(owner, name, fn, {
     whenDue: plan.prioritized ? 'prioritized' : 'normal',
-    cadence: cron === undefined ? undefined : (after) => cron.next(after),
+    cadence: cron === undefined ? undefined : fromNext((after) => cron.next(after)),
   });
   if (plan.maxDelayMs !== undefined) handle.maxDelay(plan.maxDelayMs);
   if (plan.everyMs !== undefined) handle.repeat(plan.everyMs);

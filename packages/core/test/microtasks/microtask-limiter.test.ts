@@ -295,12 +295,12 @@ describe('MicroTaskLimiter run/start/signal', () => {
     blockers.forEach((open) => open());
   });
 
-  it('acquire returns an idempotent release', async () => {
-    const { limiter } = setup(2);
-    const release = await limiter.acquire('medium');
+  it('signal returns an idempotent done', async () => {
+    const { limiter, owner } = setup(2);
+    const done = await limiter.signal(owner, { priority: 'medium' });
     expect(limiter.inUse).toBe(1);
-    release();
-    release();
+    done();
+    done();
     expect(limiter.inUse).toBe(0);
   });
 

@@ -40,16 +40,24 @@ describe('the layer rule of packages/core/src (eslint.layers.js, part of npm run
     expect(messages).toHaveLength(1);
   });
 
-  it('allows imports down the layers and the listed specs', async () => {
+  it('allows imports down the layers, the option specs included', async () => {
     const messages = await lint(
       'kernel/down.ts',
       "import { KeelError } from '../errors/keel-error.js';\nexport const e = KeelError;\n",
     );
     const spec = await lint(
       'decorators/spec.ts',
-      "import { restartPolicy } from '../workers/restart-policy.js';\nexport const r = restartPolicy;\n",
+      "import { restartPolicy } from '../specs/restart-policy.js';\nexport const r = restartPolicy;\n",
     );
     expect([...messages, ...spec]).toEqual([]);
+  });
+
+  it('fails when a decorator imports the work it describes (no allowed exception is left)', async () => {
+    const messages = await lint(
+      'decorators/back-import.ts',
+      "import { WorkerRunner } from '../workers/worker-runner.js';\nexport const w = WorkerRunner;\n",
+    );
+    expect(messages).toEqual([expect.stringMatching(/^no-restricted-imports: .*Layer "specs"/)]);
   });
 
   it('still bans the global tsyringe helpers in core files', async () => {

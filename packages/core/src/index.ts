@@ -57,8 +57,8 @@ export type { Severity, TaskType } from './errors/module-error.js';
 
 export type { FailureState, FailureStatus } from './failure/failure-state.js';
 
-export { defineEvent } from './events/event-key.js';
-export type { EventKey } from './events/event-key.js';
+export { defineEvent } from './specs/event-key.js';
+export type { EventKey } from './specs/event-key.js';
 
 export { systemClock } from './time/clock.js';
 export type { Clock } from './time/clock.js';
@@ -90,7 +90,7 @@ export type {
   FleetTaskHandle,
   FleetQueueCounts,
   FleetConnectionSnapshot,
-} from './fleet/fleet-provider.js';
+} from './specs/fleet-provider.js';
 
 export { MemoryFleet } from './fleet/memory/hub.js';
 export type { MemoryFleetOptions } from './fleet/memory/hub.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ModuleRef, SupervisionOptions } from '../decorators/metadata.js';
-import type { EventKey } from '../events/event-key.js';
+import type { EventKey } from '../specs/event-key.js';
 import { ModuleError, type Severity, type TaskType } from '../errors/module-error.js';
 import type { FailureState } from '../failure/failure-state.js';
 import type { ModuleStatus } from '../work/module-status.js';

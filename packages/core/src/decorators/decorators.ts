@@ -1,5 +1,5 @@
 import { KeelError } from '../errors/keel-error.js';
-import type { EventKey } from '../events/event-key.js';
+import type { EventKey } from '../specs/event-key.js';
 import type {
   HookOptions,
   JobOptions,
@@ -9,10 +9,10 @@ import type {
   TaskOptions,
   WorkerOptions,
 } from './metadata.js';
-import { validateTaskOptions } from '../tasks/declared-task.js';
+import { validateTaskOptions } from '../specs/task-spec.js';
 import { resolveJobOptions } from '../jobs/job-options.js';
-import { validateHookOptions } from '../events/hook-options.js';
-import { restartPolicy } from '../workers/restart-policy.js';
+import { validateHookOptions } from '../specs/hook-options.js';
+import { restartPolicy } from '../specs/restart-policy.js';
 import { recordMethod, recordModule } from './registry.js';
 
 /**

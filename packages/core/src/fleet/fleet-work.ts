@@ -1,14 +1,14 @@
 import { endedByAbort } from '../errors/abort.js';
 import { KeelError } from '../errors/keel-error.js';
-import { validateHookOptions } from '../events/hook-options.js';
+import { validateHookOptions } from '../specs/hook-options.js';
 import type { JobInfo } from '../decorators/metadata.js';
 import { resolveJobOptions, type JobPlan } from '../jobs/job-options.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
-import { validateTaskOptions, type TaskPlan } from '../tasks/declared-task.js';
+import { validateTaskOptions, type TaskPlan } from '../specs/task-spec.js';
 import type { TaskScheduler } from '../tasks/task-scheduler.js';
 import { isThenable } from '../util/thenable.js';
 import { toMs, type Duration } from '../time/duration.js';
-import type { FleetConnection, FleetEnqueueOptions } from './fleet-provider.js';
+import type { FleetConnection, FleetEnqueueOptions } from '../specs/fleet-provider.js';
 import type { KernelFleet } from './kernel-fleet.js';
 
 type Method = (...args: unknown[]) => unknown;

@@ -13,7 +13,7 @@ import type {
   FleetConnectionSnapshot,
   FleetProvider,
   FleetReplica,
-} from './fleet-provider.js';
+} from '../specs/fleet-provider.js';
 import { planLeaseGroups, type LeaseGroup } from './singletons.js';
 
 /** `inspect().fleet`. */

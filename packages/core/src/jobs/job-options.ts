@@ -1,6 +1,6 @@
 import type { JobOptions } from '../decorators/metadata.js';
 import { KeelError } from '../errors/keel-error.js';
-import type { FleetConsumerSpec } from '../fleet/fleet-provider.js';
+import type { FleetConsumerSpec } from '../specs/fleet-provider.js';
 import { toMs } from '../time/duration.js';
 
 /** `@Job` options, checked and in milliseconds: what the fleet's `consume` takes. */

@@ -20,7 +20,7 @@ import { MicroTaskLimiter } from '../microtasks/microtask-limiter.js';
 import { TaskScheduler } from '../tasks/task-scheduler.js';
 import type { Clock } from '../time/clock.js';
 import { TimerHeap } from '../time/timer-heap.js';
-import { restartPolicy } from '../workers/restart-policy.js';
+import { restartPolicy } from '../specs/restart-policy.js';
 import { WorkerRunner } from '../workers/worker-runner.js';
 import { parseCli, type ParsedCli } from './cli.js';
 import { launchDeclaredWork, registerHooks } from './wiring.js';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Provider } from '../container/provider.js';
 import type { CliOptions } from './cli.js';
 import type { ModuleClass } from '../decorators/metadata.js';
-import type { FleetProvider } from '../fleet/fleet-provider.js';
+import type { FleetProvider } from '../specs/fleet-provider.js';
 import { badArgumentError, kernelOptionError, typeName } from '../errors/catalog.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { toMsOr, type Duration } from '../time/duration.js';

@@ -5,8 +5,8 @@ import { KeelError } from '../errors/keel-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import { refClass, type ModuleGraph } from '../graph/module-graph.js';
 import type { ModuleNode } from '../graph/module-node.js';
-import { validateTaskOptions, type TaskPlan } from '../tasks/declared-task.js';
-import { restartPolicy, type RestartPolicy } from '../workers/restart-policy.js';
+import { validateTaskOptions, type TaskPlan } from '../specs/task-spec.js';
+import { restartPolicy, type RestartPolicy } from '../specs/restart-policy.js';
 
 /** A declared `@Worker`, checked: `policy` undefined means `restart: 'never'`. */
 export interface WorkerPlan {

@@ -5,7 +5,11 @@ import { isInstance } from '../errors/safe.js';
 import { nextTurn } from '../util/next-turn.js';
 import type { Clock } from '../time/clock.js';
 import type { TimerHeap } from '../time/timer-heap.js';
-import { FAILURE_MEMORY_MS, RestartIntensity, type RestartPolicy } from './restart-policy.js';
+import {
+  FAILURE_MEMORY_MS,
+  RestartIntensity,
+  type RestartPolicy,
+} from '../specs/restart-policy.js';
 
 /** A running worker, as `inspect()` shows it. */
 export interface WorkerInfo {

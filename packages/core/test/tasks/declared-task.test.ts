@@ -1,4 +1,5 @@
-import { startDeclaredTask, validateTaskOptions } from '../../src/tasks/declared-task.js';
+import { startDeclaredTask } from '../../src/tasks/declared-task.js';
+import { validateTaskOptions } from '../../src/specs/task-spec.js';
 import { settle } from '@keel/testing';
 import { gate, setupScheduler } from './fixture.js';
 

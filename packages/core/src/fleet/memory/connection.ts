@@ -13,7 +13,7 @@ import type {
   FleetTaskRun,
   FleetTaskSpec,
   ReplicaState,
-} from '../fleet-provider.js';
+} from '../../specs/fleet-provider.js';
 import { KeelError } from '../../errors/keel-error.js';
 import type { FleetState } from './fleet-state.js';
 import type { ReplicaLink } from './link.js';

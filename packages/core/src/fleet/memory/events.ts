@@ -6,7 +6,7 @@ import type {
   FleetDelivery,
   FleetSubscription,
   FleetSubscriptionHandle,
-} from '../fleet-provider.js';
+} from '../../specs/fleet-provider.js';
 import type { ReplicaLink } from './link.js';
 import { Alarm, errorText } from './timers.js';
 

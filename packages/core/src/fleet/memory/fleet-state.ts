@@ -1,4 +1,4 @@
-import type { FleetConnectionSnapshot } from '../fleet-provider.js';
+import type { FleetConnectionSnapshot } from '../../specs/fleet-provider.js';
 import type { EventHub } from './events.js';
 import type { JobHub } from './jobs.js';
 import type { Leases } from './leases.js';

@@ -5,7 +5,7 @@ import type {
   FleetConnectionSnapshot,
   FleetHost,
   FleetProvider,
-} from '../fleet-provider.js';
+} from '../../specs/fleet-provider.js';
 import { MemoryConnection } from './connection.js';
 import { EventHub } from './events.js';
 import type { FleetState } from './fleet-state.js';

@@ -5,7 +5,7 @@ import type {
   FleetConsumerSpec,
   FleetEnqueueOptions,
   FleetJobHandler,
-} from '../fleet-provider.js';
+} from '../../specs/fleet-provider.js';
 import { Queue, type QueueStats } from './job-queue.js';
 import type { ReplicaLink } from './link.js';
 

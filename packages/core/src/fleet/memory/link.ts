@@ -1,6 +1,6 @@
 import { KeelError } from '../../errors/keel-error.js';
 import type { Clock } from '../../time/clock.js';
-import type { FleetHost } from '../fleet-provider.js';
+import type { FleetHost } from '../../specs/fleet-provider.js';
 import { OwnedTimers } from './timers.js';
 
 /**

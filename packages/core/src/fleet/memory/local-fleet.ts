@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { KeelError } from '../../errors/keel-error.js';
-import type { FleetProvider } from '../fleet-provider.js';
+import type { FleetProvider } from '../../specs/fleet-provider.js';
 import { MemoryFleet } from './hub.js';
 
 /** Options of {@link localFleet}. */

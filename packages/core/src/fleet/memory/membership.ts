@@ -1,5 +1,5 @@
 import type { Clock } from '../../time/clock.js';
-import type { FleetReplica, ReplicaState } from '../fleet-provider.js';
+import type { FleetReplica, ReplicaState } from '../../specs/fleet-provider.js';
 
 interface Entry {
   since: number;

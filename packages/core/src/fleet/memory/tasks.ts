@@ -1,12 +1,12 @@
 import { KeelError } from '../../errors/keel-error.js';
-import { CronSchedule } from '../../tasks/cron-schedule.js';
+import { CronSchedule } from '../../specs/cron-schedule.js';
 import type { Clock } from '../../time/clock.js';
 import type {
   FleetConnectionSnapshot,
   FleetTaskHandle,
   FleetTaskRun,
   FleetTaskSpec,
-} from '../fleet-provider.js';
+} from '../../specs/fleet-provider.js';
 import type { ReplicaLink } from './link.js';
 import { Alarm } from './timers.js';
 

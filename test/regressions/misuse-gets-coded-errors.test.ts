@@ -55,17 +55,31 @@ describe('misuse', () => {
   });
 
   it('@Module(null) and @OnEvent(null, "e") are E_INVALID_OPTION', () => {
+    // Decorators only record: Kernel.create refuses what they recorded.
     class A {
       on(): void {}
     }
-    expect(codeOf(() => Module(null as never)(A))).toBe('E_INVALID_OPTION');
-    expect(codeOf(() => OnEvent(null as never, 'e'))).toBe('E_INVALID_OPTION');
+    Module(null as never)(A);
+    expect(codeOf(() => Kernel.create({ modules: [A] }))).toBe('E_INVALID_OPTION');
+    class H {
+      on(): void {}
+    }
+    OnEvent(null as never, 'e')(
+      H.prototype,
+      'on',
+      Object.getOwnPropertyDescriptor(H.prototype, 'on'),
+    );
+    Module()(H);
+    expect(codeOf(() => Kernel.create({ modules: [H] }))).toBe('E_INVALID_OPTION');
   });
 
   it('events: {} and dependsOn: "Db" are E_INVALID_OPTION, never printing "D"', () => {
     class B {}
-    expect(codeOf(() => Module({ events: {} as never })(B))).toBe('E_INVALID_OPTION');
-    const err = thrownBy(() => Module({ dependsOn: 'Db' as never })(B)) as KeelError;
+    Module({ events: {} as never })(B);
+    expect(codeOf(() => Kernel.create({ modules: [B] }))).toBe('E_INVALID_OPTION');
+    class C {}
+    Module({ dependsOn: 'Db' as never })(C);
+    const err = thrownBy(() => Kernel.create({ modules: [C] })) as KeelError;
     expect(err.code).toBe('E_INVALID_OPTION');
     expect(err.message).not.toContain('"D"');
   });

@@ -9,10 +9,6 @@ import type {
   TaskOptions,
   WorkerOptions,
 } from './metadata.js';
-import { validateTaskOptions } from '../specs/task-spec.js';
-import { resolveJobOptions } from '../jobs/job-options.js';
-import { validateHookOptions } from '../specs/hook-options.js';
-import { restartPolicy } from '../specs/restart-policy.js';
 import { recordMethod, recordModule } from './registry.js';
 
 /**
@@ -25,55 +21,15 @@ import { recordMethod, recordModule } from './registry.js';
  * ```
  */
 export function Module(options: ModuleOptions = {}): ClassDecorator {
-  return (target) => {
-    checkModuleOptions(target.name, options);
-    if (
-      options.name !== undefined &&
-      (typeof options.name !== 'string' || options.name.trim() === '')
-    ) {
-      throw new KeelError(
-        'E_INVALID_OPTION',
-        `@Module on class "${target.name}": name must be a non-empty string.`,
-      );
-    }
-    recordModule(target as unknown as ModuleClass, { ...options });
-  };
+  // Only records: Kernel.create checks the options (specs/module-options.ts).
+  return (target) => recordModule(target as unknown as ModuleClass, copyOf(options));
 }
 
-/** Types of the options that would otherwise be iterated letter by letter, or crash. */
-function checkModuleOptions(cls: string, options: unknown): asserts options is ModuleOptions {
-  const bad = (message: string, option: string): KeelError =>
-    new KeelError('E_INVALID_OPTION', `@Module on class "${cls}": ${message}`, {
-      details: { option },
-    });
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw bad(
-      `options must be an object like { name: 'db' }, got ${options === null ? 'null' : typeof options}.`,
-      'options',
-    );
-  }
-  const { dependsOn, events, flags } = options as Record<string, unknown>;
-  if (dependsOn !== undefined && !Array.isArray(dependsOn)) {
-    throw bad(
-      `dependsOn must be an array of modules (classes or names), e.g. dependsOn: [${typeof dependsOn === 'string' ? `'${dependsOn}'` : 'Db'}].`,
-      'dependsOn',
-    );
-  }
-  if (events !== undefined && !Array.isArray(events)) {
-    throw bad(
-      `events must be an array of event names, e.g. events: [${typeof events === 'string' ? `'${events}'` : "'changed'"}].`,
-      'events',
-    );
-  }
-  if (
-    flags !== undefined &&
-    (flags === null || typeof flags !== 'object' || Array.isArray(flags))
-  ) {
-    throw bad(
-      'flags must be an object of flag specs, e.g. flags: { port: { type: "string" } }.',
-      'flags',
-    );
-  }
+/** A shallow copy of an options object (later writes to it change nothing); else the raw value, for the plan to reject. */
+function copyOf<T>(options: T): T {
+  return options !== null && typeof options === 'object' && !Array.isArray(options)
+    ? { ...options }
+    : options;
 }
 
 type MethodDecorator = (
@@ -82,6 +38,11 @@ type MethodDecorator = (
   descriptor?: PropertyDescriptor,
 ) => void;
 
+/**
+ * The one check made at decoration time: on a static member or a non-method, `target` is the
+ * class itself (or no method exists), so the record would land on the wrong object
+ * (`Function`, shared by every class) and nothing later could tell.
+ */
 function methodGuard(
   decorator: string,
   target: object,
@@ -110,9 +71,7 @@ function methodGuard(
 export function Worker(options: WorkerOptions = {}): MethodDecorator {
   return (target, key, descriptor) => {
     methodGuard('@Worker', target, key, descriptor);
-    // Bad durations and options fail where they are written, not at Kernel.create.
-    restartPolicy(options, `@Worker ${target.constructor.name}.${String(key)}`);
-    recordMethod('workers', target, { method: key, options: { ...options } });
+    recordMethod('workers', target, { method: key, options: copyOf(options) });
   };
 }
 
@@ -120,8 +79,7 @@ export function Worker(options: WorkerOptions = {}): MethodDecorator {
 export function Task(options: TaskOptions = {}): MethodDecorator {
   return (target, key, descriptor) => {
     methodGuard('@Task', target, key, descriptor);
-    validateTaskOptions(target.constructor.name, String(key), options);
-    recordMethod('tasks', target, { method: key, options: { ...options } });
+    recordMethod('tasks', target, { method: key, options: copyOf(options) });
   };
 }
 
@@ -138,24 +96,11 @@ export function OnEvent(
 ): MethodDecorator {
   const typed = typeof sourceOrKey === 'object' && sourceOrKey !== null;
   const source = typed ? sourceOrKey.module : sourceOrKey;
-  if (typeof source !== 'string' && typeof source !== 'function') {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `@OnEvent(source, event): source must be a module class, a module name or an event key from defineEvent(), got ${source === null ? 'null' : typeof source}.`,
-    );
-  }
   const event = typed ? sourceOrKey.event : (eventOrOptions as string);
   const options = typed ? ((eventOrOptions as HookOptions | undefined) ?? {}) : maybeOptions;
   return (target, key, descriptor) => {
     methodGuard('@OnEvent', target, key, descriptor);
-    if (typeof event !== 'string' || event === '') {
-      throw new KeelError(
-        'E_INVALID_OPTION',
-        `@OnEvent on "${target.constructor.name}.${String(key)}" needs an event name.`,
-      );
-    }
-    validateHookOptions(`@OnEvent on "${target.constructor.name}.${String(key)}"`, options);
-    recordMethod('hooks', target, { method: key, source, event, options: { ...options } });
+    recordMethod('hooks', target, { method: key, source, event, options: copyOf(options) });
   };
 }
 
@@ -172,8 +117,7 @@ export function OnEvent(
 export function Job(options: JobOptions): MethodDecorator {
   return (target, key, descriptor) => {
     methodGuard('@Job', target, key, descriptor);
-    resolveJobOptions(target.constructor.name, String(key), options);
-    recordMethod('jobs', target, { method: key, options: { ...options } });
+    recordMethod('jobs', target, { method: key, options: copyOf(options) });
   };
 }
 

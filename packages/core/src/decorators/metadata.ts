@@ -165,6 +165,8 @@ export interface JobMeta {
 
 /** Everything recorded about a module class. */
 export interface ModuleMeta {
+  /** The class whose decorators these are: declaration errors name it, as it is written. */
+  className: string;
   options: ModuleOptions;
   workers: WorkerMeta[];
   tasks: TaskMeta[];

@@ -1,4 +1,5 @@
 import { KeelError } from '../errors/keel-error.js';
+import { checkModuleOptions } from '../specs/module-options.js';
 import type {
   HookMeta,
   JobMeta,
@@ -32,20 +33,35 @@ export function recordMethod(
   define(ctor, symbol, [...own, record]);
 }
 
-/** Marks a class as a module. */
-export function recordModule(ctor: ModuleClass, options: ModuleOptions): void {
-  define(ctor, MODULE_KEY, options);
+/** What `@Module` recorded: its options as written, checked only by {@link readModuleMeta}. */
+interface ModuleRecord {
+  readonly options: unknown;
 }
 
-/** The module options of a class, or undefined when it is not a `@Module`. */
-export function moduleOptionsOf(ctor: unknown): ModuleOptions | undefined {
+/** Marks a class as a module, with its options as written. */
+export function recordModule(ctor: ModuleClass, options: unknown): void {
+  define(ctor, MODULE_KEY, { options } satisfies ModuleRecord);
+}
+
+function moduleRecordOf(ctor: unknown): ModuleRecord | undefined {
   if (typeof ctor !== 'function') return undefined;
-  return ownValue(ctor, MODULE_KEY) as ModuleOptions | undefined;
+  return ownValue(ctor, MODULE_KEY) as ModuleRecord | undefined;
+}
+
+/**
+ * The module options of a class, or undefined when it is not a `@Module`; `{}` for options
+ * that are not an object (Kernel.create rejects those when the class is part of a kernel).
+ */
+export function moduleOptionsOf(ctor: unknown): ModuleOptions | undefined {
+  const record = moduleRecordOf(ctor);
+  if (record === undefined) return undefined;
+  const { options } = record;
+  return options !== null && typeof options === 'object' && !Array.isArray(options) ? options : {};
 }
 
 /** True for a class decorated with `@Module`. */
 export function isModuleClass(value: unknown): value is ModuleClass {
-  return moduleOptionsOf(value) !== undefined;
+  return moduleRecordOf(value) !== undefined;
 }
 
 /** True when a class (or an ancestor) carries Keel method decorators. */
@@ -55,16 +71,22 @@ export function hasMethodMetadata(ctor: unknown): boolean {
   return WORKERS_KEY in ctor || TASKS_KEY in ctor || HOOKS_KEY in ctor || JOBS_KEY in ctor;
 }
 
-/** Everything recorded about a module class, including inherited method decorators. */
+/**
+ * Everything recorded about a module class, including inherited method decorators; the
+ * module options checked (at Kernel.create: the graph and the plan call it).
+ */
 export function readModuleMeta(ctor: ModuleClass): ModuleMeta {
-  const options = moduleOptionsOf(ctor);
-  if (options === undefined) {
+  const record = moduleRecordOf(ctor);
+  if (record === undefined) {
     throw new KeelError(
       'E_NOT_A_MODULE',
       `Class "${ctor.name}" is not a module. Decorate it with @Module().`,
     );
   }
+  const { options } = record;
+  checkModuleOptions(ctor.name, options);
   return {
+    className: ctor.name,
     options,
     workers: inherited<WorkerMeta>(WORKERS_KEY, ctor),
     tasks: inherited<TaskMeta>(TASKS_KEY, ctor),

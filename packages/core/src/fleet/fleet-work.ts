@@ -80,11 +80,11 @@ export class FleetWork {
     private readonly stopTimeoutMs: number,
   ) {}
 
-  /** Checks a module's `@Job` and fleet `@OnEvent` declarations at `Kernel.create`. */
+  /** Checks a module's `@Job` and `@OnEvent` options at `Kernel.create` (the decorators only record). */
   plan(rt: ModuleRuntime, sourceName: (hookSource: unknown) => string): void {
     const declared: Declared = { jobs: [], tasks: [], hooks: [] };
     for (const job of rt.meta.jobs) {
-      const plan = resolveJobOptions(rt.name, String(job.method), job.options);
+      const plan = resolveJobOptions(rt.meta.className, String(job.method), job.options);
       this.queues.add(plan.queue);
       declared.jobs.push({ method: job.method, plan });
     }
@@ -97,12 +97,12 @@ export class FleetWork {
         name,
         cron: task.options.cron,
         timezone: task.options.timezone,
-        plan: validateTaskOptions(rt.name, name, task.options),
+        plan: validateTaskOptions(rt.meta.className, String(task.method), task.options, rt.name),
       });
     }
     for (const hook of rt.meta.hooks) {
       const plan = validateHookOptions(
-        `@OnEvent on ${rt.name}.${String(hook.method)}`,
+        `@OnEvent on "${rt.meta.className}.${String(hook.method)}"`,
         hook.options,
       );
       if (plan === undefined) continue;

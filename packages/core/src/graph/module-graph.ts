@@ -86,8 +86,10 @@ export class ModuleGraph {
       });
       // A hook's source class joins the graph, but a hook is not a dependency.
       for (const hook of node.meta.hooks) {
-        if (typeof hook.source !== 'string')
+        if (typeof hook.source === 'function')
           add(refClass(hook.source), `@OnEvent on ${node.name}.${String(hook.method)}`);
+        else if (typeof hook.source !== 'string')
+          throw badHookSource(node, hook.method, hook.source);
       }
     }
 
@@ -229,5 +231,15 @@ function decoratorOutsideModule(cls: ModuleClass): KeelError {
     'E_DECORATOR_MISUSE',
     `Class "${cls.name}" uses @Worker, @Task or @OnEvent but is not decorated with @Module(). ` +
       `Add @Module() to it, or move those methods into a module.`,
+  );
+}
+
+/** `@OnEvent(source, …)` with a source that is no module class, name or event key. */
+function badHookSource(node: ModuleNode, method: string | symbol, source: unknown): KeelError {
+  const got = source === null ? 'null' : typeof source;
+  return new KeelError(
+    'E_INVALID_OPTION',
+    `@OnEvent on "${node.meta.className}.${String(method)}": source must be a module class, a module name or an event key from defineEvent(), got ${got}.`,
+    { module: node.name },
   );
 }

@@ -43,7 +43,14 @@ export interface ModulePlan {
   readonly hooks: readonly HookPlan[];
 }
 
-const NO_WORK: ModuleMeta = { options: {}, workers: [], tasks: [], hooks: [], jobs: [] };
+const NO_WORK: ModuleMeta = {
+  className: '',
+  options: {},
+  workers: [],
+  tasks: [],
+  hooks: [],
+  jobs: [],
+};
 
 /** The metadata that drives a module's work: the replacement's if overridden by a module, else none. */
 export function finalMeta(node: ModuleNode, override: Provider | undefined): ModuleMeta {
@@ -57,7 +64,8 @@ export function finalMeta(node: ModuleNode, override: Provider | undefined): Mod
 /**
  * Checks a module's `@Worker`, `@Task` and `@OnEvent` declarations at `Kernel.create`,
  * before any constructor runs, so misuse fails fast with the culprit named; returns them
- * parsed.
+ * parsed. The decorators only record: this (and FleetWork.plan for `@Job` and fleet hooks)
+ * is the one place their options are checked.
  */
 export function planModule(
   name: string,
@@ -65,13 +73,15 @@ export function planModule(
   graph: ModuleGraph,
   events: EventBus,
 ): ModulePlan {
+  // Declaration errors name the class as written (`@Task Db.tick`), as the decorator would.
+  const cls = meta.className;
   const workers: WorkerPlan[] = meta.workers.map((worker) => {
-    const policy = restartPolicy(worker.options, `@Worker ${name}.${String(worker.method)}`);
+    const policy = restartPolicy(worker.options, `@Worker ${cls}.${String(worker.method)}`);
     const restart = worker.options.restart;
     if (restart !== undefined && restart !== 'on-error' && restart !== 'never') {
       throw new KeelError(
         'E_INVALID_OPTION',
-        `@Worker ${name}.${String(worker.method)}: restart must be 'on-error' or 'never', got ${String(restart)}.`,
+        `@Worker ${cls}.${String(worker.method)}: restart must be 'on-error' or 'never', got ${String(restart)}.`,
         { module: name },
       );
     }
@@ -83,7 +93,7 @@ export function planModule(
   });
   const tasks: DeclaredTaskPlan[] = [];
   for (const task of meta.tasks) {
-    const plan = validateTaskOptions(name, String(task.method), task.options);
+    const plan = validateTaskOptions(cls, String(task.method), task.options, name);
     // `fleet: 'once'` tasks are the fleet's (FleetWork plans them).
     if (!plan.once) {
       tasks.push({ method: task.method, name: task.options.name ?? String(task.method), plan });
@@ -91,6 +101,10 @@ export function planModule(
   }
   const hooks: HookPlan[] = meta.hooks.map((hook) => {
     const where = `@OnEvent on ${name}.${String(hook.method)}`;
+    const declared = `@OnEvent on "${cls}.${String(hook.method)}"`;
+    if (typeof hook.event !== 'string' || hook.event === '') {
+      throw new KeelError('E_INVALID_OPTION', `${declared} needs an event name.`, { module: name });
+    }
     const source =
       typeof hook.source === 'string' ? hook.source : graph.nameOf(refClass(hook.source));
     if (graph.find(source) === undefined) {

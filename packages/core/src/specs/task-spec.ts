@@ -21,11 +21,12 @@ export interface TaskPlan {
  * that would ever run it), `E_INVALID_DURATION`, `E_INVALID_CRON`.
  */
 export function validateTaskOptions(
-  moduleName: string,
+  className: string,
   methodName: string,
   options: TaskOptions,
+  moduleName: string = className,
 ): TaskPlan {
-  const what = `@Task ${moduleName}.${methodName}`;
+  const what = `@Task ${className}.${methodName}`;
   const fail = (message: string, option: string): KeelError =>
     new KeelError('E_TASK_OPTIONS', `${what}: ${message}`, {
       module: moduleName,

@@ -186,14 +186,16 @@ describe('@Job on a fleet of one', () => {
     k.expectNoLeaks();
   });
 
-  it('checks @Job options where they are declared', () => {
+  it('checks @Job options at Kernel.create', () => {
     const declare = (options: object): unknown => {
+      @Module()
+      class C {
+        @Job(options as never)
+        run() {}
+      }
       try {
-        class C {
-          @Job(options as never)
-          run() {}
-        }
-        return C;
+        createTestKernel({ modules: [C] });
+        return undefined;
       } catch (err) {
         return (err as KeelError).code;
       }
@@ -231,12 +233,13 @@ describe("@Task({ fleet: 'once' }) on a fleet of one", () => {
 
   it("refuses runOnStart with fleet: 'once'", () => {
     let code: string | undefined;
+    @Module()
+    class C {
+      @Task({ every: '1m', fleet: 'once', runOnStart: true })
+      run() {}
+    }
     try {
-      class C {
-        @Task({ every: '1m', fleet: 'once', runOnStart: true })
-        run() {}
-      }
-      void C;
+      createTestKernel({ modules: [C] });
     } catch (err) {
       code = (err as KeelError).code;
     }

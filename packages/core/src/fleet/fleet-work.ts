@@ -181,7 +181,7 @@ export class FleetWork {
         { module: rt.name },
       );
     }
-    return c.enqueue(queue, text, opts);
+    return c.enqueue(queue, text, opts, data);
   }
 
   /**
@@ -238,34 +238,41 @@ export class FleetWork {
     const name = `job ${plan.queue} -> ${rt.name}.${String(method)}`;
     const signals = new JobSignals();
     let linkedByEngine = false;
+    // A method declaring only `data` cannot see its signal or JobInfo: it is called with
+    // `data` alone and the engine may skip the AbortSignal per attempt (as BullMQ does for a
+    // processor without a signal parameter). Length 0 may be `(...args)`: it gets all three.
+    const dataOnly = (rt.instance[method] as Method).length === 1;
     const consumer = c.consume(
       plan.queue,
-      { ...plan, signal: rt.signal },
+      { ...plan, signal: rt.signal, ...(dataOnly ? { handlerReadsSignal: false } : {}) },
       async (job, jobSignal) => {
         const end = rt.begin('job', name);
-        const linked = linkedByEngine ? undefined : signals.link(jobSignal, rt.signal);
-        const signal = linked?.signal ?? jobSignal;
+        const linked = linkedByEngine || dataOnly ? undefined : signals.link(jobSignal, rt.signal);
         try {
-          let data: unknown;
-          try {
-            data = JSON.parse(job.data);
-          } catch (err) {
-            throw new KeelError(
-              'E_JOB_DATA',
-              `Job ${job.id} of "${plan.queue}" holds data that is not JSON.`,
-              {
-                module: rt.name,
-                cause: err,
-              },
-            );
+          let data: unknown = job.value;
+          if (data === undefined) {
+            try {
+              data = JSON.parse(job.data);
+            } catch (err) {
+              throw new KeelError(
+                'E_JOB_DATA',
+                `Job ${job.id} of "${plan.queue}" holds data that is not JSON.`,
+                { module: rt.name, cause: err },
+              );
+            }
           }
-          const info: JobInfo = {
-            id: job.id,
-            queue: job.queue,
-            attempt: job.attempt,
-            enqueuedAt: job.enqueuedAt,
-          };
-          await (rt.instance[method] as Method).call(rt.instance, data, signal, info);
+          const fn = rt.instance[method] as Method;
+          if (dataOnly) {
+            await fn.call(rt.instance, data);
+          } else {
+            const info: JobInfo = {
+              id: job.id,
+              queue: job.queue,
+              attempt: job.attempt,
+              enqueuedAt: job.enqueuedAt,
+            };
+            await fn.call(rt.instance, data, linked?.signal ?? jobSignal, info);
+          }
         } catch (err) {
           // A try cut off by the module's stop is handed back, not a failure of module code.
           if (!endedByAbort(err, rt.signal)) rt.report(err, name, 'job');

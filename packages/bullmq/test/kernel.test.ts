@@ -135,7 +135,6 @@ describe('bullmqFleet() under a real kernel', () => {
       constructor(readonly ctx: ModuleContext) {}
       @Job({ queue: 'plain', concurrency: 2 })
       work(data: { n: number; tags: string[] }) {
-        // eslint-disable-next-line prefer-rest-params
         calls.push({ data, args: arguments.length });
       }
     }

@@ -34,6 +34,8 @@ async function dispatch(job: ChildJob): Promise<unknown> {
       return (await import('./scenarios/jobs.js')).jobsScenario(args, log);
     case 'drift':
       return (await import('./scenarios/fleet-drift.js')).driftScenario(args, log);
+    case 'fleet-events':
+      return (await import('./scenarios/fleet-events.js')).fleetEventsScenario(args);
     case 'task-queue':
       return (await import('./scenarios/task-queue.js')).taskQueueTiming(args);
     default:

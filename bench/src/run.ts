@@ -16,6 +16,7 @@ import {
 import { taskQueueRows, type TaskQueueResult } from './scenarios/task-queue.js';
 import { jobsRows, type JobsResult } from './scenarios/jobs.js';
 import { driftRows, type DriftResult } from './scenarios/fleet-drift.js';
+import { fleetEventsRows, type FleetEventsResult } from './scenarios/fleet-events.js';
 
 /**
  * `npm run bench`: every scenario in child processes, one after the other (nothing else
@@ -33,6 +34,7 @@ const SCENARIOS = [
   'task-queue',
   'jobs',
   'drift',
+  'fleet-events',
 ] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -133,6 +135,24 @@ async function main(): Promise<void> {
         );
       }
       return driftRows(r);
+    },
+    'fleet-events': async () => {
+      const events = quick ? 500 : 5_000;
+      const result = await runInChild<FleetEventsResult>(
+        {
+          scenario: 'fleet-events',
+          args: {
+            events,
+            paced: quick ? 200 : 1_000,
+            rounds: quick ? 1 : 7,
+            warmupRounds: quick ? 1 : 2,
+          },
+        },
+        600_000,
+      );
+      if (result.result.skipped !== undefined)
+        log(`fleet-events skipped: ${result.result.skipped}`);
+      return fleetEventsRows(events, result.result);
     },
   };
   for (const name of selected) {

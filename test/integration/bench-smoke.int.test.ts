@@ -18,6 +18,7 @@ import {
 import { taskQueueRows, taskQueueTiming } from '../../bench/src/scenarios/task-queue.js';
 import { jobsRows, jobsScenario } from '../../bench/src/scenarios/jobs.js';
 import { driftFigures, driftRows } from '../../bench/src/scenarios/fleet-drift.js';
+import { fleetEventsRows, fleetEventsScenario } from '../../bench/src/scenarios/fleet-events.js';
 import { summarize } from '../../bench/src/stats.js';
 
 const TINY_MICRO = { batch: 4, time: 5, warmupTime: 0 };
@@ -133,6 +134,16 @@ describe('bench smoke', () => {
     rows.push(...driftRows({ replicas: 3, windows: { keel: { durationS: 4, ...figures } } }));
   });
 
+  it('runs fleet events through kernels and raw Streams on a private redis-server', async () => {
+    const result = await fleetEventsScenario({ events: 30, paced: 20, rounds: 1, warmupRounds: 0 });
+    expect(result.skipped).toBeUndefined();
+    for (const mode of ['all', 'one']) {
+      expect(result.samples[mode]!.keel).toHaveLength(1);
+      expect(result.samples[mode]!['raw ioredis streams']).toHaveLength(1);
+    }
+    rows.push(...fleetEventsRows(30, result));
+  }, 30_000);
+
   it('renders the table and checks the targets', () => {
     const table = renderTable(rows);
     expect(table).toContain('event to 3 hooks, per trigger');
@@ -142,5 +153,7 @@ describe('bench smoke', () => {
     expect(targets).toContain(
       '[MISS] fleet task every 1s on 3 replicas: no duplicate, no missed slot, no overlap',
     );
+    expect(targets).toContain("fleet events 'one': ≥ 0.8× raw Streams throughput");
+    expect(targets).toContain("fleet events 'all': trigger→hook p99 (2,000 events/s) ≤ 1.5× raw");
   });
 });

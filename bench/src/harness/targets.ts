@@ -162,6 +162,30 @@ export function checkTargets(rows: readonly Row[]): TargetCheck[] {
       met: d.duplicates === 0 && d.missed === 0 && d.overlaps === 0,
     };
   });
+  for (const scenario of new Set(rows.map((r) => r.scenario))) {
+    const m = /^(fleet events '(all|one)', .* events), throughput$/.exec(scenario);
+    if (m === null) continue;
+    const raw = 'raw ioredis streams';
+    add(`fleet events '${m[2]}': ≥ 0.8× raw Streams throughput`, () => {
+      const k = median(rows, scenario, 'keel');
+      const r = median(rows, scenario, raw);
+      if (k === undefined || r === undefined) return undefined;
+      return {
+        measured: `keel ÷ raw = ${x(k / r)} (${k.toFixed(0)} vs ${r.toFixed(0)} events/s)`,
+        met: k / r >= 0.8,
+      };
+    });
+    add(`fleet events '${m[2]}': trigger→hook p99 (2,000 events/s) ≤ 1.5× raw`, () => {
+      const s = `${m[1]}, trigger→hook p99 at 2,000/s`;
+      const k = median(rows, s, 'keel');
+      const r = median(rows, s, raw);
+      if (k === undefined || r === undefined) return undefined;
+      return {
+        measured: `keel ÷ raw = ${x(k / r)} (${k.toFixed(2)} vs ${r.toFixed(2)} ms)`,
+        met: k / r <= 1.5,
+      };
+    });
+  }
   return checks;
 }
 

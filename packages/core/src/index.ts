@@ -62,7 +62,7 @@ export type { EventKey } from './events/event-key.js';
 
 export { systemClock } from './time/clock.js';
 export type { Clock } from './time/clock.js';
-export { toMs } from './time/duration.js';
+export { formatDuration, toMs } from './time/duration.js';
 export type { Duration } from './time/duration.js';
 
 export type { Provider, InjectionToken, Resolver } from './container/provider.js';

@@ -97,7 +97,7 @@ export class HttpServer {
 
   /** Listens, then triggers `listening` with the bound address. */
   async start(): Promise<void> {
-    const { host, port, drainTimeoutMs, handler } = this.options;
+    const { host, port, drainTimeoutMs, bodyLimit, handler } = this.options;
     const server = createServer();
     await listen(server, port, host);
     server.on('error', (err) => this.ctx.report(err, { taskName: 'http server' }));
@@ -105,7 +105,7 @@ export class HttpServer {
     const url = boundUrl(address);
     const drain = new ConnectionDrain(server, drainTimeoutMs, this.ctx.logger);
     const inFlight = new Set<Promise<void>>();
-    const deps = { ctx: this.ctx, handler, drain, baseUrl: url };
+    const deps = { ctx: this.ctx, handler, drain, baseUrl: url, bodyLimit };
     // Attached before any I/O callback can run, so no request is missed.
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const served = serveRequest(deps, req, res);

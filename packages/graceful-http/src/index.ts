@@ -6,3 +6,5 @@ export type { HttpListeningEvent } from './listening-event.js';
 export { Router } from './router.js';
 export type { HttpHandler, RequestContext, RequestDispatcher, RequestHandler } from './handler.js';
 export { RequestClosedError } from './serve-request.js';
+export { DEFAULT_BODY_LIMIT, RequestBodyError } from './request-body.js';
+export type { RequestBody, RequestBodyProblem } from './request-body.js';

@@ -1,5 +1,6 @@
 import { KeelError, toMs, type Duration, type InjectionToken } from '@keel/core';
 import type { HttpHandler, RequestHandler } from './handler.js';
+import { DEFAULT_BODY_LIMIT } from './request-body.js';
 
 /** Options of `HttpServer.configure()`. */
 export interface HttpServerOptions {
@@ -13,6 +14,11 @@ export interface HttpServerOptions {
    * the share of it the kernel waits for a module's work.
    */
   drainTimeout?: Duration;
+  /**
+   * The largest request body `ctx.json()`, `ctx.text()` and `ctx.bytes()` read, in bytes,
+   * unless a call passes its own limit; default 1 MiB (1048576). Larger bodies get a 413.
+   */
+  bodyLimit?: number;
   /** Answers every request: a function, or a dispatcher such as a `Router`. */
   handler: HttpHandler;
 }
@@ -22,6 +28,7 @@ export interface ResolvedHttpServerOptions {
   readonly host: string;
   readonly port: number;
   readonly drainTimeoutMs: number;
+  readonly bodyLimit: number;
   readonly handler: RequestHandler;
 }
 
@@ -39,7 +46,7 @@ export const DEFAULT_HOST = '127.0.0.1';
 /** How long a shutdown waits for requests when no `drainTimeout` is configured. */
 export const DEFAULT_DRAIN_TIMEOUT: Duration = '10s';
 
-const KNOWN = new Set(['host', 'port', 'drainTimeout', 'handler']);
+const KNOWN = new Set(['host', 'port', 'drainTimeout', 'bodyLimit', 'handler']);
 const WHERE = 'HttpServer.configure()';
 
 /**
@@ -60,17 +67,30 @@ export function resolveHttpServerOptions(options: HttpServerOptions): ResolvedHt
       );
     }
   }
-  const { host = DEFAULT_HOST, port = 0, drainTimeout = DEFAULT_DRAIN_TIMEOUT } = options;
+  const {
+    host = DEFAULT_HOST,
+    port = 0,
+    drainTimeout = DEFAULT_DRAIN_TIMEOUT,
+    bodyLimit = DEFAULT_BODY_LIMIT,
+  } = options;
   if (typeof host !== 'string' || host.trim() === '') {
     throw invalid('host', host, "use a host name or an IP address such as '127.0.0.1'");
   }
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
     throw invalid('port', port, 'use a whole number from 0 to 65535 (0: any free port)');
   }
+  if (typeof bodyLimit !== 'number' || !Number.isSafeInteger(bodyLimit) || bodyLimit < 0) {
+    throw invalid(
+      'bodyLimit',
+      bodyLimit,
+      'use a whole number of bytes, 0 or more (default 1048576, 1 MiB)',
+    );
+  }
   return Object.freeze({
     host,
     port,
     drainTimeoutMs: toMs(drainTimeout, `${WHERE}: drainTimeout`),
+    bodyLimit,
     handler: toRequestHandler(options.handler),
   });
 }

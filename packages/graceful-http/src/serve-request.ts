@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ModuleContext } from '@keel/core';
 import type { ConnectionDrain } from './connection-drain.js';
 import type { RequestContext, RequestHandler } from './handler.js';
+import { BodyReader, RequestBodyError } from './request-body.js';
 
 /** What serving a request needs from the server it arrived on. */
 export interface ServeDeps {
@@ -10,6 +11,8 @@ export interface ServeDeps {
   readonly drain: ConnectionDrain;
   /** `http://host:port`, to parse request targets against. */
   readonly baseUrl: string;
+  /** The default limit of a request body read, in bytes. */
+  readonly bodyLimit: number;
 }
 
 type Outcome = { ok: true } | { ok: false; error: unknown };
@@ -35,7 +38,16 @@ export async function serveRequest(
   res.once('close', () => {
     if (!res.writableFinished) controller.abort(new RequestClosedError());
   });
-  const context: RequestContext = { url, params: {}, signal: controller.signal };
+  const body = new BodyReader(req, res, controller.signal, deps.bodyLimit);
+  // Own properties, not methods: a Router hands on `{ ...context, params }`.
+  const context: RequestContext = {
+    url,
+    params: {},
+    signal: controller.signal,
+    json: (limit) => body.json(limit),
+    text: (limit) => body.text(limit),
+    bytes: (limit) => body.bytes(limit),
+  };
   const name = `request ${req.method ?? 'GET'} ${url.pathname}`;
   try {
     await deps.ctx.runWorker(name, async () => {
@@ -53,6 +65,11 @@ export async function serveRequest(
       if (!first.ok) {
         // The client went away and the handler gave up, as asked: nothing failed.
         if (isAbort(first.error, controller.signal)) return;
+        // The client sent a body it should not have: answered, not a failure of the service.
+        if (first.error instanceof RequestBodyError) {
+          answerRefusal(res, first.error, deps.drain.draining);
+          return;
+        }
         answerError(res, deps.drain.draining);
         throw first.error;
       }
@@ -111,6 +128,19 @@ function answerError(res: ServerResponse, draining: boolean): void {
   }
   for (const header of res.getHeaderNames()) res.removeHeader(header);
   answer(res, 500, 'Internal Server Error\n', draining);
+}
+
+/** Answers a refused body with its status, unless the handler began an answer already. */
+function answerRefusal(res: ServerResponse, error: RequestBodyError, draining: boolean): void {
+  if (res.destroyed || res.writableEnded) return;
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  // The rest of the body stays unread: the connection must not be reused (set by the reader).
+  const close = res.getHeader('connection') === 'close';
+  for (const header of res.getHeaderNames()) res.removeHeader(header);
+  answer(res, error.status, `${error.message}\n`, draining || close);
 }
 
 function answer(res: ServerResponse, status: number, body: string, draining: boolean): void {

@@ -33,7 +33,13 @@ describe('HttpServer.configure()', () => {
 
   it('fills in the defaults, reads durations and accepts a dispatcher such as a Router', () => {
     const defaults: ResolvedHttpServerOptions = resolveHttpServerOptions({ handler });
-    expect(defaults).toEqual({ host: '127.0.0.1', port: 0, drainTimeoutMs: 10_000, handler });
+    expect(defaults).toEqual({
+      host: '127.0.0.1',
+      port: 0,
+      drainTimeoutMs: 10_000,
+      bodyLimit: 1_048_576,
+      handler,
+    });
     const router = new Router();
     const custom = resolveHttpServerOptions({
       host: '::1',

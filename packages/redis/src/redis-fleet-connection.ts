@@ -33,6 +33,8 @@ const NO_JOBS =
   "jobs and fleet tasks need @keel/bullmq's bullmqFleet(): redisFleet() offers membership, " +
   'leases and fleet events only. Use bullmqFleet(options) from @keel/bullmq as the fleet option.';
 
+function noop(): void {}
+
 /** Waits for `client` to become ready, failing on its first error or close, or on abort. */
 function waitReady(client: Redis, signal: AbortSignal, host: FleetHost, ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -256,16 +258,18 @@ export class RedisFleetConnection implements FleetConnection {
 
   // ----- fleet events -----------------------------------------------------------------
 
-  async publish(topic: string, payload: string): Promise<void> {
-    await this.command.xadd(
-      this.keys.events(topic),
-      'MAXLEN',
-      '~',
-      this.options.eventsMaxLen,
-      '*',
-      'payload',
-      payload,
-    );
+  publish(topic: string, payload: string): Promise<void> {
+    return this.command
+      .xadd(
+        this.keys.events(topic),
+        'MAXLEN',
+        '~',
+        this.options.eventsMaxLen,
+        '*',
+        'payload',
+        payload,
+      )
+      .then(noop);
   }
 
   subscribe(spec: FleetSubscription, deliver: FleetDeliver): FleetSubscriptionHandle {

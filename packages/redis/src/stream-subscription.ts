@@ -1,6 +1,7 @@
 import type {
   Clock,
   FleetDeliver,
+  FleetDelivery,
   FleetHost,
   FleetSubscription,
   FleetSubscriptionHandle,
@@ -45,6 +46,8 @@ const ERROR_TTL_MS = 86_400_000;
 /** How far before subscribe() a new group starts (covers Redis's cached command time). */
 const START_MARGIN_MS = 2;
 
+function noop(): void {}
+
 function isNoGroup(error: unknown): boolean {
   return describeError(error).includes('NOGROUP');
 }
@@ -80,7 +83,12 @@ export class StreamSubscription implements FleetSubscriptionHandle {
   private closed: Promise<void> | undefined;
   private loop: Promise<void> | undefined;
   private deadSeen = -1;
-  private delivering: Promise<void> | undefined;
+  /** The hook call in flight, if any (close() lets it settle first). */
+  private running: Promise<void> | undefined;
+  /** Ids whose hook settled, not yet sent in an XACK (sent together: see ack()). */
+  private acks: string[] = [];
+  private ackFlush: NodeJS.Immediate | undefined;
+  private acking: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly ctx: SubscriptionContext,
@@ -122,6 +130,7 @@ export class StreamSubscription implements FleetSubscriptionHandle {
   destroy(): void {
     this.stopping = true;
     this.closed ??= Promise.resolve();
+    this.dropAcks();
     this.wake?.();
     this.reader.disconnect();
   }
@@ -129,10 +138,12 @@ export class StreamSubscription implements FleetSubscriptionHandle {
   private async shutdown(): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    // A delivery in flight settles first (and is acknowledged if the link is up).
-    await this.delivering;
+    // A delivery in flight settles first (and is acknowledged if the link is up). Only the
+    // hook is waited for here: a command queued during an outage would never answer.
+    if (this.running !== undefined) await Promise.resolve(this.running).then(noop, noop);
+    const acked = this.flushAcks();
     if (this.reader.status === 'ready') {
-      await Promise.race([this.loop, this.sleep(this.ctx.commandTimeoutMs)]);
+      await this.within(Promise.all([this.loop, acked]), this.ctx.commandTimeoutMs);
     }
     // Ends whatever still waits on this connection (a command queued during an outage).
     this.reader.disconnect();
@@ -150,15 +161,16 @@ export class StreamSubscription implements FleetSubscriptionHandle {
     while (!this.stopping) {
       try {
         if (!this.groupReady) await this.createGroup();
+        // Acknowledgements go out before a claim (which would take those entries back) and
+        // before a blocking read (which would hold them back).
+        void this.flushAcks();
         if (this.ctx.clock.now() - this.lastClaimAt >= this.claimEveryMs) {
           this.lastClaimAt = this.ctx.clock.now();
           await this.claim();
+          void this.flushAcks();
         }
         const entries = await this.read();
-        for (const entry of entries) {
-          if (this.stopping) break;
-          await this.handle(entry, 1);
-        }
+        if (entries.length > 0) await this.handleAll(entries, this.ctx.clock.now());
         failures = 0;
       } catch (error) {
         if (this.stopping) break;
@@ -239,44 +251,125 @@ export class StreamSubscription implements FleetSubscriptionHandle {
     }
   }
 
+  /**
+   * Delivers a read's entries one at a time, in stream order, until close. Entries still
+   * waiting when minIdle has passed since the read are left pending: by now another reader
+   * may have claimed them, and running them here too would be a second run. They are claimed
+   * again (here or elsewhere) like a failed delivery.
+   */
+  private async handleAll(entries: readonly StreamEntry[], readAt: number): Promise<void> {
+    const topic = this.spec.topic;
+    for (const [id, fields] of entries) {
+      if (this.stopping || this.ctx.clock.now() - readAt >= this.spec.minIdleMs) break;
+      const payload = fieldOf(fields, 'payload') ?? 'null';
+      // The first delivery's success path inline: no promise of its own per entry.
+      const running = this.call({ id, topic, payload, attempt: 1 });
+      this.running = running;
+      try {
+        await running;
+      } catch (error) {
+        this.running = undefined;
+        await this.failed(id, payload, 1, error);
+        continue;
+      }
+      this.running = undefined;
+      this.ack(id);
+    }
+  }
+
+  /** `deliver`, with a synchronous throw turned into a rejection. */
+  private call(delivery: FleetDelivery): Promise<void> {
+    try {
+      return this.deliver(delivery);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(describeError(error)));
+    }
+  }
+
+  /** One (re)delivery of a claimed entry. */
   private async handle([id, fields]: StreamEntry, attempt: number): Promise<void> {
     const payload = fieldOf(fields, 'payload') ?? 'null';
-    const delivering = Promise.resolve().then(() =>
-      this.deliver({ id, topic: this.spec.topic, payload, attempt }),
-    );
-    this.delivering = delivering.then(
-      () => undefined,
-      () => undefined,
-    );
+    const running = this.call({ id, topic: this.spec.topic, payload, attempt });
+    this.running = running;
     try {
-      await delivering;
+      await running;
     } catch (error) {
-      const text = describeError(error);
-      if (attempt >= this.spec.maxDeliveries) {
-        await this.deadLetter(id, payload, attempt, text);
-        return;
-      }
-      // Left pending: claimed again (here or elsewhere) once idle for minIdleMs.
-      const errors = this.ctx.keys.errors(this.spec.topic, this.group);
-      await this.reader
-        .multi()
-        .hset(errors, id, text)
-        .pexpire(errors, ERROR_TTL_MS)
-        .exec()
-        .catch(() => undefined);
+      this.running = undefined;
+      await this.failed(id, payload, attempt, error);
       return;
     }
-    if (attempt === 1) {
-      await this.reader.xack(this.stream, this.group, id);
-    } else {
-      // A redelivery may have a recorded error to drop with it.
-      await this.reader
-        .multi()
-        .xack(this.stream, this.group, id)
-        .hdel(this.ctx.keys.errors(this.spec.topic, this.group), id)
-        .exec();
-    }
+    this.running = undefined;
+    // A redelivery may have a recorded error to drop with it.
+    await this.reader
+      .multi()
+      .xack(this.stream, this.group, id)
+      .hdel(this.ctx.keys.errors(this.spec.topic, this.group), id)
+      .exec();
     this.stats.delivered += 1;
+  }
+
+  /**
+   * A delivery whose hook threw: dead-lettered after its last attempt, else left pending
+   * (claimed again, here or elsewhere, once idle for minIdleMs) with its error recorded.
+   */
+  private async failed(
+    id: string,
+    payload: string,
+    attempt: number,
+    error: unknown,
+  ): Promise<void> {
+    const text = describeError(error);
+    if (attempt >= this.spec.maxDeliveries) {
+      await this.deadLetter(id, payload, attempt, text);
+      return;
+    }
+    const errors = this.ctx.keys.errors(this.spec.topic, this.group);
+    await this.reader
+      .multi()
+      .hset(errors, id, text)
+      .pexpire(errors, ERROR_TTL_MS)
+      .exec()
+      .catch(() => undefined);
+  }
+
+  /**
+   * Queues the acknowledgement of a settled first delivery. Sent with the others of its
+   * event-loop turn as one `XACK` (a batch of quick hooks costs one command, not one round
+   * trip each), at the latest before the next blocking read or claim: a slow or awaiting hook
+   * lets the turn end, so its predecessors' acknowledgements are not held back by it. Until
+   * sent, the entry stays pending (at least once: a crash now means a redelivery).
+   */
+  private ack(id: string): void {
+    this.acks.push(id);
+    this.ackFlush ??= setImmediate(() => void this.flushAcks());
+  }
+
+  /** Sends the queued acknowledgements as one XACK; never rejects (a lost ack means a redelivery). */
+  private flushAcks(): Promise<void> {
+    if (this.ackFlush !== undefined) clearImmediate(this.ackFlush);
+    this.ackFlush = undefined;
+    if (this.acks.length === 0) return this.acking;
+    const ids = this.acks;
+    this.acks = [];
+    this.stats.delivered += ids.length;
+    const sent = this.reader.xack(this.stream, this.group, ...ids).then(
+      () => undefined,
+      (error: unknown) =>
+        this.ctx.logger.debug(
+          { hook: this.spec.hookId, err: describeError(error), entries: ids.length },
+          'fleet event acknowledgement failed; the entries are redelivered after minIdle',
+        ),
+    );
+    // Replies on one connection come in order: the last XACK settles after the earlier ones.
+    this.acking = sent;
+    return sent;
+  }
+
+  /** A crash acknowledges nothing: queued acknowledgements are dropped unsent. */
+  private dropAcks(): void {
+    if (this.ackFlush !== undefined) clearImmediate(this.ackFlush);
+    this.ackFlush = undefined;
+    this.acks = [];
   }
 
   private async claim(): Promise<void> {
@@ -290,8 +383,10 @@ export class StreamSubscription implements FleetSubscriptionHandle {
       CLAIM_COUNT,
     )) as [string, (StreamEntry | null)[]];
     this.claimCursor = cursor;
+    const claimedAt = this.ctx.clock.now();
     for (const entry of entries) {
-      if (this.stopping) break;
+      // As in handleAll: past minIdle, the rest may be someone else's by now.
+      if (this.stopping || this.ctx.clock.now() - claimedAt >= this.spec.minIdleMs) break;
       if (entry === null) continue;
       const info = (await this.reader.xpending(this.stream, this.group, entry[0], entry[0], 1)) as [
         string,
@@ -379,15 +474,17 @@ export class StreamSubscription implements FleetSubscriptionHandle {
     }));
   }
 
-  /** Waits `ms` on the clock (not interrupted by close). */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const handle = this.ctx.clock.setTimeout(resolve, ms);
-      void this.loop?.finally(() => {
-        this.ctx.clock.clearTimeout(handle);
-        resolve();
-      });
-    });
+  /** Waits for `work` (its outcome ignored), at most `ms` on the clock. */
+  private async within(work: Promise<unknown>, ms: number): Promise<void> {
+    let timer: unknown;
+    const timeout = new Promise<void>(
+      (resolve) => (timer = this.ctx.clock.setTimeout(resolve, ms)),
+    );
+    try {
+      await Promise.race([work.then(noop, noop), timeout]);
+    } finally {
+      this.ctx.clock.clearTimeout(timer);
+    }
   }
 
   /** Waits `ms` on the clock, or until close. */

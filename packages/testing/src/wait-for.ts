@@ -52,7 +52,7 @@ export async function waitFor(
     const seen =
       errors.length === 0
         ? 'no errors captured'
-        : `errors so far:\n${errors.map((e) => `  - ${e.module} ${e.taskType} "${e.taskName}": ${e.message}`).join('\n')}`;
+        : `errors so far:\n${errors.map((e) => `  - ${e.module} ${e.activity}: ${e.message}`).join('\n')}`;
     throw new Error(
       `waitFor: module "${handle.name}" did not become "${status}" (it is "${handle.status}") within ` +
         `${timeoutMs} ms of fake time; ${describeClock(outcome, clock.now())}. ` +

@@ -324,7 +324,7 @@ describe('createTestKernel', () => {
       const started = k.start();
       started.catch(() => undefined);
       await expect(k.waitFor(Broken, 'online')).rejects.toThrow(
-        /did not become "online" \(it is "offline"\)[\s\S]*errors so far:\n {2}- broken start "start module": no config file/,
+        /did not become "online" \(it is "offline"\)[\s\S]*errors so far:\n {2}- broken start: no config file/,
       );
       await expect(started).rejects.toMatchObject({ code: 'E_START_FAILED' });
     });

@@ -143,7 +143,7 @@ export class KernelContainer {
       throw new KeelError(
         'E_MODULE_CONSTRUCTOR',
         `Could not construct module "${name}" (class ${cls.name}): ${clause(describe(err))}.\n` +
-          constructorHint(cls),
+          constructorHint(cls, tokens),
         { module: name, cause: err },
       );
     } finally {
@@ -320,17 +320,30 @@ const BUILTINS = new Set<unknown>([
 
 /**
  * What to check when a module cannot be constructed. A class with constructor parameters but
- * no `design:paramtypes` was compiled without decorator metadata (tsx, esbuild, Vite): say so
- * and name both fixes, since tsyringe's own "TypeInfo not known" does not.
+ * no `design:paramtypes` was compiled without decorator metadata (tsx, esbuild, Vite); a
+ * parameter whose emitted type is `Object` had its class imported with `import type` (or is
+ * an interface). Say which, and name both fixes, since tsyringe's "TypeInfo not known" does not.
  */
-function constructorHint(cls: { length: number }): string {
+function constructorHint(
+  cls: { length: number; name: string },
+  tokens: readonly unknown[],
+): string {
   const types = Reflect.getMetadata('design:paramtypes', cls) as unknown[] | undefined;
   if (types === undefined && cls.length > 0) {
     return (
-      'Its class has no decorator metadata: it was compiled without "emitDecoratorMetadata" ' +
-      '(tsx, esbuild and Vite never emit it). Either compile with tsc (or ts-jest) with ' +
-      '"experimentalDecorators" and "emitDecoratorMetadata" on, or put @inject(Token) on every ' +
-      'constructor parameter.'
+      `Class ${cls.name} has no decorator metadata: it was compiled without "emitDecoratorMetadata" ` +
+      '(tsx, esbuild and Vite never emit it), so the container cannot tell what its constructor ' +
+      'needs. Either compile with tsc (or ts-jest) with "experimentalDecorators" and ' +
+      '"emitDecoratorMetadata" on, or put @inject(Token) on every constructor parameter.'
+    );
+  }
+  const erased = tokens.flatMap((token, index) => (token === Object ? [`#${index}`] : []));
+  if (erased.length > 0) {
+    return (
+      `Constructor parameter ${erased.join(', ')} of ${cls.name} has no class in its decorator ` +
+      'metadata (it reads "Object"): its type was imported with "import type", which erases the ' +
+      'class, or is an interface or type alias. Either import the class as a value ' +
+      "(import { Db } from './db.js', not import type), or put @inject(Token) on that parameter."
     );
   }
   return (

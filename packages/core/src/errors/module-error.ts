@@ -6,7 +6,11 @@ export type TaskType = 'worker' | 'task' | 'microtask' | 'hook' | 'job' | 'prep'
 /** How bad it is: `panic` for a thrown non-Error value or a programming error. */
 export type Severity = 'info' | 'error' | 'panic';
 
-const PROGRAMMING_ERRORS = [TypeError, ReferenceError, RangeError, SyntaxError];
+// The JavaScript faces of a Go runtime panic (nil dereference, index out of range, calling a
+// non-function). SyntaxError is not among them: code that parses at all only meets one at
+// run time from JSON.parse, new RegExp or new Function on data, i.e. bad input, which Go
+// returns as an error (encoding/json's *SyntaxError) rather than panicking.
+const PROGRAMMING_ERRORS = [TypeError, ReferenceError, RangeError];
 
 /** True when a thrown value is a non-Error or a programming error (the Go "panic"). */
 function isPanicValue(value: unknown): boolean {
@@ -48,6 +52,14 @@ export class ModuleError extends Error {
     if (causeStack !== undefined) this.stack = causeStack;
   }
 
+  /**
+   * What failed, as a log line says it: `prep` for a lifecycle method (task name
+   * `prep module`), else the kind and the name, `worker "pump"`.
+   */
+  get activity(): string {
+    return activityName(this.taskType, this.taskName);
+  }
+
   /** Key: value lines, for humans and log files. */
   format(): string {
     const lines = [
@@ -65,6 +77,12 @@ export class ModuleError extends Error {
 }
 
 export { describe };
+
+/** `prep` for the lifecycle task `prep module` (or no name), else `worker "pump"`. */
+export function activityName(taskType: string, taskName: string): string {
+  if (taskName === '' || taskName === `${taskType} module`) return taskType;
+  return `${taskType} "${taskName}"`;
+}
 
 /** True for a `ModuleError` of severity `panic`, or a raw thrown value that would be one. */
 export function isPanic(err: unknown): boolean {

@@ -6,11 +6,15 @@ import { resolveJobOptions, type JobPlan } from '../jobs/job-options.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import { validateTaskOptions, type TaskPlan } from '../tasks/declared-task.js';
 import type { TaskScheduler } from '../tasks/task-scheduler.js';
+import { isThenable } from '../util/thenable.js';
 import { toMs, type Duration } from '../time/duration.js';
 import type { FleetConnection, FleetEnqueueOptions } from './fleet-provider.js';
 import type { KernelFleet } from './kernel-fleet.js';
 
 type Method = (...args: unknown[]) => unknown;
+
+/** What a fleet hook that returned synchronously hands back to its provider. */
+const SETTLED: Promise<void> = Promise.resolve();
 
 /** Options of `ctx.fleet.enqueue`. */
 export interface EnqueueOptions {
@@ -339,6 +343,11 @@ export class FleetWork {
 
   private subscribe(c: FleetConnection, hook: FleetHook): Open {
     const rt = hook.owner;
+    const failed = (err: unknown): Promise<never> => {
+      if (!endedByAbort(err, rt.signal)) rt.report(err, hook.name, 'hook');
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the hook's own error, passed through as thrown
+      return Promise.reject(err);
+    };
     const handle = c.subscribe(
       {
         topic: hook.topic,
@@ -347,23 +356,33 @@ export class FleetWork {
         maxDeliveries: hook.maxDeliveries,
         minIdleMs: hook.minIdleMs,
       },
-      async (delivery) => {
+      (delivery) => {
         if (rt.status !== 'online') {
-          throw new KeelError(
-            'E_KERNEL_STATE',
-            `Module "${rt.name}" is not online to take ${hook.topic}.`,
+          return Promise.reject(
+            new KeelError(
+              'E_KERNEL_STATE',
+              `Module "${rt.name}" is not online to take ${hook.topic}.`,
+            ),
           );
         }
-        const end = rt.begin('hook', hook.name);
+        let result: unknown;
         try {
           const data: unknown = JSON.parse(delivery.payload);
-          await (rt.instance[hook.method] as Method).call(rt.instance, data, rt.signal);
+          result = (rt.instance[hook.method] as Method).call(rt.instance, data, rt.signal);
         } catch (err) {
-          if (!endedByAbort(err, rt.signal)) rt.report(err, hook.name, 'hook');
-          throw err;
-        } finally {
-          end();
+          return failed(err);
         }
+        // As for local hooks: only a hook that returned a promise is recorded as work of its
+        // module (a synchronous one ended before a stop could wait for it) and costs a turn.
+        if (!isThenable(result)) return SETTLED;
+        const end = rt.begin('hook', hook.name);
+        return Promise.resolve(result).then(
+          () => end(),
+          (err: unknown) => {
+            end();
+            return failed(err);
+          },
+        );
       },
     );
     return { close: () => handle.close() };

@@ -27,7 +27,7 @@ import { launchDeclaredWork, registerHooks, validateModuleWork } from './wiring.
 import type { ResolvedOptions } from './options.js';
 import { Reporter } from './reporter.js';
 import { logEvent, moduleStatusLevel } from '../logging/log-event.js';
-import { Telemetry } from './telemetry.js';
+import { Telemetry, type KernelExitFailure } from './telemetry.js';
 import { KernelFleet } from '../fleet/kernel-fleet.js';
 import { FleetWork } from '../fleet/fleet-work.js';
 import { localFleet } from '../fleet/memory/local-fleet.js';
@@ -42,6 +42,8 @@ export interface CoreOwner {
   readonly status: string;
   readonly shuttingDown: AbortSignal;
   shutdown(): Promise<void>;
+  /** Records why the kernel will exit non-zero (the first call wins), for its last log line. */
+  failedWith?(failure: Omit<KernelExitFailure, 'exitCode'>): void;
   /** Called once the plan is complete, before any module constructor runs. */
   attach?(core: KernelCore): void;
 }
@@ -353,6 +355,12 @@ export class KernelCore {
       failures,
     });
     this.owner.exitCode = this.owner.exitCode || 1;
+    const last = this.reporter.last;
+    this.owner.failedWith?.({
+      module: owner.name,
+      reason: `worker "${worker}" of module "${owner.name}" failed ${failures} times in a row and exceeded its restart limit`,
+      cause: last?.module === owner.name ? last.cause : undefined,
+    });
     void this.owner.shutdown();
   }
 

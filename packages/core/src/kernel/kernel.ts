@@ -20,7 +20,8 @@ import { isAbandonment } from '../lifecycle/lifecycle.js';
 import { stopEverything } from './shutdown.js';
 import { withDeadline } from '../time/deadline.js';
 import { handleSignals } from './signals.js';
-import type { KernelEventKind, KernelListeners } from './telemetry.js';
+import type { KernelEventKind, KernelExitFailure, KernelListeners } from './telemetry.js';
+import type { ModuleError } from '../errors/module-error.js';
 
 /**
  * A running service: checks the module graph at `create`, then drives every module
@@ -44,6 +45,8 @@ export class Kernel {
   /** The lifecycle phase in flight (start, manage); shutdown waits for it to settle. */
   private busy: Promise<unknown> = Promise.resolve();
   private isManaged = false;
+  /** The first failure that makes the kernel exit non-zero; its last log line names it. */
+  private exitFailure: Omit<KernelExitFailure, 'exitCode'> | undefined;
 
   private constructor(options: KernelOptions) {
     // The core calls attach() before it constructs modules, so constructors see kernel.modules.
@@ -66,6 +69,11 @@ export class Kernel {
    */
   static create(options: KernelOptions): Kernel {
     return new Kernel(options);
+  }
+
+  /** @internal Records why the kernel will exit non-zero; the first failure wins. */
+  failedWith(failure: Omit<KernelExitFailure, 'exitCode'>): void {
+    this.exitFailure ??= failure;
   }
 
   /** @internal The kernel itself, for module contexts. */
@@ -217,7 +225,7 @@ export class Kernel {
     try {
       await this.core.fleet.connect(this.shuttingDown);
     } catch (err) {
-      this.core.logger.error({ err }, 'command failed: the fleet did not connect');
+      this.failedWith({ reason: `the fleet did not connect: ${describe(err)}`, cause: err });
       this.exitCode = 1;
       await this.shutdown();
       return this.exitCode;
@@ -230,10 +238,12 @@ export class Kernel {
       try {
         await fn(this);
       } catch (err) {
-        this.core.logger.error({ err }, 'command failed');
+        this.failedWith({ reason: `command failed: ${describe(err)}`, cause: err });
         this.exitCode = 1;
       }
     } else {
+      const failure = firstFailure(prep);
+      if (failure !== undefined) this.failedWith(stepFailed(failure, 'prep'));
       this.exitCode = 1;
     }
     await this.shutdown();
@@ -309,6 +319,7 @@ export class Kernel {
       await core.fleet.connect(this.shuttingDown);
     } catch (err) {
       for (const rt of core.runtimes) rt.unplan();
+      this.failedWith({ reason: `the fleet did not connect: ${describe(err)}`, cause: err });
       this.exitCode = 1;
       if (this.shutdownPromise === undefined) {
         this.busy = Promise.resolve();
@@ -318,7 +329,9 @@ export class Kernel {
     }
     const prep = await core.lifecycle.prep(core.runtimes, halted);
     let failure = firstFailure(prep);
+    let step: 'prep' | 'start' = 'prep';
     if (failure === undefined && !halted()) {
+      step = 'start';
       const started = await core.lifecycle.start(toStart, halted);
       failure = firstFailure(started);
     }
@@ -331,7 +344,10 @@ export class Kernel {
         failure !== undefined
           ? failure.error
           : new KeelError('E_KERNEL_STATE', 'Shutdown began while the kernel was starting.');
-      if (failure !== undefined) this.exitCode = 1;
+      if (failure !== undefined) {
+        this.failedWith(stepFailed(failure, step));
+        this.exitCode = 1;
+      }
       if (this.shutdownPromise === undefined) {
         // Roll back: the phase has settled, so shutdown need not wait for it.
         this.busy = Promise.resolve();
@@ -424,6 +440,9 @@ export class Kernel {
     if (this.phase === 'stopped') return;
     this.move('stopping');
     this.shutdownController.abort(core.stopReason);
+    // A failed stop sets exitCode 1: the first report of the shutdown says why.
+    let stopFailure: ModuleError | undefined;
+    const unsubscribe = core.telemetry.on('error', (err) => (stopFailure ??= err));
     core.scheduler.stop();
     core.microtasks.releaseAll();
     core.fleet.stopLoop();
@@ -444,7 +463,17 @@ export class Kernel {
       );
     }
     core.timers.close();
-    this.move('stopped');
+    unsubscribe();
+    const failure =
+      this.exitFailure ??
+      (stopFailure === undefined
+        ? undefined
+        : {
+            module: stopFailure.module,
+            reason: `module "${stopFailure.module}" ${stopFailure.activity} failed: ${stopFailure.message}`,
+            cause: stopFailure.cause,
+          });
+    this.move('stopped', this.exitCode === 0 ? undefined : failure);
     this.markStopped();
   }
 
@@ -460,12 +489,29 @@ export class Kernel {
     return undefined;
   }
 
-  private move(to: KernelStatus): void {
+  private move(to: KernelStatus, failure?: Omit<KernelExitFailure, 'exitCode'>): void {
     assertTransition(KERNEL_TRANSITIONS, 'The kernel', this.phase, to);
     const from = this.phase;
     this.phase = to;
-    this.core.telemetry.publish({ type: 'kernel-status', from, to });
+    this.core.telemetry.publish(
+      failure === undefined
+        ? { type: 'kernel-status', from, to }
+        : { type: 'kernel-status', from, to, failure: { exitCode: this.exitCode, ...failure } },
+    );
   }
+}
+
+/** `module "config" prep failed: Unexpected end of JSON input`. */
+function stepFailed(
+  failure: { node: ModuleRuntime; error: unknown },
+  step: 'prep' | 'start',
+): Omit<KernelExitFailure, 'exitCode'> {
+  const module = failure.node.name;
+  return {
+    module,
+    reason: `module "${module}" ${step} failed: ${describe(failure.error)}`,
+    cause: failure.error,
+  };
 }
 
 /** The first module failure of a phase; a step the shutdown cut off blames no module. */

@@ -10,7 +10,13 @@ import { isThenable } from '../util/thenable.js';
  * `kernel.on()` are both consumers; each handles every variant (checked by the compiler).
  */
 export type KernelEvent =
-  | { type: 'kernel-status'; from: KernelStatus; to: KernelStatus }
+  | {
+      type: 'kernel-status';
+      from: KernelStatus;
+      to: KernelStatus;
+      /** On the move to `stopped` after a failure: why the kernel exits non-zero. */
+      failure?: KernelExitFailure;
+    }
   | {
       type: 'module-status';
       module: string;
@@ -36,6 +42,20 @@ export type KernelEvent =
       escalate: Escalation;
       failures: number;
     };
+
+/**
+ * Why a kernel stopped with a non-zero exit code: the first failure that set it (a failed
+ * prep or start, a worker escalating to shutdown, a failed stop), for the one error line
+ * that ends the log.
+ */
+export interface KernelExitFailure {
+  readonly exitCode: number;
+  /** The module at fault, when there is one. */
+  readonly module?: string;
+  /** One sentence: `module "config" prep failed: Unexpected end of JSON input`. */
+  readonly reason: string;
+  readonly cause?: unknown;
+}
 
 /** Listener signatures of `kernel.on(kind, listener)`. */
 export interface KernelListeners {

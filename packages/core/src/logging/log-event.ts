@@ -18,9 +18,30 @@ export function logEvent(
   event: KernelEvent,
 ): void {
   switch (event.type) {
-    case 'kernel-status':
-      kernel.info({ from: event.from, to: event.to }, `kernel ${event.to}`);
+    case 'kernel-status': {
+      const { failure } = event;
+      if (failure === undefined) {
+        kernel.info({ from: event.from, to: event.to }, `kernel ${event.to}`);
+        return;
+      }
+      // The last line of a failed service says why it exits: the module and the cause.
+      const fields = {
+        from: event.from,
+        to: event.to,
+        exitCode: failure.exitCode,
+        ...(failure.module === undefined ? {} : { module: failure.module }),
+      };
+      const message = `kernel ${event.to}: ${failure.reason}`;
+      try {
+        kernel.error(
+          { ...fields, err: isInstance(failure.cause, Error) ? failure.cause : undefined },
+          message,
+        );
+      } catch {
+        kernel.error(fields, message);
+      }
       return;
+    }
     case 'module-status': {
       // The kernel logger with a `module` field: the same line as the module's child logger
       // writes, without making a child for each of thousands of modules.
@@ -51,7 +72,7 @@ export function logEvent(
         taskType: error.taskType,
         severity: error.severity,
       };
-      const message = `${error.taskType} "${error.taskName}" failed: ${error.message}`;
+      const message = `${error.activity} failed: ${error.message}`;
       try {
         log.error(
           { err: isInstance(error.cause, Error) ? error.cause : undefined, ...fields },

@@ -1,8 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { KeelError, type Kernel } from '@keel/core';
+import { RequestBodyError, type RequestContext } from '@keel/graceful-http';
 import type { Config } from '../modules/config.js';
 import { StorageFullError, type Storage } from '../modules/storage.js';
-import { ClientError, field, readJson } from './json-body.js';
+import { ClientError, field } from './client-error.js';
+
+/** The largest request body the demo reads (the plugin's default is 1 MiB). */
+const MAX_BODY_BYTES = 64 * 1024;
 
 /** What a route answers: a status and a JSON body. */
 export interface Reply {
@@ -24,8 +28,12 @@ export interface RouteDeps {
  * `PUT /config` (`{ "maxItems": 10 }`, which triggers `Config`'s `changed` event) and
  * `POST /reports` (enqueues a report job).
  */
-export async function route(req: IncomingMessage, deps: RouteDeps): Promise<Reply> {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+export async function route(
+  req: IncomingMessage,
+  ctx: RequestContext,
+  deps: RouteDeps,
+): Promise<Reply> {
+  const path = ctx.url.pathname;
   const key = `${req.method ?? 'GET'} ${path}`;
   try {
     switch (key) {
@@ -34,9 +42,9 @@ export async function route(req: IncomingMessage, deps: RouteDeps): Promise<Repl
       case 'GET /items':
         return { status: 200, body: { items: deps.storage.list() } };
       case 'POST /items':
-        return addItem(await readJson(req), deps.storage);
+        return addItem(await ctx.json(MAX_BODY_BYTES), deps.storage);
       case 'PUT /config':
-        return await updateConfig(await readJson(req), deps.config);
+        return await updateConfig(await ctx.json(MAX_BODY_BYTES), deps.config);
       case 'POST /reports':
         return await enqueueReport(deps);
       default:
@@ -44,6 +52,10 @@ export async function route(req: IncomingMessage, deps: RouteDeps): Promise<Repl
     }
   } catch (err) {
     if (err instanceof ClientError) return { status: err.status, body: { error: err.message } };
+    // Too large (413), not JSON (415), malformed (400): the plugin's reader says which.
+    if (err instanceof RequestBodyError) {
+      return { status: err.status, body: { error: err.message } };
+    }
     throw err;
   }
 }

@@ -10,12 +10,15 @@ export const MISSING = `${BUILT} is missing: build first with \`npx tsc -b\`.`;
 
 /** One line the fixture printed. */
 export interface Fact {
-  readonly fx: 'booted' | 'active' | 'inactive' | 'write' | 'exit';
+  readonly fx:
+    'booted' | 'active' | 'inactive' | 'write' | 'online' | 'hook-start' | 'hook-done' | 'exit';
   readonly at: number;
   readonly replica: string;
   readonly token?: number;
   readonly accepted?: boolean;
   readonly code?: number;
+  /** The event's `n` (hook facts). */
+  readonly n?: number;
 }
 
 /** A replica child process and what it said. */

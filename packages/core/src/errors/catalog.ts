@@ -75,3 +75,29 @@ export function abandonedError(module: string, step: string): KeelError {
     { module, details: { abandoned: true, step } },
   );
 }
+
+/**
+ * A declaration's option is wrong (`@Module`, `@Worker`, `@OnEvent`, `@Job`, supervision):
+ * `what` names the culprit as written (`@Worker Feed.pump`), `message` says how to fix it.
+ */
+export function declarationOptionError(
+  what: string,
+  option: string,
+  message: string,
+  module?: string,
+): KeelError {
+  return new KeelError('E_INVALID_OPTION', `${what}: ${message}`, {
+    ...(module === undefined ? {} : { module }),
+    details: { option },
+  });
+}
+
+/** A `@Task`'s options cannot make a schedule (`what` is `@Task Class.method`). */
+export function taskOptionsError(
+  what: string,
+  option: string,
+  message: string,
+  module: string,
+): KeelError {
+  return new KeelError('E_TASK_OPTIONS', `${what}: ${message}`, { module, details: { option } });
+}

@@ -1,3 +1,4 @@
+import { declarationOptionError } from '../errors/catalog.js';
 import type { ModuleMeta } from '../decorators/metadata.js';
 import { isModuleClass, readModuleMeta } from '../decorators/registry.js';
 import type { Provider } from '../container/provider.js';
@@ -79,10 +80,11 @@ export function planModule(
     const policy = restartPolicy(worker.options, `@Worker ${cls}.${String(worker.method)}`);
     const restart = worker.options.restart;
     if (restart !== undefined && restart !== 'on-error' && restart !== 'never') {
-      throw new KeelError(
-        'E_INVALID_OPTION',
-        `@Worker ${cls}.${String(worker.method)}: restart must be 'on-error' or 'never', got ${String(restart)}.`,
-        { module: name },
+      throw declarationOptionError(
+        `@Worker ${cls}.${String(worker.method)}`,
+        'restart',
+        `restart must be 'on-error' or 'never', got ${String(restart)}.`,
+        name,
       );
     }
     return {
@@ -103,7 +105,7 @@ export function planModule(
     const where = `@OnEvent on ${name}.${String(hook.method)}`;
     const declared = `@OnEvent on "${cls}.${String(hook.method)}"`;
     if (typeof hook.event !== 'string' || hook.event === '') {
-      throw new KeelError('E_INVALID_OPTION', `${declared} needs an event name.`, { module: name });
+      throw declarationOptionError(declared, 'event', 'needs an event name.', name);
     }
     const source =
       typeof hook.source === 'string' ? hook.source : graph.nameOf(refClass(hook.source));

@@ -1,5 +1,5 @@
+import { declarationOptionError } from '../errors/catalog.js';
 import type { HookOptions } from '../decorators/metadata.js';
-import { KeelError } from '../errors/keel-error.js';
 import { toMs } from '../time/duration.js';
 
 /** A fleet hook's delivery settings, in milliseconds. */
@@ -18,28 +18,31 @@ export function validateHookOptions(
   options: HookOptions,
 ): FleetHookPlan | undefined {
   if (options === null || typeof options !== 'object') {
-    throw new KeelError('E_INVALID_OPTION', `${where}: options must be an object.`);
+    throw declarationOptionError(where, 'options', 'options must be an object.');
   }
   const { fleet, maxDeliveries, minIdle } = options;
   if (fleet === undefined) {
     if (maxDeliveries !== undefined || minIdle !== undefined) {
-      throw new KeelError(
-        'E_INVALID_OPTION',
-        `${where}: maxDeliveries and minIdle only apply to fleet: 'one' hooks.`,
+      throw declarationOptionError(
+        where,
+        'maxDeliveries',
+        `maxDeliveries and minIdle only apply to fleet: 'one' hooks.`,
       );
     }
     return undefined;
   }
   if (fleet !== 'all' && fleet !== 'one') {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `${where}: fleet must be 'all' or 'one', got ${String(fleet)}.`,
+    throw declarationOptionError(
+      where,
+      'fleet',
+      `fleet must be 'all' or 'one', got ${String(fleet)}.`,
     );
   }
   if (fleet === 'all' && (maxDeliveries !== undefined || minIdle !== undefined)) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `${where}: maxDeliveries and minIdle only apply to fleet: 'one' hooks.`,
+    throw declarationOptionError(
+      where,
+      'maxDeliveries',
+      `maxDeliveries and minIdle only apply to fleet: 'one' hooks.`,
     );
   }
   if (
@@ -49,9 +52,10 @@ export function validateHookOptions(
       maxDeliveries < 1 ||
       maxDeliveries > 1_000)
   ) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `${where}: maxDeliveries must be a whole number from 1 to 1000, got ${String(maxDeliveries)}.`,
+    throw declarationOptionError(
+      where,
+      'maxDeliveries',
+      `maxDeliveries must be a whole number from 1 to 1000, got ${String(maxDeliveries)}.`,
     );
   }
   return {

@@ -1,5 +1,5 @@
 import type { ModuleOptions } from '../decorators/metadata.js';
-import { KeelError } from '../errors/keel-error.js';
+import { declarationOptionError } from '../errors/catalog.js';
 
 /**
  * Checks `@Module` options at `Kernel.create` (the decorator only records them).
@@ -10,10 +10,8 @@ export function checkModuleOptions(
   cls: string,
   options: unknown,
 ): asserts options is ModuleOptions {
-  const bad = (message: string, option: string): KeelError =>
-    new KeelError('E_INVALID_OPTION', `@Module on class "${cls}": ${message}`, {
-      details: { option },
-    });
+  const bad = (message: string, option: string) =>
+    declarationOptionError(`@Module on class "${cls}"`, option, message);
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw bad(
       `options must be an object like { name: 'db' }, got ${options === null ? 'null' : typeof options}.`,
@@ -35,10 +33,7 @@ export function checkModuleOptions(
   }
   const { name } = options as Record<string, unknown>;
   if (name !== undefined && (typeof name !== 'string' || name.trim() === '')) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `@Module on class "${cls}": name must be a non-empty string.`,
-    );
+    throw bad('name must be a non-empty string.', 'name');
   }
   if (
     flags !== undefined &&

@@ -1,5 +1,5 @@
+import { declarationOptionError } from '../errors/catalog.js';
 import type { Escalation, SupervisionOptions } from '../decorators/metadata.js';
-import { KeelError } from '../errors/keel-error.js';
 import { toMs, toMsOr } from '../time/duration.js';
 import { backoff, type Schedule } from '../time/schedule.js';
 
@@ -34,24 +34,27 @@ export function restartPolicy(options: SupervisionOptions, what: string): Restar
     options.maxBackoff === undefined ? Infinity : toMs(options.maxBackoff, `${what}: maxBackoff`);
   const jitter = options.jitter ?? 0;
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `${what}: jitter must be a number from 0 to 1, got ${String(jitter)}.`,
+    throw declarationOptionError(
+      what,
+      'jitter',
+      `jitter must be a number from 0 to 1, got ${String(jitter)}.`,
     );
   }
   const maxRestarts = options.maxRestarts ?? Infinity;
   if (typeof maxRestarts !== 'number' || !(maxRestarts >= 0)) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `${what}: maxRestarts must be a non-negative number, got ${String(maxRestarts)}.`,
+    throw declarationOptionError(
+      what,
+      'maxRestarts',
+      `maxRestarts must be a non-negative number, got ${String(maxRestarts)}.`,
     );
   }
   const windowMs = toMsOr(options.window, DEFAULT_WINDOW_MS, `${what}: window`);
   const escalate = options.escalate ?? 'fail-module';
   if (escalate !== 'fail-module' && escalate !== 'shutdown') {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `${what}: escalate must be 'fail-module' or 'shutdown', got ${String(escalate)}.`,
+    throw declarationOptionError(
+      what,
+      'escalate',
+      `escalate must be 'fail-module' or 'shutdown', got ${String(escalate)}.`,
     );
   }
   return {

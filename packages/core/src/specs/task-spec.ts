@@ -1,5 +1,5 @@
 import type { TaskOptions } from '../decorators/metadata.js';
-import { KeelError } from '../errors/keel-error.js';
+import { taskOptionsError } from '../errors/catalog.js';
 import { toMs } from '../time/duration.js';
 import { CronSchedule } from './cron-schedule.js';
 
@@ -27,11 +27,8 @@ export function validateTaskOptions(
   moduleName: string = className,
 ): TaskPlan {
   const what = `@Task ${className}.${methodName}`;
-  const fail = (message: string, option: string): KeelError =>
-    new KeelError('E_TASK_OPTIONS', `${what}: ${message}`, {
-      module: moduleName,
-      details: { option },
-    });
+  const fail = (message: string, option: string) =>
+    taskOptionsError(what, option, message, moduleName);
   const { every, cron, timezone, runOnStart, maxDelay, prioritized, fleet } = options;
   if (fleet !== undefined && fleet !== 'each' && fleet !== 'once') {
     throw fail(`fleet must be 'each' or 'once', got ${String(fleet)}.`, 'fleet');

@@ -1,4 +1,4 @@
-import { KeelError } from '../errors/keel-error.js';
+import { decoratorMisuseError } from '../errors/catalog.js';
 import type { EventKey } from '../specs/event-key.js';
 import type {
   HookOptions,
@@ -51,14 +51,12 @@ function methodGuard(
 ): void {
   const owner = typeof target === 'function' ? target.name : target.constructor.name;
   if (typeof target === 'function') {
-    throw new KeelError(
-      'E_DECORATOR_MISUSE',
+    throw decoratorMisuseError(
       `${decorator} on static member "${String(key)}" of "${owner}": use it on an instance method.`,
     );
   }
   if (descriptor === undefined || typeof descriptor.value !== 'function') {
-    throw new KeelError(
-      'E_DECORATOR_MISUSE',
+    throw decoratorMisuseError(
       `${decorator} on "${owner}.${String(key)}", which is not a method. Decorate a method instead.`,
     );
   }

@@ -101,3 +101,42 @@ export function taskOptionsError(
 ): KeelError {
   return new KeelError('E_TASK_OPTIONS', `${what}: ${message}`, { module, details: { option } });
 }
+
+/** Two modules of one kernel have the same name. */
+export function moduleDuplicateError(name: string, first: string, second: string): KeelError {
+  return new KeelError(
+    'E_MODULE_DUPLICATE',
+    `Two modules are named "${name}": classes ${first} and ${second}. ` +
+      `Give one of them another name with @Module({ name }).`,
+    { module: name, details: { classes: [first, second] } },
+  );
+}
+
+/** Module dependencies form a cycle (`cycle` starts and ends with the same module). */
+export function moduleCycleError(cycle: readonly string[]): KeelError {
+  const [first] = cycle;
+  const self = cycle.length === 2 && cycle[1] === first;
+  return new KeelError(
+    'E_MODULE_CYCLE',
+    self
+      ? `Module "${first}" depends on itself (${first} -> ${first}).`
+      : `Modules depend on each other in a cycle: ${cycle.join(' -> ')}. ` +
+          `Break it by removing one of these dependencies (use an event instead, or move shared code into a new module).`,
+    { ...(first === undefined ? {} : { module: first }), details: { cycle: [...cycle] } },
+  );
+}
+
+/** `dependsOn` names a module that is not part of the kernel. */
+export function dependencyMissingError(module: string, missing: string): KeelError {
+  return new KeelError(
+    'E_MODULE_MISSING',
+    `Module "${module}" depends on "${missing}", which is not registered. ` +
+      `Add its class to Kernel.create({ modules }) or remove "${missing}" from dependsOn.`,
+    { module, details: { missing } },
+  );
+}
+
+/** A method decorator is misused (`message` names the class and member and says what to do). */
+export function decoratorMisuseError(message: string): KeelError {
+  return new KeelError('E_DECORATOR_MISUSE', message);
+}

@@ -1,5 +1,13 @@
 import type { EventDeclaration, ModuleClass, ModuleRef } from '../decorators/metadata.js';
 import { hasMethodMetadata, isModuleClass, readModuleMeta } from '../decorators/registry.js';
+import {
+  declarationOptionError,
+  decoratorMisuseError,
+  dependencyMissingError,
+  kernelOptionError,
+  moduleCycleError,
+  moduleDuplicateError,
+} from '../errors/catalog.js';
 import { KeelError } from '../errors/keel-error.js';
 import { clause, describe, printValue } from '../errors/safe.js';
 import { constructorTokens } from './constructor-deps.js';
@@ -34,12 +42,7 @@ export class ModuleGraph {
       const name = meta.options.name ?? cls.name;
       const clash = byName.get(name);
       if (clash !== undefined) {
-        throw new KeelError(
-          'E_MODULE_DUPLICATE',
-          `Two modules are named "${name}": classes ${clash.cls.name} and ${cls.name}. ` +
-            `Give one of them another name with @Module({ name }).`,
-          { module: name },
-        );
+        throw moduleDuplicateError(name, clash.cls.name, cls.name);
       }
       const node: ModuleNode = {
         name,
@@ -58,10 +61,7 @@ export class ModuleGraph {
     };
 
     if (!Array.isArray(modules)) {
-      throw new KeelError(
-        'E_INVALID_OPTION',
-        'Kernel.create: `modules` must be an array of @Module classes.',
-      );
+      throw kernelOptionError('modules', '`modules` must be an array of @Module classes.');
     }
     modules.forEach((cls, i) => add(cls, `Kernel.create({ modules }) at index ${i}`));
 
@@ -69,10 +69,11 @@ export class ModuleGraph {
       const node = queue[i]!;
       const dependsOn = node.meta.options.dependsOn ?? [];
       if (!Array.isArray(dependsOn)) {
-        throw new KeelError(
-          'E_INVALID_OPTION',
-          `Module "${node.name}": @Module({ dependsOn }) must be an array of modules (classes or names).`,
-          { module: node.name },
+        throw declarationOptionError(
+          `Module "${node.name}"`,
+          'dependsOn',
+          '@Module({ dependsOn }) must be an array of modules (classes or names).',
+          node.name,
         );
       }
       for (const ref of dependsOn) {
@@ -96,12 +97,7 @@ export class ModuleGraph {
     for (const { node, name } of byNameRefs) {
       const target = byName.get(name);
       if (target === undefined) {
-        throw new KeelError(
-          'E_MODULE_MISSING',
-          `Module "${node.name}" depends on "${name}", which is not registered. ` +
-            `Add its class to Kernel.create({ modules }) or remove "${name}" from dependsOn.`,
-          { module: node.name, details: { missing: name } },
-        );
+        throw dependencyMissingError(node.name, name);
       }
       link(node, target);
     }
@@ -143,14 +139,7 @@ export function refClass(ref: Exclude<ModuleRef, string>): ModuleClass {
 
 function link(from: ModuleNode, to: ModuleNode): void {
   if (from === to) {
-    throw new KeelError(
-      'E_MODULE_CYCLE',
-      `Module "${from.name}" depends on itself (${from.name} -> ${from.name}).`,
-      {
-        module: from.name,
-        details: { cycle: [from.name, from.name] },
-      },
-    );
+    throw moduleCycleError([from.name, from.name]);
   }
   if (!from.dependencies.includes(to.name)) {
     from.dependencies.push(to.name);
@@ -177,12 +166,7 @@ function order(nodes: ModuleNode[]): ModuleNode[] {
   if (sorted.length < nodes.length) {
     const stuck = nodes.filter((n) => n.index < 0).map((n) => n.name);
     const cycle = findCycle(stuck, (name) => byName.get(name)!.dependencies) ?? stuck;
-    throw new KeelError(
-      'E_MODULE_CYCLE',
-      `Modules depend on each other in a cycle: ${cycle.join(' -> ')}. ` +
-        `Break it by removing one of these dependencies (use an event instead, or move shared code into a new module).`,
-      { module: cycle[0], details: { cycle } },
-    );
+    throw moduleCycleError(cycle);
   }
   return sorted;
 }
@@ -190,10 +174,11 @@ function order(nodes: ModuleNode[]): ModuleNode[] {
 function declaredEvents(module: string, events: readonly EventDeclaration[]): Map<string, boolean> {
   const map = new Map<string, boolean>();
   if (!Array.isArray(events)) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `Module "${module}": @Module({ events }) must be an array of event names, e.g. events: ['changed'].`,
-      { module },
+    throw declarationOptionError(
+      `Module "${module}"`,
+      'events',
+      "@Module({ events }) must be an array of event names, e.g. events: ['changed'].",
+      module,
     );
   }
   for (const decl of events as readonly EventDeclaration[]) {
@@ -227,8 +212,7 @@ function notAModule(value: unknown, via: string): KeelError {
 }
 
 function decoratorOutsideModule(cls: ModuleClass): KeelError {
-  return new KeelError(
-    'E_DECORATOR_MISUSE',
+  return decoratorMisuseError(
     `Class "${cls.name}" uses @Worker, @Task or @OnEvent but is not decorated with @Module(). ` +
       `Add @Module() to it, or move those methods into a module.`,
   );
@@ -237,9 +221,10 @@ function decoratorOutsideModule(cls: ModuleClass): KeelError {
 /** `@OnEvent(source, …)` with a source that is no module class, name or event key. */
 function badHookSource(node: ModuleNode, method: string | symbol, source: unknown): KeelError {
   const got = source === null ? 'null' : typeof source;
-  return new KeelError(
-    'E_INVALID_OPTION',
-    `@OnEvent on "${node.meta.className}.${String(method)}": source must be a module class, a module name or an event key from defineEvent(), got ${got}.`,
-    { module: node.name },
+  return declarationOptionError(
+    `@OnEvent on "${node.meta.className}.${String(method)}"`,
+    'source',
+    `source must be a module class, a module name or an event key from defineEvent(), got ${got}.`,
+    node.name,
   );
 }

@@ -140,3 +140,67 @@ export function dependencyMissingError(module: string, missing: string): KeelErr
 export function decoratorMisuseError(message: string): KeelError {
   return new KeelError('E_DECORATOR_MISUSE', message);
 }
+
+/** An API call's option is wrong: `call` names the call and its caller (`ctx.fleet.enqueue("q") of module "m"`). */
+export function callOptionError(
+  call: string,
+  option: string,
+  message: string,
+  module: string,
+): KeelError {
+  return new KeelError('E_INVALID_OPTION', `${call}: ${message}`, {
+    module,
+    details: { option },
+  });
+}
+
+/** `ctx.fleet.enqueue` to a queue no `@Job` of the kernel takes (`known`: the queues that exist). */
+export function jobQueueUnknownError(
+  module: string,
+  queue: unknown,
+  known: readonly string[],
+): KeelError {
+  const shown = JSON.stringify(queue) ?? String(queue);
+  const list = known.map((q) => `"${q}"`).join(', ') || 'none';
+  return new KeelError(
+    'E_JOB_QUEUE_UNKNOWN',
+    `Module "${module}" enqueues to queue ${shown}, which no module of this kernel takes with @Job (known: ${list}). ` +
+      `Add @Job({ queue: ${JSON.stringify(queue) ?? "'…'"} }) to a module, or fix the name.`,
+    { module, details: { queue: String(queue) } },
+  );
+}
+
+/** Job data that cannot cross processes (`kind` describes it: "a function", "a bigint"…). */
+export function jobDataError(module: string, queue: string, kind: string): KeelError {
+  return new KeelError(
+    'E_JOB_DATA',
+    `Module "${module}" enqueues data to "${queue}" that is not JSON-serialisable (${kind}). ` +
+      'Jobs cross processes: pass plain objects, arrays, strings, numbers, booleans or null.',
+    { module, details: { queue } },
+  );
+}
+
+/** A fleet trigger of an event declared with `expose: false`. */
+export function eventNotExposedError(module: string, source: string, event: string): KeelError {
+  return new KeelError(
+    'E_EVENT_NOT_EXPOSED',
+    `Module "${module}" triggers "${source}/${event}" on the fleet, but the event is declared with expose: false. ` +
+      `Declare it exposed (events: ['${event}']) or trigger it locally (without { fleet: true }).`,
+    { module, details: { event } },
+  );
+}
+
+/** A fleet trigger whose payload cannot cross processes. */
+export function eventPayloadError(
+  module: string,
+  source: string,
+  event: string,
+  kind: string,
+): KeelError {
+  return new KeelError(
+    'E_EVENT_PAYLOAD',
+    `Module "${module}" triggers "${source}/${event}" on the fleet with a payload that is not JSON-serialisable (${kind}). ` +
+      'Fleet events cross processes: pass plain objects, arrays, strings, numbers, booleans or null.',
+    { module, details: { event } },
+  );
+}

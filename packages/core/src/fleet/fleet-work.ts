@@ -1,4 +1,12 @@
 import { endedByAbort } from '../errors/abort.js';
+import {
+  callOptionError,
+  eventNotExposedError,
+  eventPayloadError,
+  jobDataError,
+  jobQueueUnknownError,
+  kernelStateError,
+} from '../errors/catalog.js';
 import { KeelError } from '../errors/keel-error.js';
 import { validateHookOptions } from '../specs/hook-options.js';
 import type { JobInfo } from '../decorators/metadata.js';
@@ -159,30 +167,18 @@ export class FleetWork {
     options: EnqueueOptions = {},
   ): Promise<string> {
     if (typeof queue !== 'string' || !this.queues.has(queue)) {
-      const known = [...this.queues].map((q) => `"${q}"`).join(', ') || 'none';
-      throw new KeelError(
-        'E_JOB_QUEUE_UNKNOWN',
-        `Module "${rt.name}" enqueues to queue ${JSON.stringify(queue) ?? String(queue)}, which no module of this kernel takes with @Job (known: ${known}). ` +
-          `Add @Job({ queue: ${JSON.stringify(queue) ?? "'…'"} }) to a module, or fix the name.`,
-        { module: rt.name, details: { queue: String(queue) } },
-      );
+      throw jobQueueUnknownError(rt.name, queue, [...this.queues]);
     }
     const text = jsonOf(data);
     if (text === undefined) {
-      throw new KeelError(
-        'E_JOB_DATA',
-        `Module "${rt.name}" enqueues data to "${queue}" that is not JSON-serialisable (${kindOf(data)}). ` +
-          'Jobs cross processes: pass plain objects, arrays, strings, numbers, booleans or null.',
-        { module: rt.name, details: { queue } },
-      );
+      throw jobDataError(rt.name, queue, kindOf(data));
     }
     const opts = enqueueOptions(rt.name, queue, options);
     const c = this.fleet.connection;
     if (c === undefined) {
-      throw new KeelError(
-        'E_KERNEL_STATE',
+      throw kernelStateError(
         `Module "${rt.name}" enqueues to "${queue}" before the fleet is connected; enqueue from prep(), start() or later, not from a constructor.`,
-        { module: rt.name },
+        rt.name,
       );
     }
     return c.enqueue(queue, text, opts, data);
@@ -200,21 +196,11 @@ export class FleetWork {
     data: unknown,
   ): string {
     if (!exposed) {
-      throw new KeelError(
-        'E_EVENT_NOT_EXPOSED',
-        `Module "${rt.name}" triggers "${source}/${event}" on the fleet, but the event is declared with expose: false. ` +
-          `Declare it exposed (events: ['${event}']) or trigger it locally (without { fleet: true }).`,
-        { module: rt.name, details: { event } },
-      );
+      throw eventNotExposedError(rt.name, source, event);
     }
     const text = jsonOf(data);
     if (text === undefined) {
-      throw new KeelError(
-        'E_EVENT_PAYLOAD',
-        `Module "${rt.name}" triggers "${source}/${event}" on the fleet with a payload that is not JSON-serialisable (${kindOf(data)}). ` +
-          'Fleet events cross processes: pass plain objects, arrays, strings, numbers, booleans or null.',
-        { module: rt.name, details: { event } },
-      );
+      throw eventPayloadError(rt.name, source, event, kindOf(data));
     }
     return text;
   }
@@ -224,10 +210,7 @@ export class FleetWork {
     const c = this.fleet.connection;
     if (c === undefined) {
       return Promise.reject(
-        new KeelError(
-          'E_KERNEL_STATE',
-          `Fleet trigger of "${topic}" before the fleet is connected.`,
-        ),
+        kernelStateError(`Fleet trigger of "${topic}" before the fleet is connected.`),
       );
     }
     return c.publish(topic, payload);
@@ -381,10 +364,7 @@ export class FleetWork {
       (delivery) => {
         if (rt.status !== 'online') {
           return Promise.reject(
-            new KeelError(
-              'E_KERNEL_STATE',
-              `Module "${rt.name}" is not online to take ${hook.topic}.`,
-            ),
+            kernelStateError(`Module "${rt.name}" is not online to take ${hook.topic}.`),
           );
         }
         let result: unknown;
@@ -492,15 +472,16 @@ function enqueueOptions(module: string, queue: string, options: EnqueueOptions) 
   // Built only for an error: this runs once per enqueue.
   const where = (): string => `ctx.fleet.enqueue("${queue}") of module "${module}"`;
   if (options === null || typeof options !== 'object') {
-    throw new KeelError('E_INVALID_OPTION', `${where()}: options must be an object.`, { module });
+    throw callOptionError(where(), 'options', 'options must be an object.', module);
   }
   const { jobId, priority, delay } = options;
   if (jobId === undefined && priority === undefined && delay === undefined) return NO_OPTIONS;
   if (jobId !== undefined && (typeof jobId !== 'string' || jobId === '' || /^\d+$/.test(jobId))) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `${where()}: jobId must be a non-empty string that is not only digits (BullMQ reserves those), got ${String(jobId)}.`,
-      { module },
+    throw callOptionError(
+      where(),
+      'jobId',
+      `jobId must be a non-empty string that is not only digits (BullMQ reserves those), got ${String(jobId)}.`,
+      module,
     );
   }
   if (
@@ -510,10 +491,11 @@ function enqueueOptions(module: string, queue: string, options: EnqueueOptions) 
       priority < 0 ||
       priority > 2_097_152)
   ) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `${where()}: priority must be a whole number from 0 to 2097152, got ${String(priority)}.`,
-      { module },
+    throw callOptionError(
+      where(),
+      'priority',
+      `priority must be a whole number from 0 to 2097152, got ${String(priority)}.`,
+      module,
     );
   }
   return {

@@ -8,6 +8,7 @@ import {
 import type { InjectionToken } from 'tsyringe';
 import type { ModuleClass } from '../decorators/metadata.js';
 import { isModuleClass } from '../decorators/registry.js';
+import { asyncProviderError, providerEntryError, typeName } from '../errors/catalog.js';
 import { KeelError } from '../errors/keel-error.js';
 import { clause, describe, isInstance, printValue } from '../errors/safe.js';
 import { constructorTokens } from '../graph/constructor-deps.js';
@@ -218,8 +219,7 @@ export class KernelContainer {
       this.asyncProviders.set(token, provider);
       this.container.register(token, {
         useFactory: () => {
-          throw new KeelError(
-            'E_ASYNC_PROVIDER',
+          throw asyncProviderError(
             `Provider ${tokenName(token)} is async: its value exists only once start() awaited it. ` +
               `Resolve it from a module's constructor or later, not before kernel.start().`,
           );
@@ -246,8 +246,7 @@ export class KernelContainer {
             made = true;
             if (isThenable(value)) {
               (value as Promise<unknown>).catch(() => undefined);
-              throw new KeelError(
-                'E_ASYNC_PROVIDER',
+              throw asyncProviderError(
                 `The factory of provider ${tokenName(token)} returned a promise. Declare it async ` +
                   `(an async function, or { async: true }) so start() awaits it.`,
               );
@@ -277,38 +276,47 @@ function isAsync(provider: Provider): boolean {
 
 function validateProvider(provider: Provider, index: number): void {
   if (provider === null || typeof provider !== 'object' || provider.provide === undefined) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `Kernel.create({ providers }): entry #${index} has no "provide" token. Use { provide: Token, useValue | useClass | useFactory }.`,
+    throw providerEntryError(
+      index,
+      undefined,
+      'provide',
+      'has no "provide" token. Use { provide: Token, useValue | useClass | useFactory }.',
     );
   }
   const kinds = ['useValue', 'useClass', 'useFactory'].filter((k) => k in provider).length;
   if (kinds > 1) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `Kernel.create({ providers }): entry #${index} (${tokenName(provider.provide)}) sets more than one of useValue, useClass, useFactory. Keep one.`,
+    throw providerEntryError(
+      index,
+      tokenName(provider.provide),
+      'useValue',
+      'sets more than one of useValue, useClass, useFactory. Keep one.',
     );
   }
   if (provider.dispose !== undefined && provider.useFactory === undefined) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `Kernel.create({ providers }): entry #${index} (${tokenName(provider.provide)}) has dispose but no useFactory; only values a factory makes are disposed by the kernel.`,
+    throw providerEntryError(
+      index,
+      tokenName(provider.provide),
+      'dispose',
+      'has dispose but no useFactory; only values a factory makes are disposed by the kernel.',
     );
   }
   for (const key of ['useClass', 'useFactory', 'dispose'] as const) {
     const value: unknown = (provider as unknown as Record<string, unknown>)[key];
     if (value !== undefined && typeof value !== 'function') {
-      throw new KeelError(
-        'E_INVALID_OPTION',
-        `Kernel.create({ providers }): entry #${index} (${tokenName(provider.provide)}) has a ${key} that is ${value === null ? 'null' : typeof value}; it must be ${key === 'useClass' ? 'a class' : 'a function'}.`,
-        { details: { option: key } },
+      throw providerEntryError(
+        index,
+        tokenName(provider.provide),
+        key,
+        `has a ${key} that is ${typeName(value)}; it must be ${key === 'useClass' ? 'a class' : 'a function'}.`,
       );
     }
   }
   if (kinds === 0 && typeof provider.provide !== 'function') {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `Kernel.create({ providers }): entry #${index} (${tokenName(provider.provide)}) needs useValue, useClass or useFactory.`,
+    throw providerEntryError(
+      index,
+      tokenName(provider.provide),
+      'useValue',
+      'needs useValue, useClass or useFactory.',
     );
   }
 }

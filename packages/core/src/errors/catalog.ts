@@ -204,3 +204,21 @@ export function eventPayloadError(
     { module, details: { event } },
   );
 }
+
+/** Entry `index` of `Kernel.create({ providers })` is wrong (`token`: its token's name, once known). */
+export function providerEntryError(
+  index: number,
+  token: string | undefined,
+  option: string,
+  message: string,
+): KeelError {
+  const entry = token === undefined ? `entry #${index}` : `entry #${index} (${token})`;
+  return new KeelError('E_INVALID_OPTION', `Kernel.create({ providers }): ${entry} ${message}`, {
+    details: { option, index },
+  });
+}
+
+/** An async provider used as if it were sync (`message` names the provider and what to do). */
+export function asyncProviderError(message: string): KeelError {
+  return new KeelError('E_ASYNC_PROVIDER', message);
+}

@@ -388,6 +388,8 @@ describe('faults', () => {
       expect(host.lines.some((l) => l.includes('fleet disconnected from Redis'))).toBe(true);
     } finally {
       await server.restart();
+      // The admin client reconnects too (else its socket is still being torn down at exit).
+      await admin.ping();
     }
   });
 

@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layerRules } from './eslint.layers.js';
 
 export default tseslint.config(
   {
@@ -48,6 +49,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...layerRules,
   {
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: {

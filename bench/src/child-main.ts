@@ -30,6 +30,10 @@ async function dispatch(job: ChildJob): Promise<unknown> {
       return (await import('./scenarios/scheduler.js')).schedulerTiming(args);
     case 'scheduler-memory':
       return (await import('./scenarios/scheduler.js')).schedulerMemory(args);
+    case 'timers':
+      return (await import('./scenarios/timers.js')).timersScenario(args);
+    case 'import':
+      return (await import('./scenarios/import.js')).importScenario(args);
     case 'jobs':
       return (await import('./scenarios/jobs.js')).jobsScenario(args, log);
     case 'drift':

@@ -17,6 +17,14 @@ import { taskQueueRows, type TaskQueueResult } from './scenarios/task-queue.js';
 import { jobsRows, type JobsResult } from './scenarios/jobs.js';
 import { driftRows, type DriftResult } from './scenarios/fleet-drift.js';
 import { fleetEventsRows, type FleetEventsResult } from './scenarios/fleet-events.js';
+import type { ImportContender, ImportResult } from './scenarios/import.js';
+import {
+  timersRows,
+  TIMERS_CONTENDERS,
+  type TimersContender,
+  type TimersResult,
+} from './scenarios/timers.js';
+import { summarize } from './stats.js';
 
 /**
  * `npm run bench`: every scenario in child processes, one after the other (nothing else
@@ -28,9 +36,11 @@ import { fleetEventsRows, type FleetEventsResult } from './scenarios/fleet-event
  */
 const SCENARIOS = [
   'boot',
+  'import',
   'events',
   'microtasks',
   'scheduler',
+  'timers',
   'task-queue',
   'jobs',
   'drift',
@@ -95,6 +105,35 @@ async function main(): Promise<void> {
         ).result;
       }
       return schedulerRows(tasks, timing.result, memory);
+    },
+    import: async () => {
+      // Alternating, one fresh process per sample.
+      const samples: Record<ImportContender, number[]> = { keel: [], tsyringe: [] };
+      for (let i = 0; i < (quick ? 3 : 9); i++) {
+        for (const contender of ['keel', 'tsyringe'] as const) {
+          const r = await runInChild<ImportResult>({ scenario: 'import', args: { contender } });
+          samples[contender].push(r.result.importMs);
+        }
+      }
+      return (['keel', 'tsyringe'] as const).map((contender) => ({
+        scenario: 'import of @keel/core vs reflect-metadata + tsyringe, fresh process',
+        contender: contender === 'keel' ? 'keel' : 'tsyringe + reflect-metadata',
+        unit: 'ms',
+        summary: summarize(samples[contender]),
+      }));
+    },
+    timers: async () => {
+      const spreadMs = quick ? 2_000 : 10_000;
+      const results = {} as Record<TimersContender, TimersResult>;
+      for (const contender of TIMERS_CONTENDERS) {
+        results[contender] = (
+          await runInChild<TimersResult>({
+            scenario: 'timers',
+            args: { contender, tasks, spreadMs, rounds: quick ? 2 : 5 },
+          })
+        ).result;
+      }
+      return timersRows(tasks, spreadMs, results);
     },
     'task-queue': async () => {
       const result = await runInChild<TaskQueueResult>({

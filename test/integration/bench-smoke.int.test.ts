@@ -19,6 +19,8 @@ import { taskQueueRows, taskQueueTiming } from '../../bench/src/scenarios/task-q
 import { jobsRows, jobsScenario } from '../../bench/src/scenarios/jobs.js';
 import { driftFigures, driftRows } from '../../bench/src/scenarios/fleet-drift.js';
 import { fleetEventsRows, fleetEventsScenario } from '../../bench/src/scenarios/fleet-events.js';
+import { timersRows, timersScenario } from '../../bench/src/scenarios/timers.js';
+import { importScenario } from '../../bench/src/scenarios/import.js';
 import { summarize } from '../../bench/src/stats.js';
 
 const TINY_MICRO = { batch: 4, time: 5, warmupTime: 0 };
@@ -63,13 +65,16 @@ describe('bench smoke', () => {
       'keel',
       'node EventEmitter',
       'eventemitter2 emitAsync',
+      'keel',
+      'eventemitter2 emitAsync',
     ]);
+    expect(events[3]!.scenario).toBe('event to 3 async hooks, awaited, per trigger');
     rows.push(...events);
   });
 
   it('runs microtasks one at a time and in bursts', async () => {
-    const micro = await microTasksScenario({ burst: 8, micro: TINY_MICRO });
-    expect(micro.filter((r) => r.contender === 'keel')).toHaveLength(4);
+    const micro = await microTasksScenario({ burst: 8, bigBurst: 16, micro: TINY_MICRO });
+    expect(micro.filter((r) => r.contender === 'keel')).toHaveLength(6);
     rows.push(...micro);
   });
 
@@ -81,6 +86,26 @@ describe('bench smoke', () => {
       setTimeout: await schedulerMemory({ contender: 'setTimeout', tasks: 50 }),
     };
     rows.push(...schedulerRows(50, timing, memory));
+  });
+
+  it('schedules, cancels and fires timers spread over a window, with setTimeout too', async () => {
+    const results = {
+      keel: await timersScenario({ contender: 'keel', tasks: 50, spreadMs: 100, rounds: 1 }),
+      setTimeout: await timersScenario({
+        contender: 'setTimeout',
+        tasks: 50,
+        spreadMs: 100,
+        rounds: 1,
+      }),
+    };
+    expect(results.keel.scheduleMs).toHaveLength(1);
+    expect(results.setTimeout.latencyP99Ms).toBeGreaterThanOrEqual(-1);
+    rows.push(...timersRows(50, 100, results));
+  });
+
+  it('imports each framework', async () => {
+    expect((await importScenario({ contender: 'keel' })).importMs).toBeGreaterThan(0);
+    expect((await importScenario({ contender: 'tsyringe' })).importMs).toBeGreaterThan(0);
   });
 
   it('drains the task queue', async () => {
@@ -149,6 +174,7 @@ describe('bench smoke', () => {
     expect(table).toContain('event to 3 hooks, per trigger');
     const targets = renderTargets(checkTargets(rows));
     expect(targets).toContain('triggerEvent to 10 hooks');
+    expect(targets).toContain('#19 100k timers: CPU while firing');
     expect(targets).toContain('jobs c=2, 2 processes: @Job throughput within 10 % of raw BullMQ');
     expect(targets).toContain(
       '[MISS] fleet task every 1s on 3 replicas: no duplicate, no missed slot, no overlap',

@@ -3,10 +3,8 @@ import { pino, type Logger } from 'pino';
 import { FakeClock, settle } from '@keel/testing';
 import type { Kernel } from '@keel/core';
 // Internal on purpose: docs/lifecycle.md must show exactly these tables.
-import {
-  KERNEL_TRANSITIONS,
-  MODULE_TRANSITIONS,
-} from '../../packages/core/src/lifecycle/module-status.js';
+import { MODULE_TRANSITIONS } from '../../packages/core/src/work/module-status.js';
+import { KERNEL_TRANSITIONS } from '../../packages/core/src/kernel/kernel-state.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

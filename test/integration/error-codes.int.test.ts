@@ -47,3 +47,28 @@ describe('docs/errors.md', () => {
     expect(rows.filter((code) => !known.has(code))).toEqual([]);
   });
 });
+
+describe('the error catalog (packages/core/src/errors/catalog.ts)', () => {
+  it('builds coded errors whose codes all have a row in docs/errors.md', async () => {
+    const catalog = await import('../../packages/core/src/errors/catalog.js');
+    const made = [
+      catalog.kernelOptionError('modules', '`modules` must be an array.'),
+      catalog.notAFunctionError('ctx.startWorker("w", fn)', 42, { module: 'm' }),
+      catalog.badArgumentError('kernel.graph: unknown format "x".'),
+      catalog.kernelStateError('kernel.restart("m") needs an online kernel.', 'm'),
+      catalog.moduleMissingError('No module "x" in this kernel.'),
+      catalog.stepTimeoutError('m', 'start()', 10, 'startTimeout'),
+      catalog.abandonedError('m', 'start'),
+    ];
+    for (const err of made) {
+      expect(err).toBeInstanceOf(KeelError);
+      expect(rows).toContain(err.code);
+    }
+    expect(made[1]).toMatchObject({
+      message: 'ctx.startWorker("w", fn) needs a function, got number.',
+      module: 'm',
+      details: { got: 'number' },
+    });
+    expect(made[6]).toMatchObject({ code: 'E_ABANDONED', details: { abandoned: true } });
+  });
+});

@@ -45,7 +45,7 @@ describe('waiting for a module’s work when the clock closes', () => {
     const workOverruns = k.errors.filter((e) =>
       e.message.includes('stopped with work still running'),
     );
-    // Fails today: one such report, "after 1000 ms", listing nothing.
+    // Failed before fc8313b: one such report, "after 1000 ms", listing nothing.
     expect(workOverruns.map((e) => e.message)).toEqual([]);
     k.expectNoLeaks();
   });

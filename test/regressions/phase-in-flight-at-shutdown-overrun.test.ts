@@ -57,7 +57,7 @@ describe('a phase (start, manage) still running when shutdown() gives up waiting
     const { k, startOutcome } = await shutDownDuringStart(db.cls);
     expect(k.status).toBe('stopped');
     await k.clock.settle();
-    // Fails today: kernel.start() stays pending until db's start() settles, which may be
+    // Failed before 2892b49: kernel.start() stays pending until db's start() settles, which may be
     // never, as its startTimeout deadline lives on the closed timer heap.
     expect(startOutcome()).toBe('rejected');
     db.finishStart();
@@ -83,7 +83,7 @@ describe('a phase (start, manage) still running when shutdown() gives up waiting
     const done = k.shutdown();
     await k.clock.advance('1m');
     await done;
-    // Fails today: start() never settles, and cfg stays "preparing".
+    // Failed before 2892b49: start() never settles, and cfg stays "preparing".
     expect(startOutcome).toBe('rejected');
     expect(k.module(cls).status).toBe('dead');
     k.expectNoLeaks();
@@ -112,7 +112,7 @@ describe('a phase (start, manage) still running when shutdown() gives up waiting
     const done = k.shutdown();
     await k.clock.advance('1m');
     await done;
-    // Fails today: manage() never settles, feature stays "starting", and the overrun is
+    // Failed before 2892b49: manage() never settles, feature stays "starting", and the overrun is
     // reported nowhere (kernel.exitCode is 1 without any ModuleError).
     expect(manageOutcome).not.toBe('pending');
     expect(k.module(cls).status).toBe('offline');
@@ -150,7 +150,7 @@ describe('a phase (start, manage) still running when shutdown() gives up waiting
     const done = k.shutdown();
     await k.clock.advance('1m'); // a times out at 1 s, b's stop() begins; overrun at 1.5 s
     await done;
-    // Fails today: b's stop deadline (2 s) was on the heap closed at 1.5 s: manage() never settles.
+    // Failed before 2892b49: b's stop deadline (2 s) was on the heap closed at 1.5 s: manage() never settles.
     expect(manageOutcome).not.toBe('pending');
     expect(k.modules.map((m) => m.status)).toEqual(['offline', 'offline']);
     k.expectNoLeaks();
@@ -162,7 +162,7 @@ describe('a phase (start, manage) still running when shutdown() gives up waiting
     db.finishStart();
     await started;
     await k.clock.settle();
-    // Fails today: db is "online" after the kernel stopped, and its failing worker ran
+    // Failed before 2892b49: db is "online" after the kernel stopped, and its failing worker ran
     // CALL_LIMIT times without any fake time passing (no backoff).
     expect(k.module(db.cls).status).not.toBe('online');
     expect(db.calls()).toBe(0);

@@ -37,7 +37,7 @@ describe('a start() that fails after a shutdown overrun cut it off', () => {
     const blamed = rejection as { code?: string; module?: string; cause?: unknown };
     expect(blamed.code).toBe('E_START_FAILED');
     if (blamed.module !== undefined) {
-      // Fails today: the cause ("db connect failed") is on no reported ModuleError.
+      // Failed before 2dbdd9b: the cause ("db connect failed") is on no reported ModuleError.
       expect(k.errors.map((e) => e.cause)).toContain(blamed.cause);
     }
     k.expectNoLeaks();

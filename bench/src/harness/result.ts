@@ -1,7 +1,7 @@
 import type { Summary } from '../stats.js';
 
 /** Units the table knows how to print. */
-export type Unit = 'ms' | 'us' | 'ns' | 'MB' | 'B' | 'ops/s';
+export type Unit = 'ms' | 'us' | 'ns' | 'MB' | 'B' | 'ops/s' | '%';
 
 /** One measured figure of one contender. */
 export interface Row {

@@ -10,7 +10,7 @@ export function keelRatio(rows: readonly Row[], row: Row): number | undefined {
 export function formatValue(value: number, unit: Unit): string {
   const digits = value >= 100 ? 0 : value >= 10 ? 1 : value >= 1 ? 2 : 3;
   const label = unit === 'us' ? 'µs' : unit;
-  return `${value.toFixed(digits)} ${label}`;
+  return unit === '%' ? `${value.toFixed(digits)} %` : `${value.toFixed(digits)} ${label}`;
 }
 
 function formatRatio(ratio: number | undefined): string {

@@ -18,10 +18,7 @@ function x(value: number): string {
 /** Checks every target the issue names; `met: null` when a figure is missing. */
 export function checkTargets(rows: readonly Row[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
-  const add = (
-    target: string,
-    measure: () => { measured: string; met: boolean } | undefined,
-  ): void => {
+  const add: Add = (target, measure) => {
     const result = measure();
     checks.push(
       result === undefined
@@ -186,7 +183,84 @@ export function checkTargets(rows: readonly Row[]): TargetCheck[] {
       };
     });
   }
+  issue19Targets(rows, add);
   return checks;
+}
+
+type Add = (target: string, measure: () => { measured: string; met: boolean } | undefined) => void;
+
+/** Issue 19 ("Performance, round two"): Keel ÷ its building block, medians of one run. */
+function issue19Targets(rows: readonly Row[], add: Add): void {
+  const find = (test: (scenario: string) => boolean): string | undefined =>
+    rows.find((r) => test(r.scenario))?.scenario;
+  /** `keel ÷ other ≤ limit` (times, bytes), or `keel throughput ≥ other's` for rates. */
+  const ratio = (
+    target: string,
+    scenario: string | undefined,
+    other: string,
+    limit: number,
+    unit: string,
+  ): void =>
+    add(`#19 ${target}`, () => {
+      if (scenario === undefined) return undefined;
+      const k = median(rows, scenario, 'keel');
+      const o = median(rows, scenario, other);
+      if (k === undefined || o === undefined || o === 0) return undefined;
+      const r = k / o;
+      return {
+        measured: `Keel ÷ ${other} = ${x(r)} (${k.toFixed(3)} vs ${o.toFixed(3)} ${unit})`,
+        met: r <= limit,
+      };
+    });
+  ratio(
+    '10 async hooks, awaited: ≥ 1.0× eventemitter2 emitAsync throughput (time ≤ 1.0×)',
+    find((s) => /^event to 10 async hooks/.test(s)),
+    'eventemitter2 emitAsync',
+    1,
+    'µs',
+  );
+  ratio(
+    'microtask burst 100k at limit 4: overhead ≤ 1.0× p-limit',
+    find((s) => /^microtask, one burst of .* overhead over a direct call$/.test(s)),
+    'p-limit',
+    1,
+    'µs/call',
+  );
+  const timers = (what: string): string | undefined =>
+    find((s) => / timers over .*: /.test(s) && s.endsWith(`: ${what}`));
+  ratio('100k timers: schedule ≤ 1.0× setTimeout', timers('schedule all'), 'setTimeout', 1, 'ms');
+  ratio('100k timers: cancel ≤ 1.0× clearTimeout', timers('cancel all'), 'setTimeout', 1, 'ms');
+  ratio(
+    '100k timers: retained heap while pending ≤ 1.0× setTimeout',
+    timers('heap retained per pending timer'),
+    'setTimeout',
+    1,
+    'B/timer',
+  );
+  ratio(
+    '100k timers: CPU while firing ≤ 2.0× setTimeout',
+    timers('CPU while firing'),
+    'setTimeout',
+    2,
+    'ms',
+  );
+  ratio('100k timers: lateness p99 ≤ 3× setTimeout', timers('lateness p99'), 'setTimeout', 3, 'ms');
+  for (const phase of ['warm N=1000: ready', 'warm N=1000: close', 'cold N=1000: ready']) {
+    ratio(
+      `boot 1k ${phase} ≤ 2.0× plain tsyringe`,
+      find((s) => s === `boot ${phase}`),
+      'tsyringe',
+      2,
+      'ms',
+    );
+  }
+  ratio(
+    'import of @keel/core ≤ 1.5× tsyringe + reflect-metadata',
+    find((s) => s.startsWith('import of @keel/core')),
+    'tsyringe + reflect-metadata',
+    1.5,
+    'ms',
+  );
 }
 
 export function renderTargets(checks: readonly TargetCheck[]): string {

@@ -199,6 +199,23 @@ export async function bootScenario(
           summary: summarize([w.onlineHeapBytes / 2 ** 20]),
         });
       }
+      if (n === 1_000) {
+        // Issue 19: ready (start resolved) and close (shutdown resolved) on their own.
+        rows.push(
+          {
+            scenario: `boot warm N=${n}: ready`,
+            contender,
+            unit: 'ms',
+            summary: summarize(w.bootMs),
+          },
+          {
+            scenario: `boot warm N=${n}: close`,
+            contender,
+            unit: 'ms',
+            summary: summarize(w.shutdownMs),
+          },
+        );
+      }
       log(`  boot warm  N=${n} ${contender}: ${summarize(w.totalMs).median.toFixed(2)} ms`);
 
       const cold: ColdResult[] = [];
@@ -221,6 +238,15 @@ export async function bootScenario(
           shutdownMs: pick('shutdownMs'),
         },
       });
+      if (n === 1_000) {
+        // Issue 19: cold ready = import + define + start, in a fresh process.
+        rows.push({
+          scenario: `boot cold N=${n}: ready`,
+          contender,
+          unit: 'ms',
+          summary: summarize(cold.map((c) => c.importMs + c.defineMs + c.bootMs)),
+        });
+      }
       rows.push({
         scenario: `peak RSS, cold process N=${n}`,
         contender,

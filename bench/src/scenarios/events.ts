@@ -10,9 +10,10 @@ import type { Row } from '../harness/result.js';
 const { EventEmitter2 } = eventemitter2;
 
 /**
- * Scenario 2: one event delivered to `hooks` hooks (each a trivial synchronous function):
- * Keel `ctx.triggerEvent` (awaited; one hook module per hook, `@OnEvent`) vs node
- * `EventEmitter.emit` vs eventemitter2 `emitAsync` (awaited; what @nestjs/event-emitter uses).
+ * Scenario 2: one event delivered to `hooks` hooks: Keel `ctx.triggerEvent` (awaited; one
+ * hook module per hook, `@OnEvent`) vs node `EventEmitter.emit` vs eventemitter2 `emitAsync`
+ * (awaited; what @nestjs/event-emitter uses). Twice: trivial synchronous hooks, then `async`
+ * hooks (what real hooks are: they do I/O), where every contender awaits every hook.
  */
 export interface EventsArgs {
   hooks?: number;
@@ -32,28 +33,43 @@ export async function eventsScenario(args: EventsArgs = {}): Promise<Row[]> {
         onTick(): void {
           counter.n++;
         }
+        // eslint-disable-next-line @typescript-eslint/require-await -- an async hook, on purpose
+        async onAsyncTick(): Promise<void> {
+          counter.n++;
+        }
       },
       `Hook${i}`,
     );
-    const descriptor = Object.getOwnPropertyDescriptor(cls.prototype, 'onTick')!;
-    OnEvent('bench', 'tick')(cls.prototype, 'onTick', descriptor);
+    for (const [method, event] of [
+      ['onTick', 'tick'],
+      ['onAsyncTick', 'atick'],
+    ] as const) {
+      const descriptor = Object.getOwnPropertyDescriptor(cls.prototype, method)!;
+      OnEvent('bench', event)(cls.prototype, method, descriptor);
+    }
     Module({ name: `hook${i}` })(cls);
     hookModules.push(cls);
   }
-  const keel = await startKeelFixture({ extra: hookModules, events: ['tick'] });
+  const keel = await startKeelFixture({ extra: hookModules, events: ['tick', 'atick'] });
 
   const emitter = new EventEmitter();
   const ee2 = new EventEmitter2();
   for (let i = 0; i < hooks; i++) {
     emitter.on('tick', () => counter.n++);
     ee2.on('tick', () => counter.n++);
+    // eslint-disable-next-line @typescript-eslint/require-await, @typescript-eslint/no-misused-promises -- an async hook; emitAsync awaits it
+    ee2.on('atick', async () => {
+      counter.n++;
+    });
   }
 
   // Sanity: every contender reaches every hook.
   for (const trigger of [
     () => keel.ctx.triggerEvent('tick', payload),
+    () => keel.ctx.triggerEvent('atick', payload),
     () => emitter.emit('tick', payload),
     () => ee2.emitAsync('tick', payload),
+    () => ee2.emitAsync('atick', payload),
   ]) {
     counter.n = 0;
     await trigger();
@@ -61,7 +77,15 @@ export async function eventsScenario(args: EventsArgs = {}): Promise<Row[]> {
   }
 
   try {
-    return await microBench(
+    const asyncRows = await microBench(
+      `event to ${hooks} async hooks, awaited, per trigger`,
+      [
+        { contender: 'keel', op: () => keel.ctx.triggerEvent('atick', payload) },
+        { contender: 'eventemitter2 emitAsync', op: () => ee2.emitAsync('atick', payload) },
+      ],
+      args.micro ?? DEFAULT_MICRO,
+    );
+    const syncRows = await microBench(
       scenario,
       [
         { contender: 'keel', op: () => keel.ctx.triggerEvent('tick', payload) },
@@ -76,6 +100,7 @@ export async function eventsScenario(args: EventsArgs = {}): Promise<Row[]> {
       ],
       args.micro ?? DEFAULT_MICRO,
     );
+    return [...syncRows, ...asyncRows];
   } finally {
     await keel.kernel.shutdown();
   }

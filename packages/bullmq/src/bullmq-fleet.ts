@@ -127,7 +127,7 @@ export class BullmqFleetConnection implements FleetConnection {
   get connected(): boolean {
     return this.redis.connected;
   }
-  heartbeat(state: ReplicaState, ttlMs: number): Promise<void> {
+  heartbeat(state: ReplicaState, ttlMs: number): Promise<RedisFleetReplica[]> {
     return this.redis.heartbeat(state, ttlMs);
   }
   replicas(): Promise<RedisFleetReplica[]> {

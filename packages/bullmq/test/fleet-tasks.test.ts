@@ -1,7 +1,14 @@
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { startRedisServer, type RedisServer } from '@keel/testing';
 import { SCHEDULER_LEADER_LEASE, taskQueueName, type BullmqJobs } from '@keel/bullmq';
 import { freshService, makeJobs, MemoryCoordinator, until, type Line } from './support/harness.js';
+import {
+  runningNow,
+  TaskReplicaSet,
+  type RunRecord,
+  type TaskReplica,
+} from './support/task-replicas.js';
 
 let redis: RedisServer;
 const open: BullmqJobs[] = [];
@@ -18,11 +25,53 @@ afterAll(async () => {
   await redis.stop();
 });
 
+/** One run of a fleet task: its slot, who ran it, and when (end 0 while it runs). */
 interface Run {
   readonly dueAt: number;
   readonly by: string;
   readonly start: number;
   end: number;
+  /** Its replica was SIGKILLed mid-run: `end` is when the test saw it gone. */
+  killed?: boolean;
+}
+
+const SLOT_MS = 1000;
+
+/** A run that reached its end (not cut off by a SIGKILL). */
+const completed = (r: Run): boolean => r.end > 0 && r.killed !== true;
+
+/**
+ * No duplicates: no slot ran twice to completion (but those in `mayRepeat`, whose first run
+ * ended without being acknowledged). No overlap: no two runs' [start, end] intersect (a run
+ * still going overlaps anything that starts after it).
+ */
+function expectOnceAndApart(
+  runs: readonly Run[],
+  mayRepeat: ReadonlySet<number> = new Set(),
+): void {
+  const done = runs.filter(completed).map((r) => r.dueAt);
+  const twice = done.filter((d, i) => done.indexOf(d) !== i);
+  const unexpected = twice.filter(
+    (d) => !mayRepeat.has(d) || twice.indexOf(d) !== twice.lastIndexOf(d),
+  );
+  expect(unexpected.map((d) => ({ slot: d, runs: runs.filter((r) => r.dueAt === d) }))).toEqual([]);
+  const byStart = [...runs].sort((a, b) => a.start - b.start);
+  for (let i = 1; i < byStart.length; i += 1) {
+    const prev = byStart[i - 1]!;
+    const next = byStart[i]!;
+    const overlap = prev.end === 0 || next.start < prev.end;
+    expect({ prev, next, overlap }).toEqual({ prev, next, overlap: false });
+  }
+  // Every run belongs to one of the scheduler's slots: the same 1 s grid.
+  for (const r of runs) expect((r.dueAt - runs[0]!.dueAt) % SLOT_MS).toBe(0);
+}
+
+/** The slots (due times on the grid of `base`) in [from, to). */
+function slotsIn(base: number, from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let d = base + Math.ceil((from - base) / SLOT_MS) * SLOT_MS; d < to; d += SLOT_MS)
+    out.push(d);
+  return out;
 }
 
 function fleet(service: string, ids: readonly string[], coordinator: MemoryCoordinator) {
@@ -77,8 +126,7 @@ describe('fleet tasks on BullMQ job schedulers', () => {
     expect(Math.abs(inWindow.length - slots)).toBeLessThanOrEqual(1);
     expect(new Set(runs.map((r) => r.dueAt)).size).toBe(runs.length);
     expect(maxRunning).toBe(1);
-    for (let i = 1; i < runs.length; i += 1)
-      expect(runs[i]!.start).toBeGreaterThanOrEqual(runs[i - 1]!.end);
+    expectOnceAndApart(runs);
     // Due times are the scheduler's 1 s slots, increasing (a slot missed under load is a gap).
     for (let i = 1; i < runs.length; i += 1) {
       const step = runs[i]!.dueAt - runs[i - 1]!.dueAt;
@@ -185,4 +233,184 @@ describe('fleet tasks on BullMQ job schedulers', () => {
     await a!.jobs.reconcileTasks();
     expect(await scheduler(a!.jobs.prefix, 'm.x')).toBeUndefined();
   });
+});
+
+// ----- a rolling restart, replicas as processes ----------------------------------------
+
+/** The fleet's leaseTtl: also the per-task lease a replica SIGKILLed mid-run leaves behind. */
+const ROLL_TTL_MS = 1500;
+const ROLLING_MS = 20_000;
+const STEADY_MS = 1_000;
+/** A run is killed "mid-run" only if it started less than this ago (runs take 400 ms). */
+const FRESH_MS = 150;
+// The rotation: the replica running a slot and an idle one (the oldest) in turn, killed and
+// stopped gracefully in turn; each is replaced by a fresh process before the next step.
+const ROLL_PLAN = [
+  { signal: 'SIGKILL', when: 'mid-run' },
+  { signal: 'SIGTERM', when: 'mid-run' },
+  { signal: 'SIGKILL', when: 'idle' },
+  { signal: 'SIGTERM', when: 'idle' },
+] as const;
+
+/**
+ * Runs from the records, in Redis's order; a 'killed' marker ends its replica's open run.
+ * Also the starts that came while another run was open: the exact, clock-free overlap check.
+ */
+function runsOf(records: readonly RunRecord[]): { runs: Run[]; crowded: RunRecord[] } {
+  const runs: Run[] = [];
+  const open = new Map<string, Run>();
+  const crowded: RunRecord[] = [];
+  for (const r of records) {
+    if (r.phase === 'start') {
+      if (open.size > 0) crowded.push(r);
+      const run: Run = { dueAt: r.dueAt, by: r.by, start: r.at, end: 0 };
+      runs.push(run);
+      open.set(r.by, run);
+      continue;
+    }
+    const run = open.get(r.by);
+    if (run === undefined) continue;
+    run.end = r.at;
+    if (r.phase === 'killed') run.killed = true;
+    open.delete(r.by);
+  }
+  return { runs, crowded };
+}
+
+describe('fleet tasks through a rolling restart (bullmqFleet, replicas as processes)', () => {
+  let admin: Redis | undefined;
+  let set: TaskReplicaSet | undefined;
+  afterEach(async () => {
+    await set?.killAll();
+    set = undefined;
+    admin?.disconnect();
+    admin = undefined;
+  });
+
+  // What is asserted, on slots (the scheduler's due times, 1 s apart) due in the 20 s window:
+  // - no duplicates: no slot runs twice to completion (BullMQ is at least once: a replica
+  //   killed after its run's end but before acknowledging it makes a second run; the kills
+  //   here land 250 ms or more before the end, and the rare one that did not is seen in the
+  //   records and is the only slot allowed a second run);
+  // - no overlap: no run starts while another one is open, in Redis's order (a run cut off by
+  //   SIGKILL stays open until the test saw the process gone);
+  // - a graceful stop (SIGTERM) mid-run finishes that run;
+  // - runs = slots ± 1, where the slots a SIGKILL mid-run may cost are not counted: the slot
+  //   being run (it is lost, or run again elsewhere after BullMQ's stall check once the lease
+  //   expired), the slots due until the dead replica's per-task lease has expired (at most
+  //   leaseTtl after the kill), and a slot due while a run was going (such a rerun, or a run
+  //   started late under load): those find the lease held and are skipped, as any run that
+  //   would overlap is. Measured on slots the +1 cannot happen (no duplicates); the −1 is one
+  //   slot that found the lease held in the instant between a run's end record and its
+  //   release.
+  // Every other slot runs exactly once, SIGTERMs and idle SIGKILLs included.
+  it('3 replicas, every 1s for 20 s with a rolling restart: runs = slots ± 1, no duplicates, no overlap', async () => {
+    admin = new Redis(redis.url);
+    const replicas = new TaskReplicaSet(admin, {
+      url: redis.url,
+      service: freshService('rolling'),
+      leaseTtlMs: ROLL_TTL_MS,
+    });
+    set = replicas;
+    for (const id of ['r1', 'r2', 'r3']) await replicas.join(id);
+    const first = await until(
+      'the first run to end',
+      async () => (await replicas.records()).find((r) => r.phase === 'end'),
+      15_000,
+    );
+    const from = Date.now();
+    const to = from + ROLLING_MS;
+    const killedMidRun: { slot: number; at: number; ended: boolean }[] = [];
+    const stoppedMidRun: { by: string; slot: number }[] = [];
+    const log: string[] = [];
+    let restarts = 0;
+    // Bounded: each step waits for one run state, one exit and one join, each with a deadline.
+    for (let step = 0; Date.now() < to; step += 1) {
+      const { signal, when } = ROLL_PLAN[step % ROLL_PLAN.length]!;
+      let victim: TaskReplica;
+      let slot: number | undefined;
+      if (when === 'mid-run') {
+        // A run that started just now: the kill lands well before its end (it takes 400 ms).
+        const run = await until(
+          'a run that just started',
+          async () => {
+            const now = runningNow(await replicas.records());
+            return now !== undefined && Date.now() - now.at < FRESH_MS ? now : undefined;
+          },
+          5_000,
+        );
+        victim = replicas.live().find((p) => p.id === run.by)!;
+        slot = run.dueAt;
+      } else {
+        // Right after a run ended and well before the next slot, a replica other than the
+        // one that ran (it acknowledges its run in these milliseconds): it holds no slot.
+        const seen = (await replicas.records()).length;
+        const ended = await until(
+          'a run to end',
+          async () => {
+            const last = (await replicas.records()).slice(seen).at(-1);
+            return last?.phase === 'end' ? last : undefined;
+          },
+          5_000,
+        );
+        victim = replicas.live().find((p) => p.id !== ended.by)!;
+      }
+      log.push(
+        `${Date.now()} ${signal} ${when} ${victim.id}${slot === undefined ? '' : ` (slot ${slot})`}`,
+      );
+      victim.child.kill(signal);
+      const code = await victim.exited;
+      restarts += 1;
+      if (signal === 'SIGKILL') {
+        const at = await replicas.markKilled(victim.id);
+        if (slot !== undefined) {
+          // Under load the run may still have ended before the kill landed, unacknowledged.
+          const own = (await replicas.records()).filter((r) => r.by === victim.id);
+          const ended = own.at(-2)?.phase === 'end' && own.at(-2)?.dueAt === slot;
+          killedMidRun.push({ slot, at, ended });
+        }
+      } else {
+        expect(code).toBe(0);
+        if (slot !== undefined) stoppedMidRun.push({ by: victim.id, slot });
+      }
+      await replicas.join(`n${step}`);
+      // A steady second between restarts, as a deployment has between pods.
+      const steadyUntil = Date.now() + STEADY_MS;
+      while (Date.now() < steadyUntil) await new Promise((r) => setTimeout(r, 20));
+    }
+    // The last slots' runs end (400 ms each) before the records are read.
+    await until('the window to settle', () => Date.now() >= to + 1500, 5_000);
+    const { runs, crowded } = runsOf(await replicas.records());
+
+    const slots = slotsIn(first.dueAt, from, to);
+    const ran = new Set(runs.filter(completed).map((r) => r.dueAt));
+    const mayLose = (d: number): boolean =>
+      killedMidRun.some((k) => k.slot <= d && d <= k.at + ROLL_TTL_MS) ||
+      runs.some((r) => r.start <= d && d <= r.end);
+    const counted = slots.filter((d) => !mayLose(d));
+    const runsInWindow = runs.filter((r) => completed(r) && r.dueAt >= from && r.dueAt < to);
+    const countedRuns = counted.filter((d) => ran.has(d)).length;
+    process.stdout.write(
+      `fleet task every 1 s, rolling restart (${restarts} restarts, ${killedMidRun.length} SIGKILLs ` +
+        `mid-run, leaseTtl ${ROLL_TTL_MS} ms): ${runsInWindow.length} runs for ${slots.length} slots; ` +
+        `${slots.length - counted.length} slots excused (a dead lease or a run going), of which ` +
+        `${slots.filter((d) => mayLose(d) && ran.has(d)).length} ran anyway; ` +
+        `${countedRuns} runs for the ${counted.length} other slots\n` +
+        `  restarts: ${log.join('; ')}\n`,
+    );
+    expect(crowded).toEqual([]);
+    // At least once: a run that ended but was killed before BullMQ heard of it runs again.
+    expectOnceAndApart(runs, new Set(killedMidRun.filter((k) => k.ended).map((k) => k.slot)));
+    for (const s of stoppedMidRun) {
+      expect(runs.filter((r) => r.by === s.by && r.dueAt === s.slot && completed(r))).toHaveLength(
+        1,
+      );
+    }
+    expect(killedMidRun.length).toBeGreaterThanOrEqual(1);
+    expect(stoppedMidRun.length).toBeGreaterThanOrEqual(1);
+    expect(restarts).toBeGreaterThanOrEqual(ROLL_PLAN.length);
+
+    expect(runsInWindow.length).toBeLessThanOrEqual(slots.length);
+    expect(counted.length - countedRuns).toBeLessThanOrEqual(1);
+  }, 90_000);
 });

@@ -45,8 +45,8 @@ export type {
 export type { TaskHandle } from './tasks/task-handle.js';
 export type { MicroTaskPriority } from './microtasks/microtask-options.js';
 
-export { ModuleStatus } from './lifecycle/module-status.js';
-export type { KernelStatus } from './lifecycle/module-status.js';
+export { ModuleStatus } from './work/module-status.js';
+export type { KernelStatus } from './work/module-status.js';
 
 export { KeelError, isKeelError } from './errors/keel-error.js';
 export type { KeelErrorOptions } from './errors/keel-error.js';
@@ -67,7 +67,7 @@ export type { Duration } from './time/duration.js';
 
 export type { Provider, InjectionToken, Resolver } from './container/provider.js';
 export { inject, delay } from './container/inject.js';
-export type { GraphFormat } from './graph/render.js';
+export type { GraphFormat } from './kernel/graph-render.js';
 
 export type {
   FleetProvider,

@@ -85,7 +85,7 @@ async function changeModule(name, action) {
   const body = await res.json().catch(() => ({}));
   note(
     res.ok
-      ? `${action}d ${name}: now ${body.status}`
+      ? `${action === 'restart' ? 'restarted' : `${action}d`} ${name}: now ${body.status}`
       : `${action} ${name} refused (${res.status}): ${body.error ?? ''}`,
   );
   scheduleRefresh(0);

@@ -177,7 +177,7 @@ function tasksCell(tasks, at) {
   );
 }
 
-/** The modules table; `onAction(name, 'enable' | 'disable')` when a button is pressed. */
+/** The modules table; `onAction(name, 'enable' | 'disable' | 'restart')` when a button is pressed. */
 export function renderModules(tbody, snapshot, info, onAction) {
   const canChange = info?.mutations && snapshot.managed;
   const fleet = snapshot.fleet;
@@ -186,6 +186,7 @@ export function renderModules(tbody, snapshot, info, onAction) {
     const wanted = shouldRun(snapshot, m);
     const action = m.enabled ? 'disable' : 'enable';
     const own = info?.inspector === m.name;
+    const restartable = info?.mutations && !own && m.status === 'online';
     return h(
       'tr',
       { 'data-module': m.name, 'data-status': m.status, class: wanted ? '' : 'unwanted' },
@@ -239,7 +240,23 @@ export function renderModules(tbody, snapshot, info, onAction) {
               },
               action === 'enable' ? 'Enable' : 'Disable',
             )
-          : none(),
+          : false,
+        // Restart works without management; the inspector does not restart itself.
+        restartable
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'btn restart',
+                'data-action': 'restart',
+                'data-module': m.name,
+                title: 'Stop the module (its running dependents first) and start it again',
+                onclick: () => onAction(m.name, 'restart'),
+              },
+              'Restart',
+            )
+          : false,
+        !canChange && !restartable && none(),
       ),
     );
   });

@@ -125,3 +125,39 @@ describe('mutations without management or without a token', () => {
     }
   });
 });
+
+describe('POST /api/modules/:name/restart with a token', () => {
+  let h: Harness;
+
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  it('restarts the module and its running dependents, without management', async () => {
+    h = await startHarness({ inspector: { token: TOKEN } });
+    const moves: string[] = [];
+    h.k.on('status', (module, from, to) => moves.push(`${module} ${from}->${to}`));
+    const reply = await send(h.url, '/api/modules/mailer/restart', {
+      method: 'POST',
+      headers: bearer(TOKEN),
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.json()).toEqual({ module: 'mailer', restarted: true, status: 'online' });
+    expect(moves.filter((m) => m.startsWith('mailer '))).toEqual([
+      'mailer online->stopping',
+      'mailer stopping->offline',
+      'mailer offline->starting',
+      'mailer starting->online',
+    ]);
+  });
+
+  it('401 without the token, 404 for an unknown module, 409 for the inspector itself', async () => {
+    h = await startHarness({ inspector: { token: TOKEN } });
+    const restart = (name: string, headers: Record<string, string>) =>
+      send(h.url, `/api/modules/${name}/restart`, { method: 'POST', headers });
+    expect((await restart('mailer', {})).status).toBe(401);
+    expect((await restart('nope', bearer(TOKEN))).status).toBe(404);
+    expect((await restart('Inspector', bearer(TOKEN))).status).toBe(409);
+    expect(h.k.module('mailer').status).toBe('online');
+  });
+});

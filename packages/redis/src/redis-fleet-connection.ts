@@ -196,7 +196,8 @@ export class RedisFleetConnection implements FleetConnection {
 
   // ----- membership -------------------------------------------------------------------
 
-  async heartbeat(state: ReplicaState, ttlMs: number): Promise<void> {
+  /** Writes the heartbeat and resolves with the live replicas (one script, one round trip). */
+  async heartbeat(state: ReplicaState, ttlMs: number): Promise<RedisFleetReplica[]> {
     const json = JSON.stringify({
       since: state.since,
       lastSeen: this.host.clock.now(),
@@ -215,6 +216,7 @@ export class RedisFleetConnection implements FleetConnection {
     const [serverMs, ...rest] = list;
     this.serverOffsetMs = Number(serverMs) - Date.now();
     this.cachedReplicas = parseReplicas(rest);
+    return [...this.cachedReplicas];
   }
 
   async replicas(): Promise<RedisFleetReplica[]> {

@@ -112,9 +112,14 @@ describe('membership', () => {
     const a = await connect(name, 'a');
     const b = await connect(name, 'b');
     await a.heartbeat({ since: 10, leaderOf: ['billing'] }, 5_000);
-    await b.heartbeat({ since: 20, leaderOf: [], declares: { tasks: ['x.t'], queues: [] } }, 150);
+    const answered = await b.heartbeat(
+      { since: 20, leaderOf: [], declares: { tasks: ['x.t'], queues: [] } },
+      150,
+    );
     const listed = await a.replicas();
     expect(listed.map((r) => r.replicaId)).toEqual(['a', 'b']);
+    // The heartbeat answers with the same list in its one round trip (the kernel skips replicas()).
+    expect(answered).toEqual(listed);
     expect(listed[0]).toMatchObject({ since: 10, leaderOf: ['billing'] });
     expect(listed[1]?.declares).toEqual({ tasks: ['x.t'], queues: [] });
     expect(a.snapshot().replicas.map((r) => r.replicaId)).toEqual(['a', 'b']);

@@ -35,18 +35,9 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Spawns replica `id` and waits (polling) until its heartbeat is in the fleet's index. */
+/** Spawns replica `id` and waits until its heartbeat is in the fleet's index. */
 async function join(set: ReplicaSet, id: string): Promise<void> {
-  set.spawn(id);
-  const deadline = Date.now() + JOIN_WITHIN_MS;
-  // Bounded: JOIN_WITHIN_MS in 20 ms steps.
-  while (Date.now() < deadline) {
-    if ((await admin.zscore(`keel:${set.service}:replicas`, id)) !== null) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(
-    `replica ${id} did not join ${set.service} within ${JOIN_WITHIN_MS} ms; it said: ${JSON.stringify(set.get(id).facts.filter((f) => f.fx !== 'write'))}`,
-  );
+  await set.join(admin, id, JOIN_WITHIN_MS);
 }
 
 function fleet(): ReplicaSet {

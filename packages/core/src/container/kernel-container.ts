@@ -32,6 +32,8 @@ export class KernelContainer {
   private readonly asyncValues = new Map<unknown, Promise<void>>();
   /** Values made by factories that declare `dispose`, in creation order. */
   private readonly disposables: Array<{ provider: Provider; value: unknown }> = [];
+  /** Constructor tokens by class: each class's metadata is walked once per kernel. */
+  private readonly tokenCache = new Map<ModuleClass, unknown[]>();
   private constructing: unknown = undefined;
 
   constructor(providers: readonly Provider[], contextToken: ModuleClass) {
@@ -54,7 +56,7 @@ export class KernelContainer {
     if (override !== undefined && override.useClass === undefined) return false;
     const seen = new Set<unknown>();
     const visit = (c: ModuleClass): boolean =>
-      constructorTokens(c).some((token) => {
+      this.tokensOf(c).some((token) => {
         if (this.asyncProviders.has(token) || lazyModules.has(token)) return true;
         if (
           typeof token !== 'function' ||
@@ -74,7 +76,7 @@ export class KernelContainer {
     const seen = new Set<unknown>();
     const pending: Array<Promise<void>> = [];
     const visit = (c: ModuleClass): void => {
-      for (const token of constructorTokens(c)) {
+      for (const token of this.tokensOf(c)) {
         if (seen.has(token)) continue;
         seen.add(token);
         if (this.asyncProviders.has(token)) pending.push(this.resolveAsync(token));
@@ -170,6 +172,16 @@ export class KernelContainer {
     return this.container.resolve(token);
   }
 
+  /** A class's constructor tokens, read from its metadata once per kernel. */
+  private tokensOf(cls: ModuleClass): unknown[] {
+    let tokens = this.tokenCache.get(cls);
+    if (tokens === undefined) {
+      tokens = constructorTokens(cls);
+      this.tokenCache.set(cls, tokens);
+    }
+    return tokens;
+  }
+
   /** True when the token has a registration in this kernel. */
   has(token: InjectionToken<unknown>): boolean {
     return this.container.isRegistered(token, false);
@@ -181,7 +193,7 @@ export class KernelContainer {
    */
   private registerImplicit(cls: ModuleClass, seen: Set<unknown>): void {
     injectable()(cls);
-    for (const token of constructorTokens(cls)) {
+    for (const token of this.tokensOf(cls)) {
       if (
         typeof token !== 'function' ||
         seen.has(token) ||

@@ -4,8 +4,8 @@ import type { MicroTaskLimiter } from '../microtasks/microtask-limiter.js';
 import type { TaskScheduler } from '../tasks/task-scheduler.js';
 import type { TaskHandle } from '../tasks/task-handle.js';
 import type { WorkerRunner } from '../workers/worker-runner.js';
-import type { WorkOwner } from './work-owner.js';
-import type { Kernel } from '../kernel/kernel.js';
+import type { WorkOwner } from '../work/work-owner.js';
+import type { ModuleRef } from '../decorators/metadata.js';
 import type { Clock } from '../time/clock.js';
 import type { TimerHeap } from '../time/timer-heap.js';
 import type { FlagValue } from '../decorators/metadata.js';
@@ -18,9 +18,18 @@ export type { TaskHandle };
 /** A task body: gets the run's signal and the task's own handle. */
 export type TaskFn = (signal: AbortSignal, task: TaskHandle) => unknown;
 
+/**
+ * What a context itself asks of its kernel: the name of a module. `ctx.kernel` hands the
+ * whole kernel out (its type is completed in kernel.ts, so that context imports nothing
+ * from the kernel layer above it).
+ */
+export interface ContextKernel {
+  module(ref: ModuleRef): { readonly name: string };
+}
+
 /** The kernel services a module context delegates to. */
 export interface ContextServices {
-  readonly kernel: Kernel;
+  readonly kernel: ContextKernel;
   readonly clock: Clock;
   readonly timers: TimerHeap;
   /** This module's parsed command-line flags. */

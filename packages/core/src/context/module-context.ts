@@ -3,9 +3,10 @@ import type { ModuleRef, SupervisionOptions } from '../decorators/metadata.js';
 import type { EventKey } from '../events/event-key.js';
 import { ModuleError, type Severity, type TaskType } from '../errors/module-error.js';
 import type { FailureState } from '../failure/failure-state.js';
-import type { ModuleStatus } from '../lifecycle/module-status.js';
+import type { ModuleStatus } from '../work/module-status.js';
 import { toMs, type Duration } from '../time/duration.js';
 import { KeelError } from '../errors/keel-error.js';
+import { badArgumentError, notAFunctionError, typeName } from '../errors/catalog.js';
 import type { FlagValue } from '../decorators/metadata.js';
 import type {
   ContextServices,
@@ -18,6 +19,13 @@ import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import { FleetContext } from '../fleet/fleet-context.js';
 import { moduleOptionsOf } from '../decorators/registry.js';
 import type { FleetPublish } from '../events/event-bus.js';
+
+/**
+ * The type of `ctx.kernel`: the `Kernel` (kernel.ts adds that by declaration merging, so
+ * this layer imports nothing from the kernel above it).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- completed in kernel.ts
+export interface KernelOfContext {}
 
 /** Options of `ctx.triggerEvent`. */
 export interface TriggerOptions {
@@ -65,9 +73,12 @@ export class ModuleContext {
     return this.runtime.logger;
   }
 
-  /** The kernel that runs this module. */
-  get kernel(): ContextServices['kernel'] {
-    return this.services.kernel;
+  /**
+   * The kernel that runs this module. Its `shutdown()` called from this module's own code
+   * (start, a task, a hook) does not wait for that code (docs/lifecycle.md).
+   */
+  get kernel(): KernelOfContext {
+    return this.services.kernel as unknown as KernelOfContext;
   }
 
   /** The kernel clock's time in ms: use it instead of `Date.now()` so tests can control time. */
@@ -93,10 +104,9 @@ export class ModuleContext {
   /** The value of a command-line flag this module declares in `@Module({ flags })`. */
   flag<T extends FlagValue = FlagValue>(name: string): T {
     if (!(name in this.services.flags)) {
-      throw new KeelError(
-        'E_INVALID_OPTION',
+      throw badArgumentError(
         `Module "${this.name}" reads flag --${name}, which it does not declare. Add it to @Module({ flags }).`,
-        { module: this.name },
+        { module: this.name, details: { flag: name } },
       );
     }
     return this.services.flags[name] as T;
@@ -194,10 +204,9 @@ export class ModuleContext {
   private ownEvent(event: string | EventKey<unknown>): string {
     if (typeof event === 'string') return event;
     if (event === null || typeof event !== 'object' || typeof event.event !== 'string') {
-      throw new KeelError(
-        'E_INVALID_OPTION',
-        `Module "${this.name}": ctx.triggerEvent(event) needs an event name or a key from defineEvent(), got ${event === null ? 'null' : typeof event}.`,
-        { module: this.name },
+      throw badArgumentError(
+        `Module "${this.name}": ctx.triggerEvent(event) needs an event name or a key from defineEvent(), got ${typeName(event)}.`,
+        { module: this.name, details: { got: typeName(event) } },
       );
     }
     if (this.ownsKey(event.module)) return event.event;
@@ -251,9 +260,9 @@ export class ModuleContext {
   /** Work needs a function; anything else is a coded error, not a TypeError later. */
   private needsFunction(method: string, name: string, fn: unknown): void {
     if (typeof fn === 'function') return;
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `Module "${this.name}": ctx.${method}(${JSON.stringify(String(name))}, fn) needs a function, got ${fn === null ? 'null' : typeof fn}.`,
+    throw notAFunctionError(
+      `Module "${this.name}": ctx.${method}(${JSON.stringify(String(name))}, fn)`,
+      fn,
       { module: this.name, details: { name: String(name) } },
     );
   }

@@ -29,6 +29,8 @@ export const ErrorCodes = {
   E_ILLEGAL_TRANSITION:
     'An internal state machine was asked for a move its table forbids (a bug in Keel: please report it).',
   E_TIMEOUT: 'A lifecycle step did not finish within its deadline.',
+  E_ABANDONED:
+    'The kernel stopped waiting for a lifecycle step (a shutdown ran out of time, or the module asked for the shutdown itself).',
   E_CLI_ARGUMENT:
     'A command-line argument is unknown or malformed for the flags that modules declare.',
   E_ASYNC_PROVIDER:

@@ -1,4 +1,4 @@
-import type { WorkOwner } from '../context/work-owner.js';
+import type { WorkOwner } from '../work/work-owner.js';
 import { endedByAbort } from '../errors/abort.js';
 import { KeelError } from '../errors/keel-error.js';
 import { isThenable } from '../util/thenable.js';
@@ -29,6 +29,8 @@ export type FleetPublish = (
 export interface EventBusHost {
   /** Every trigger, for `kernel.on('event')`. */
   onEvent(module: string, event: string, data: unknown, exposed: boolean): void;
+  /** The kernel clock's wall time: read once per trigger for all its hooks' work records. */
+  now?(): number;
 }
 
 interface Source {
@@ -63,11 +65,6 @@ export class EventBus {
     const list = source.hooks.get(event);
     if (list === undefined) source.hooks.set(event, [hook]);
     else list.push(hook);
-  }
-
-  /** Hooks on one event (for inspect and tests). */
-  hooksOf(module: string, event: string): readonly Hook[] {
-    return this.sources.get(module)?.hooks.get(event) ?? [];
   }
 
   /**
@@ -112,45 +109,48 @@ export class EventBus {
     this.host.onEvent(module, event, data, exposed);
     const hooks = source.hooks.get(event);
     if (hooks === undefined || !trigger.onlineSoon) return published ?? RESOLVED;
-    let pending: Array<Promise<void>> | undefined =
-      published === undefined ? undefined : [published];
+    // Made at the first hook that returns a promise: a trigger of synchronous hooks costs none.
+    let delivery: Delivery | undefined;
+    if (published !== undefined) (delivery = new Delivery(this.host.now?.())).track(published);
+    const bothOnline = trigger.status === 'online';
     for (const hook of hooks) {
       if (!hook.owner.onlineSoon) continue;
       if (fleet !== undefined && hook.fleet === true) continue; // it arrives through the fleet
       // Fast path: both online, so the hook runs now; only a hook that returns a promise
-      // costs an await.
-      const run =
-        trigger.status === 'online' && hook.owner.status === 'online'
-          ? this.runNow(hook, data)
-          : this.runWhenOnline(trigger, hook, data);
-      if (run !== undefined) (pending ??= []).push(run);
+      // is tracked.
+      if (bothOnline && hook.owner.status === 'online') {
+        const owner = hook.owner;
+        let result: unknown;
+        try {
+          result = hook.call(data, owner.signal);
+        } catch (err) {
+          this.failed(hook, err);
+          continue;
+        }
+        if (isThenable(result))
+          (delivery ??= new Delivery(this.host.now?.())).hook(this, hook, result);
+      } else {
+        (delivery ??= new Delivery(this.host.now?.())).track(
+          this.runWhenOnline(trigger, hook, data),
+        );
+      }
     }
-    if (pending === undefined) return RESOLVED;
-    return pending.length === 1 ? pending[0]! : Promise.all(pending).then(noop);
+    return delivery === undefined ? RESOLVED : delivery.done();
   }
 
-  /**
-   * Runs a hook; a promise only when the hook returned one. Only then is it recorded as
-   * work of its module: a synchronous hook ends before anything could wait for it.
-   */
+  /** Runs a hook; a promise only when the hook returned one (then tracked as its module's work). */
   private runNow(hook: Hook, data: unknown): Promise<void> | undefined {
-    const owner = hook.owner;
     let result: unknown;
     try {
-      result = hook.call(data, owner.signal);
+      result = hook.call(data, hook.owner.signal);
     } catch (err) {
       this.failed(hook, err);
       return undefined;
     }
     if (!isThenable(result)) return undefined;
-    const end = owner.begin('hook', hook.name);
-    return Promise.resolve(result).then(
-      () => end(),
-      (err: unknown) => {
-        this.failed(hook, err);
-        end();
-      },
-    );
+    const delivery = new Delivery(this.host.now?.());
+    delivery.hook(this, hook, result);
+    return delivery.done();
   }
 
   private async runWhenOnline(trigger: WorkOwner, hook: Hook, data: unknown): Promise<void> {
@@ -161,10 +161,60 @@ export class EventBus {
     await this.runNow(hook, data);
   }
 
-  private failed(hook: Hook, err: unknown): void {
+  /** @internal A hook's promise rejected, or it threw. */
+  failed(hook: Hook, err: unknown): void {
     if (!endedByAbort(err, hook.owner.signal)) hook.owner.report(err, hook.name, 'hook');
   }
 }
 
 const RESOLVED = Promise.resolve();
-function noop(): void {}
+
+/**
+ * The hooks of one trigger that returned a promise: ONE `then` per such hook (which also
+ * ends its record as work of its module) and one promise for the caller, settled when the
+ * last one settled, instead of a wrapping promise per hook plus `Promise.all`.
+ */
+class Delivery {
+  private pending = 0;
+  private resolve: (() => void) | undefined = undefined;
+  private promise: Promise<void> | undefined = undefined;
+
+  /** `startedAt`: when its hooks began (one clock read per trigger), if the host tells. */
+  constructor(private readonly startedAt: number | undefined) {}
+
+  /** Waits for `running` too (it never rejects). */
+  track(running: Promise<void>): void {
+    this.pending++;
+    running.then(
+      () => this.settled(),
+      () => this.settled(),
+    );
+  }
+
+  /** Counts a hook's promise as work of its module until it settles; reports a rejection. */
+  hook(bus: EventBus, hook: Hook, result: PromiseLike<unknown>): void {
+    const end = hook.owner.begin('hook', hook.name, this.startedAt);
+    this.pending++;
+    const onFulfilled = (): void => {
+      end();
+      this.settled();
+    };
+    const onRejected = (err: unknown): void => {
+      bus.failed(hook, err);
+      end();
+      this.settled();
+    };
+    if (result instanceof Promise) result.then(onFulfilled, onRejected);
+    else Promise.resolve(result).then(onFulfilled, onRejected);
+  }
+
+  /** Settles once every tracked promise settled; never rejects. */
+  done(): Promise<void> {
+    if (this.pending === 0) return RESOLVED;
+    return (this.promise ??= new Promise<void>((resolve) => (this.resolve = resolve)));
+  }
+
+  private settled(): void {
+    if (--this.pending === 0) this.resolve?.();
+  }
+}

@@ -73,8 +73,13 @@ export interface FleetConnection {
   readonly connected: boolean;
 
   // ----- membership -------------------------------------------------------------------
-  /** Writes this replica's heartbeat, alive for `ttlMs`. */
-  heartbeat(state: ReplicaState, ttlMs: number): Promise<void>;
+  /**
+   * Writes this replica's heartbeat, alive for `ttlMs`. May resolve with the live replicas
+   * (as {@link replicas} would, this one included) when the engine returns them in the same
+   * round trip: the kernel then skips its `replicas()` call. Resolving with nothing is fine
+   * too; the kernel asks `replicas()` then.
+   */
+  heartbeat(state: ReplicaState, ttlMs: number): Promise<void | FleetReplica[]>;
   /** The live replicas of the service (heartbeat not yet expired), this one included. */
   replicas(): Promise<FleetReplica[]>;
 

@@ -328,7 +328,9 @@ export class FleetWork {
     );
     return {
       close: async () => {
-        wake();
+        // A run going on keeps the fleet's due time (and its run lease) until it ends: its
+        // finally wakes the fleet. One only queued never starts on a stopping module.
+        if (!handle.running) wake();
         await scheduled.close();
       },
     };

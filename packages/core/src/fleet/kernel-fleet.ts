@@ -249,13 +249,14 @@ export class KernelFleet {
   private async beat(): Promise<void> {
     const c = this.connection;
     if (c === undefined) return;
-    await this.bounded(
+    const live = await this.bounded(
       c.heartbeat(
         { since: this.since, leaderOf: this.leaderOf(), declares: this.declares },
         this.ttlMs,
       ),
     );
-    this.replicas = await this.bounded(c.replicas());
+    // An engine that answered the heartbeat with the live list saves a round trip per tick.
+    this.replicas = Array.isArray(live) ? live : await this.bounded(c.replicas());
   }
 
   private leaderOf(): string[] {

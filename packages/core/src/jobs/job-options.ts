@@ -62,9 +62,3 @@ function describeValue(value: unknown): string {
   if (value === null || typeof value !== 'object') return String(value);
   return 'an object';
 }
-
-/** The wait before try `attempt + 1` after try `attempt` failed. */
-export function backoffDelay(backoff: FleetConsumerSpec['backoff'], attempt: number): number {
-  if (backoff.type === 'fixed') return backoff.delayMs;
-  return backoff.delayMs * 2 ** Math.max(0, attempt - 1);
-}

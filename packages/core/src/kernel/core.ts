@@ -1,11 +1,11 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import { ModuleContext } from '../context/module-context.js';
-import type { Kernel } from './kernel.js';
-import type { WorkOwner } from '../context/work-owner.js';
+import type { ContextKernel } from '../context/context-services.js';
+import type { KernelState } from './kernel-state.js';
+import type { WorkOwner } from '../work/work-owner.js';
 import { KernelContainer } from '../container/kernel-container.js';
-import type { ModuleClass, ModuleMeta, SupervisionOptions } from '../decorators/metadata.js';
-import { isModuleClass, readModuleMeta } from '../decorators/registry.js';
+import type { ModuleClass, SupervisionOptions } from '../decorators/metadata.js';
 import { KeelError } from '../errors/keel-error.js';
 import { describe } from '../errors/safe.js';
 import type { TaskType } from '../errors/module-error.js';
@@ -14,7 +14,7 @@ import type { FailureState } from '../failure/failure-state.js';
 import { ModuleGraph, refClass } from '../graph/module-graph.js';
 import { Lifecycle } from '../lifecycle/lifecycle.js';
 import { ModuleRuntime } from '../lifecycle/module-runtime.js';
-import type { ModuleStatus } from '../lifecycle/module-status.js';
+import type { ModuleStatus } from '../work/module-status.js';
 import { defaultLogger, withRedaction } from '../logging/logger.js';
 import { MicroTaskLimiter } from '../microtasks/microtask-limiter.js';
 import { TaskScheduler } from '../tasks/task-scheduler.js';
@@ -23,30 +23,17 @@ import { TimerHeap } from '../time/timer-heap.js';
 import { restartPolicy } from '../workers/restart-policy.js';
 import { WorkerRunner } from '../workers/worker-runner.js';
 import { parseCli, type ParsedCli } from './cli.js';
-import { launchDeclaredWork, registerHooks, validateModuleWork } from './wiring.js';
+import { launchDeclaredWork, registerHooks } from './wiring.js';
+import { finalMeta, planModule, type ModulePlan } from './plan.js';
 import type { ResolvedOptions } from './options.js';
 import { Reporter } from './reporter.js';
 import { logEvent, moduleStatusLevel } from '../logging/log-event.js';
-import { Telemetry, type KernelExitFailure } from './telemetry.js';
+import { Telemetry } from './telemetry.js';
 import { KernelFleet } from '../fleet/kernel-fleet.js';
 import { FleetWork } from '../fleet/fleet-work.js';
 import { localFleet } from '../fleet/memory/local-fleet.js';
 import { wanted } from './management.js';
 import { isInstance } from '../errors/safe.js';
-
-/** What the core needs from the facade. */
-export interface CoreOwner {
-  readonly facade: unknown;
-  exitCode: number;
-  readonly managed: boolean;
-  readonly status: string;
-  readonly shuttingDown: AbortSignal;
-  shutdown(): Promise<void>;
-  /** Records why the kernel will exit non-zero (the first call wins), for its last log line. */
-  failedWith?(failure: Omit<KernelExitFailure, 'exitCode'>): void;
-  /** Called once the plan is complete, before any module constructor runs. */
-  attach?(core: KernelCore): void;
-}
 
 /**
  * Everything one kernel owns, wired together: graph, container, module runtimes and the
@@ -62,6 +49,10 @@ export class KernelCore {
   readonly container: KernelContainer;
   readonly runtimes: ModuleRuntime[];
   readonly byName = new Map<string, ModuleRuntime>();
+  /** Each module's plan: its declared work, checked and parsed once at Kernel.create. */
+  private readonly plans = new Map<ModuleRuntime, ModulePlan>();
+  /** Modules that need async providers, constructed right before their prep. */
+  private readonly lazyConstruction = new Map<ModuleRuntime, () => Promise<void>>();
   readonly lifecycle: Lifecycle;
   readonly workers: WorkerRunner;
   readonly microtasks: MicroTaskLimiter;
@@ -76,7 +67,9 @@ export class KernelCore {
 
   constructor(
     readonly options: ResolvedOptions,
-    private readonly owner: CoreOwner,
+    private readonly state: KernelState,
+    /** A worker's restart limit says `escalate: 'shutdown'`: the kernel shuts down. */
+    private readonly escalate: () => void,
   ) {
     this.clock = options.clock;
     this.timers = new TimerHeap(this.clock, (err) =>
@@ -129,6 +122,7 @@ export class KernelCore {
     });
     this.events = new EventBus({
       onEvent: (module, event, data, exposed) => this.onEvent(module, event, data, exposed),
+      now: () => this.clock.now(),
     });
     this.lifecycle = new Lifecycle({
       timers: this.timers,
@@ -141,9 +135,8 @@ export class KernelCore {
         this.fleetWork.stop(rt);
       },
       report: (rt, err, name, type) => rt.report(err, name, type),
-      stopFailed: () => {
-        this.owner.exitCode = this.owner.exitCode || 1;
-      },
+      beforePrep: (rt) => this.takeConstruction(rt),
+      stopFailed: () => state.fail(),
     });
 
     const host = {
@@ -157,7 +150,8 @@ export class KernelCore {
         this.reporter.report(rt.name, err, name, type),
     };
     this.runtimes = this.graph.nodes.map((node) => {
-      const rt = new ModuleRuntime(node, this.logger, host);
+      const meta = finalMeta(node, this.container.overrideOf(node.cls));
+      const rt = new ModuleRuntime(node, meta, this.logger, host);
       this.byName.set(node.name, rt);
       this.events.addSource(rt, node.events);
       return rt;
@@ -176,17 +170,17 @@ export class KernelCore {
       startTimeoutMs: options.startTimeoutMs,
       report: (module, err, name, type) => this.reporter.report(module, err, name, type),
       wants: (rt) =>
-        (this.owner.status === 'online' || this.owner.status === 'starting') &&
-        !this.owner.shuttingDown.aborted &&
-        wanted(rt, this.owner.managed),
-      halted: () => this.owner.shuttingDown.aborted,
+        (state.phase === 'online' || state.phase === 'starting') &&
+        !state.shuttingDown.aborted &&
+        wanted(rt, state.managed),
+      halted: () => state.shuttingDown.aborted,
       onFailure: (state) =>
         this.telemetry.publish({ type: 'module-failure', module: 'fleet', state }),
     });
     this.fleetWork = new FleetWork(this.fleet, this.scheduler, options.stopTimeoutMs);
     // Plan, then construct: the whole graph is checked before any constructor runs.
     for (const rt of this.runtimes) {
-      validateModuleWork(this, rt, this.effectiveMeta(rt));
+      this.plans.set(rt, planModule(rt.name, rt.meta, this.graph, this.events));
       this.fleetWork.plan(rt, (source) =>
         typeof source === 'string' ? source : this.graph.nameOf(refClass(source as ModuleClass)),
       );
@@ -195,10 +189,16 @@ export class KernelCore {
       tasks: [...this.fleetWork.taskKeys],
       queues: [...this.fleetWork.queues],
     };
-    // Constructors may read kernel.modules: the plan is complete.
-    owner.attach?.(this);
+  }
+
+  /**
+   * Constructs every module (dependencies first) once the plan is complete, so that
+   * constructors may read `kernel.modules`; `kernelFor` gives each its `ctx.kernel`.
+   * A constructor that throws ends what earlier constructors started, then rethrows.
+   */
+  constructModules(kernelFor: (rt: ModuleRuntime) => ContextKernel): void {
     try {
-      this.constructModules(owner);
+      this.constructAll(kernelFor);
     } catch (err) {
       // Nobody can shut this kernel down: end what earlier constructors started.
       this.abandon();
@@ -206,11 +206,11 @@ export class KernelCore {
     }
   }
 
-  private constructModules(owner: CoreOwner): void {
+  private constructAll(kernelFor: (rt: ModuleRuntime) => ContextKernel): void {
     const lazy = new Set<unknown>();
     for (const rt of this.runtimes) {
       const context = new ModuleContext(rt, {
-        kernel: owner.facade as Kernel,
+        kernel: kernelFor(rt),
         clock: this.clock,
         timers: this.timers,
         flags: this.cli.values.get(rt.name) ?? {},
@@ -233,15 +233,27 @@ export class KernelCore {
       // A module that needs an async provider is built in start(), before its prep.
       if (this.container.needsAsync(rt.node.cls, lazy)) {
         lazy.add(rt.node.cls);
-        rt.pendingConstruction = async () => {
+        this.lazyConstruction.set(rt, async () => {
           await this.container.resolveAsyncFor(rt.node.cls);
           construct();
-        };
+        });
       } else {
         construct();
       }
     }
-    for (const rt of this.runtimes) registerHooks(this, rt);
+    for (const rt of this.runtimes) registerHooks(this, rt, this.plan(rt));
+  }
+
+  /** The module's plan, made at Kernel.create. */
+  private plan(rt: ModuleRuntime): ModulePlan {
+    return this.plans.get(rt)!;
+  }
+
+  /** A module waiting for async providers: its construction, taken once (before its prep). */
+  private takeConstruction(rt: ModuleRuntime): (() => Promise<void>) | undefined {
+    const construct = this.lazyConstruction.get(rt);
+    if (construct !== undefined) this.lazyConstruction.delete(rt);
+    return construct;
   }
 
   /** Create failed: aborts every module's signal, drops tasks and ends every deadline. */
@@ -277,21 +289,8 @@ export class KernelCore {
 
   /** Declared workers and tasks of a module that just started. */
   private launchDeclaredWork(rt: ModuleRuntime): void {
-    launchDeclaredWork(this, rt);
+    launchDeclaredWork(this, rt, this.plan(rt));
     this.fleetWork.launch(rt);
-  }
-
-  /** The metadata that drives work: the replacement's if overridden by a module, else none. */
-  private effectiveMeta(rt: ModuleRuntime): ModuleMeta {
-    const override = this.container.overrideOf(rt.node.cls);
-    if (override === undefined) return rt.node.meta;
-    const replacement =
-      override.useClass ??
-      ('useValue' in override ? (override.useValue as object | undefined)?.constructor : undefined);
-    rt.meta = isModuleClass(replacement)
-      ? readModuleMeta(replacement)
-      : { options: {}, workers: [], tasks: [], hooks: [], jobs: [] };
-    return rt.meta;
   }
 
   private onStatus(rt: ModuleRuntime, from: ModuleStatus, to: ModuleStatus): void {
@@ -354,14 +353,14 @@ export class KernelCore {
       escalate: 'shutdown',
       failures,
     });
-    this.owner.exitCode = this.owner.exitCode || 1;
+    this.state.fail();
     const last = this.reporter.last;
-    this.owner.failedWith?.({
+    this.state.failedWith({
       module: owner.name,
       reason: `worker "${worker}" of module "${owner.name}" failed ${failures} times in a row and exceeded its restart limit`,
       cause: last?.module === owner.name ? last.cause : undefined,
     });
-    void this.owner.shutdown();
+    this.escalate();
   }
 
   private listenerFailed(err: unknown, kind: string, nested: boolean): void {

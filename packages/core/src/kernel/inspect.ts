@@ -1,6 +1,6 @@
 import type { FailureState, FailureStatus } from '../failure/failure-state.js';
 import { worse } from '../failure/failure-state.js';
-import type { KernelStatus, ModuleStatus } from '../lifecycle/module-status.js';
+import type { KernelStatus, ModuleStatus } from '../work/module-status.js';
 import type { MicroTaskStats } from '../microtasks/microtask-slots.js';
 import type { TaskInfo, TaskSchedulerStats } from '../tasks/task-stats.js';
 import type { KernelCore } from './core.js';

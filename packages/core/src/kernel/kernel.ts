@@ -1,27 +1,23 @@
 import type { InjectionToken } from '../container/provider.js';
 import type { ModuleClass, ModuleRef } from '../decorators/metadata.js';
-import { KeelError } from '../errors/keel-error.js';
-import { clause, describe } from '../errors/safe.js';
+import { badArgumentError, moduleMissingError, typeName } from '../errors/catalog.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
-import {
-  assertTransition,
-  KERNEL_TRANSITIONS,
-  type KernelStatus,
-} from '../lifecycle/module-status.js';
-import type { PhaseResult } from '../lifecycle/phase-runner.js';
-import { renderGraph, type GraphFormat } from '../graph/render.js';
-import { KernelCore } from './core.js';
+import type { KernelStatus } from '../work/module-status.js';
+import { renderGraph, type GraphFormat } from './graph-render.js';
+import type { KernelCore } from './core.js';
 import { buildSnapshot, type KernelSnapshot } from './inspect.js';
-import { rebuildEnabledTree, wanted } from './management.js';
+import { KernelMachine } from './kernel-machine.js';
 import { ModuleHandle } from './module-handle.js';
 import { resolveOptions, type KernelOptions } from './options.js';
 import { flushLogger } from '../logging/logger.js';
-import { isAbandonment } from '../lifecycle/lifecycle.js';
-import { stopEverything } from './shutdown.js';
-import { withDeadline } from '../time/deadline.js';
 import { handleSignals } from './signals.js';
-import type { KernelEventKind, KernelExitFailure, KernelListeners } from './telemetry.js';
-import type { ModuleError } from '../errors/module-error.js';
+import type { KernelEventKind, KernelListeners } from './telemetry.js';
+
+declare module '../context/module-context.js' {
+  /** `ctx.kernel` is the module's kernel. */
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a declaration merge
+  interface KernelOfContext extends Kernel {}
+}
 
 /**
  * A running service: checks the module graph at `create`, then drives every module
@@ -33,33 +29,18 @@ import type { ModuleError } from '../errors/module-error.js';
  * ```
  */
 export class Kernel {
-  /** 0 by default; 1 once a start or a shutdown step failed. Settable. */
-  exitCode = 0;
-  private core!: KernelCore;
+  /** The state machine that owns every phase change; the facade only checks arguments. */
+  private readonly machine: KernelMachine;
   private readonly handles = new Map<string, ModuleHandle>();
-  private phase: KernelStatus = 'created';
-  private readonly shutdownController = new AbortController();
-  private shutdownPromise: Promise<void> | undefined;
-  private markStopped!: () => void;
-  private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
-  /** The lifecycle phase in flight (start, manage); shutdown waits for it to settle. */
-  private busy: Promise<unknown> = Promise.resolve();
-  private isManaged = false;
-  /** The first failure that makes the kernel exit non-zero; its last log line names it. */
-  private exitFailure: Omit<KernelExitFailure, 'exitCode'> | undefined;
 
   private constructor(options: KernelOptions) {
-    // The core calls attach() before it constructs modules, so constructors see kernel.modules.
-    this.core = new KernelCore(resolveOptions(options), this);
-    if (this.handles.size === 0) this.attach(this.core);
-  }
-
-  /** @internal Called by the core once the plan is complete, before any module constructor. */
-  attach(core: KernelCore): void {
-    this.core = core;
+    this.machine = new KernelMachine(resolveOptions(options));
+    const { core } = this.machine;
     for (const rt of core.runtimes) {
       this.handles.set(rt.name, new ModuleHandle(rt, core, (name) => this.restart(name)));
     }
+    // Constructors may read kernel.modules: the handles exist before the first one runs.
+    core.constructModules((rt) => this.viewFor(rt));
   }
 
   /**
@@ -71,19 +52,22 @@ export class Kernel {
     return new Kernel(options);
   }
 
-  /** @internal Records why the kernel will exit non-zero; the first failure wins. */
-  failedWith(failure: Omit<KernelExitFailure, 'exitCode'>): void {
-    this.exitFailure ??= failure;
+  private get core(): KernelCore {
+    return this.machine.core;
   }
 
-  /** @internal The kernel itself, for module contexts. */
-  get facade(): Kernel {
-    return this;
+  /** 0 by default; 1 once a start or a shutdown step failed. Settable. */
+  get exitCode(): number {
+    return this.machine.state.exitCode;
+  }
+
+  set exitCode(code: number) {
+    this.machine.state.exitCode = code;
   }
 
   /** The kernel's own phase. */
   get status(): KernelStatus {
-    return this.phase;
+    return this.machine.state.phase;
   }
 
   /**
@@ -96,7 +80,7 @@ export class Kernel {
 
   /** Aborted when shutdown begins. */
   get shuttingDown(): AbortSignal {
-    return this.shutdownController.signal;
+    return this.machine.state.shuttingDown;
   }
 
   /** All modules, in dependency order. */
@@ -112,17 +96,17 @@ export class Kernel {
   /** A module by class or name; `E_MODULE_MISSING` for an unknown one. */
   module(ref: ModuleRef): ModuleHandle {
     if (typeof ref !== 'string' && typeof ref !== 'function') {
-      throw new KeelError(
-        'E_INVALID_OPTION',
-        `kernel.module(ref): ref must be a module class or name, got ${ref === null ? 'null' : typeof ref}.`,
+      throw badArgumentError(
+        `kernel.module(ref): ref must be a module class or name, got ${typeName(ref)}.`,
+        { details: { got: typeName(ref) } },
       );
     }
     const node = this.core.graph.find(ref);
     if (node === undefined) {
       const name = typeof ref === 'string' ? ref : (ref as ModuleClass).name;
-      throw new KeelError(
-        'E_MODULE_MISSING',
+      throw moduleMissingError(
         `No module "${name}" in this kernel. Known: ${[...this.handles.keys()].join(', ')}.`,
+        { name },
       );
     }
     return this.handles.get(node.name)!;
@@ -130,7 +114,7 @@ export class Kernel {
 
   /** True when module management is on (`enableManagement()` was called). */
   get managed(): boolean {
-    return this.isManaged;
+    return this.machine.state.managed;
   }
 
   /** True when `token` is registered in this kernel (a module, a provider). */
@@ -154,29 +138,23 @@ export class Kernel {
    * with `E_START_FAILED` naming the module.
    */
   start(): Promise<void> {
-    const refused = this.refuseUnlessCreated('start');
-    if (refused !== undefined) return refused;
-    if (this.core.cli.help) return this.cleanExit();
-    this.move('starting');
-    const started = this.startModules();
-    this.busy = started.catch(() => undefined);
-    return started;
+    return this.machine.start();
   }
 
   /**
    * Stops every module, dependents first, after waiting for their work; bounded by the
    * timeouts. Idempotent; never rejects; failures are reported and set `exitCode`.
+   * Called from a module's own code through `ctx.kernel`, it does not wait for that code
+   * (docs/lifecycle.md).
    */
   shutdown(): Promise<void> {
-    this.shutdownPromise ??= this.stopAll();
-    return this.shutdownPromise;
+    return this.machine.shutdown();
   }
 
   /** Starts, shuts down gracefully on SIGINT/SIGTERM, resolves with the exit code. */
   async run(): Promise<number> {
     // Not a failed start: a kernel that started (or stopped) already is left as it is.
-    const refused = this.refuseUnlessCreated('run');
-    if (refused !== undefined) return refused;
+    if (!this.machine.state.allows('run')) throw this.machine.state.refusal('run');
     const signals = handleSignals(this, this.core.logger);
     // A second signal gives up waiting in every phase, a hung start() included.
     const forced = signals.forced.then(() => 'forced' as const);
@@ -192,7 +170,7 @@ export class Kernel {
         // A failed start already set exitCode 1; a signal during start is a clean stop.
         await Promise.race([this.shutdown(), forced]);
       } else if (started === 'started') {
-        await Promise.race([this.stopped, forced]);
+        await Promise.race([this.machine.stopped, forced]);
       }
       return this.exitCode;
     } finally {
@@ -210,56 +188,21 @@ export class Kernel {
   /** Preps all modules, runs `fn` instead of starting, shuts down; resolves with the exit code. */
   async runCommand(fn: (kernel: Kernel) => Promise<void> | void): Promise<number> {
     if (typeof fn !== 'function') {
-      throw new KeelError(
-        'E_INVALID_OPTION',
-        `kernel.runCommand(fn): fn must be a function, got ${fn === null ? 'null' : typeof fn}.`,
-      );
+      throw badArgumentError(`kernel.runCommand(fn): fn must be a function, got ${typeName(fn)}.`, {
+        details: { got: typeName(fn) },
+      });
     }
-    const refused = this.refuseUnlessCreated('runCommand');
-    if (refused !== undefined) await refused;
-    if (this.core.cli.help) {
-      await this.cleanExit();
-      return this.exitCode;
-    }
-    this.move('starting');
-    try {
-      await this.core.fleet.connect(this.shuttingDown);
-    } catch (err) {
-      this.failedWith({ reason: `the fleet did not connect: ${describe(err)}`, cause: err });
-      this.exitCode = 1;
-      await this.shutdown();
-      return this.exitCode;
-    }
-    const prep = await this.core.lifecycle.prep(
-      this.core.runtimes,
-      () => this.shuttingDown.aborted,
-    );
-    if (prep.failed.length === 0 && prep.skipped.length === 0) {
-      try {
-        await fn(this);
-      } catch (err) {
-        this.failedWith({ reason: `command failed: ${describe(err)}`, cause: err });
-        this.exitCode = 1;
-      }
-    } else {
-      const failure = firstFailure(prep);
-      if (failure !== undefined) this.failedWith(stepFailed(failure, 'prep'));
-      this.exitCode = 1;
-    }
-    await this.shutdown();
-    return this.exitCode;
+    return this.machine.runCommand(() => fn(this));
   }
 
   /** Turns module management on: from now on only enabled modules (and their dependencies) run. */
   enableManagement(): void {
-    this.isManaged = true;
+    this.machine.state.managed = true;
   }
 
   /** Starts what should run and stops what should not (dependents first). Serialized. */
   manage(): Promise<void> {
-    const next = this.busy.then(() => this.applyManagement());
-    this.busy = next.catch(() => undefined);
-    return next;
+    return this.machine.manage();
   }
 
   /**
@@ -268,22 +211,21 @@ export class Kernel {
    * `E_KERNEL_STATE` unless the kernel is online, `E_START_FAILED` when a start fails.
    */
   restart(ref: ModuleRef): Promise<void> {
-    const next = this.busy.then(() => this.restartModule(this.module(ref).name));
-    this.busy = next.catch(() => undefined);
-    return next;
+    // Looked up in turn (after the phase in flight), like the original serialized call.
+    return this.machine.restart(() => this.module(ref).name);
   }
 
   /** A JSON-serialisable snapshot of every module and the kernel's work. */
   inspect(): KernelSnapshot {
-    return buildSnapshot(this.core, this.phase, this.isManaged);
+    return buildSnapshot(this.core, this.status, this.managed);
   }
 
   /** The dependency graph with statuses, as Mermaid, Graphviz dot, or JSON. */
   graph(format: GraphFormat = 'mermaid'): string {
     if (format !== 'mermaid' && format !== 'dot' && format !== 'json') {
-      throw new KeelError(
-        'E_INVALID_OPTION',
+      throw badArgumentError(
         `kernel.graph: unknown format "${String(format)}"; use 'mermaid', 'dot' or 'json'.`,
+        { details: { format: String(format) } },
       );
     }
     return renderGraph(
@@ -296,234 +238,15 @@ export class Kernel {
     );
   }
 
-  /** `--help`: print every module's flags and stop without starting anything. */
-  private async cleanExit(): Promise<void> {
-    const print =
-      this.core.options.cli?.print ?? ((text: string) => void process.stdout.write(text));
-    print(this.core.cli.helpText);
-    await this.shutdown();
-  }
-
-  private async startModules(): Promise<void> {
-    const { core } = this;
-    const halted = (): boolean => this.shuttingDown.aborted;
-    core.scheduler.start();
-    rebuildEnabledTree(core.runtimes, (n) => core.runtime(n));
-    // Singletons start where their lease is won (core.fleet), not here.
-    const toStart = core.runtimes.filter(
-      (rt) => wanted(rt, this.isManaged) && !core.fleet.isSingleton(rt),
-    );
-    for (const rt of toStart) rt.planned = true;
-
-    try {
-      await core.fleet.connect(this.shuttingDown);
-    } catch (err) {
-      for (const rt of core.runtimes) rt.unplan();
-      this.failedWith({ reason: `the fleet did not connect: ${describe(err)}`, cause: err });
-      this.exitCode = 1;
-      if (this.shutdownPromise === undefined) {
-        this.busy = Promise.resolve();
-        await this.shutdown();
-      }
-      throw err;
-    }
-    const prep = await core.lifecycle.prep(core.runtimes, halted);
-    let failure = firstFailure(prep);
-    let step: 'prep' | 'start' = 'prep';
-    if (failure === undefined && !halted()) {
-      step = 'start';
-      const started = await core.lifecycle.start(toStart, halted);
-      failure = firstFailure(started);
-    }
-    if (failure === undefined && !halted()) failure = await core.fleet.startSingletons();
-    if (failure !== undefined || halted()) {
-      for (const rt of core.runtimes) rt.unplan();
-      const module = failure?.node.name;
-      // `failure.error` may be null or undefined (`throw null`): still the module's failure.
-      const cause =
-        failure !== undefined
-          ? failure.error
-          : new KeelError('E_KERNEL_STATE', 'Shutdown began while the kernel was starting.');
-      if (failure !== undefined) {
-        this.failedWith(stepFailed(failure, step));
-        this.exitCode = 1;
-      }
-      if (this.shutdownPromise === undefined) {
-        // Roll back: the phase has settled, so shutdown need not wait for it.
-        this.busy = Promise.resolve();
-        await this.shutdown();
-      }
-      throw new KeelError(
-        'E_START_FAILED',
-        module === undefined
-          ? 'The kernel did not start: shutdown began during start.'
-          : `Module "${module}" failed to start: ${clause(describe(cause))}. ` +
-              `Every module that had started was stopped again.`,
-        { module, cause },
-      );
-    }
-    this.move('online');
-    core.fleet.beginLoop();
-  }
-
-  private async applyManagement(): Promise<void> {
-    const { core } = this;
-    if (!this.isManaged || this.phase !== 'online') return;
-    rebuildEnabledTree(core.runtimes, (n) => core.runtime(n));
-    const toStop = core.runtimes.filter((rt) => rt.status === 'online' && !wanted(rt, true));
-    await core.lifecycle.stop(toStop);
-    if (this.phase !== 'online') return;
-    // Singletons are started by the fleet where their lease is won (at its next renewal).
-    const toStart = core.runtimes.filter(
-      (rt) => rt.status === 'offline' && wanted(rt, true) && !core.fleet.isSingleton(rt),
-    );
-    for (const rt of toStart) rt.planned = true;
-    const result = await core.lifecycle.start(toStart, () => this.shuttingDown.aborted);
-    const failure = firstFailure(result);
-    for (const rt of toStart) if (rt.status !== 'online') rt.unplan();
-    if (failure !== undefined) {
-      throw new KeelError(
-        'E_START_FAILED',
-        `Module "${failure.node.name}" failed to start while managing modules.`,
-        {
-          module: failure.node.name,
-          cause: failure.error,
-        },
-      );
-    }
-  }
-
-  private async restartModule(name: string): Promise<void> {
-    const { core } = this;
-    if (this.phase !== 'online') {
-      throw new KeelError(
-        'E_KERNEL_STATE',
-        `kernel.restart("${name}") needs an online kernel; it is ${this.phase}.`,
-        { module: name },
-      );
-    }
-    // The module and every running module that needs it, transitively, in kernel order.
-    const affected = new Set<string>([name]);
-    for (const rt of core.runtimes) {
-      if (rt.node.dependencies.some((d) => affected.has(d))) affected.add(rt.name);
-    }
-    const running = core.runtimes.filter((rt) => affected.has(rt.name) && rt.status === 'online');
-    await core.lifecycle.stop(running);
-    if (this.phase !== 'online') return;
-    const wantedNow = running.filter((rt) => wanted(rt, this.isManaged) || rt.name === name);
-    // A target that was offline (failed, or stopped by a restart that failed) starts too,
-    // unless management or the fleet (a singleton on standby) says it should not run.
-    const target = core.runtime(name);
-    if (
-      target.status === 'offline' &&
-      !running.includes(target) &&
-      wanted(target, this.isManaged) &&
-      !core.fleet.isSingleton(target)
-    ) {
-      wantedNow.unshift(target);
-    }
-    for (const rt of wantedNow) rt.planned = true;
-    const result = await core.lifecycle.start(wantedNow, () => this.shuttingDown.aborted);
-    for (const rt of wantedNow) if (rt.status !== 'online') rt.unplan();
-    const failure = firstFailure(result);
-    if (failure !== undefined) {
-      throw new KeelError(
-        'E_START_FAILED',
-        `Module "${failure.node.name}" failed to start again during restart of "${name}": ${describe(failure.error)}.`,
-        { module: failure.node.name, cause: failure.error },
-      );
-    }
-  }
-
-  private async stopAll(): Promise<void> {
-    const { core } = this;
-    if (this.phase === 'stopped') return;
-    this.move('stopping');
-    const began = core.timers.now();
-    this.shutdownController.abort(core.stopReason);
-    // A failed stop sets exitCode 1: the first report of the shutdown says why.
-    let stopFailure: ModuleError | undefined;
-    const unsubscribe = core.telemetry.on('error', (err) => (stopFailure ??= err));
-    core.scheduler.stop();
-    core.microtasks.releaseAll();
-    core.fleet.stopLoop();
-    await stopEverything(core, this.busy, () => {
-      this.exitCode = this.exitCode || 1;
+  /**
+   * `ctx.kernel` of one module: this kernel, except that its `shutdown()` tells the machine
+   * who asked, so the shutdown does not wait for the asking module (which awaits it).
+   */
+  private viewFor(rt: ModuleRuntime): Kernel {
+    const view = Object.create(this) as Kernel;
+    Object.defineProperty(view, 'shutdown', {
+      value: (): Promise<void> => this.machine.shutdown(rt),
     });
-    // After the last stop: leases still held are released, then the engine disconnects,
-    // within stopTimeout and what is left of shutdownTimeout (the whole shutdown's bound: an
-    // engine that is down must not hold it). A lease not released expires by its TTL.
-    const { stopTimeoutMs, shutdownTimeoutMs } = core.options;
-    const left = Math.max(0, shutdownTimeoutMs - (core.timers.now() - began));
-    const closeMs = Math.min(stopTimeoutMs, left);
-    const closed = await withDeadline(core.fleet.close(), closeMs, core.timers);
-    if (closed.timedOut) {
-      this.exitCode = this.exitCode || 1;
-      const bound =
-        closeMs === stopTimeoutMs
-          ? `stopTimeout (${stopTimeoutMs} ms)`
-          : `shutdownTimeout (${shutdownTimeoutMs} ms; ${closeMs} ms were left for it)`;
-      core.reportInternal(
-        new KeelError('E_TIMEOUT', `The fleet connection did not close within ${bound}.`),
-        'close fleet',
-        'stop',
-      );
-    }
-    core.timers.close();
-    unsubscribe();
-    const failure =
-      this.exitFailure ??
-      (stopFailure === undefined
-        ? undefined
-        : {
-            module: stopFailure.module,
-            reason: `module "${stopFailure.module}" ${stopFailure.activity} failed: ${stopFailure.message}`,
-            cause: stopFailure.cause,
-          });
-    this.move('stopped', this.exitCode === 0 ? undefined : failure);
-    this.markStopped();
+    return view;
   }
-
-  private refuseUnlessCreated(what: string): Promise<never> | undefined {
-    if (this.phase !== 'created') {
-      return Promise.reject(
-        new KeelError(
-          'E_KERNEL_STATE',
-          `kernel.${what}() was called while the kernel is ${this.phase}; a kernel starts once. Create a new kernel to start again.`,
-        ),
-      );
-    }
-    return undefined;
-  }
-
-  private move(to: KernelStatus, failure?: Omit<KernelExitFailure, 'exitCode'>): void {
-    assertTransition(KERNEL_TRANSITIONS, 'The kernel', this.phase, to);
-    const from = this.phase;
-    this.phase = to;
-    this.core.telemetry.publish(
-      failure === undefined
-        ? { type: 'kernel-status', from, to }
-        : { type: 'kernel-status', from, to, failure: { exitCode: this.exitCode, ...failure } },
-    );
-  }
-}
-
-/** `module "config" prep failed: Unexpected end of JSON input`. */
-function stepFailed(
-  failure: { node: ModuleRuntime; error: unknown },
-  step: 'prep' | 'start',
-): Omit<KernelExitFailure, 'exitCode'> {
-  const module = failure.node.name;
-  return {
-    module,
-    reason: `module "${module}" ${step} failed: ${describe(failure.error)}`,
-    cause: failure.error,
-  };
-}
-
-/** The first module failure of a phase; a step the shutdown cut off blames no module. */
-function firstFailure(
-  result: PhaseResult<ModuleRuntime>,
-): { node: ModuleRuntime; error: unknown } | undefined {
-  return result.failed.find((f) => !isAbandonment(f.error));
 }

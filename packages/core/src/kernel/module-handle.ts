@@ -2,7 +2,7 @@ import type { FlagValue, ModuleClass } from '../decorators/metadata.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { FailureState } from '../failure/failure-state.js';
 import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
-import type { ModuleStatus } from '../lifecycle/module-status.js';
+import type { ModuleStatus } from '../work/module-status.js';
 import type { TaskHandle } from '../tasks/task-handle.js';
 import type { TaskScheduler } from '../tasks/task-scheduler.js';
 import type { ParsedCli } from './cli.js';

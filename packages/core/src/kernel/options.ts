@@ -4,7 +4,7 @@ import type { Provider } from '../container/provider.js';
 import type { CliOptions } from './cli.js';
 import type { ModuleClass } from '../decorators/metadata.js';
 import type { FleetProvider } from '../fleet/fleet-provider.js';
-import { KeelError } from '../errors/keel-error.js';
+import { badArgumentError, kernelOptionError, typeName } from '../errors/catalog.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { toMsOr, type Duration } from '../time/duration.js';
 
@@ -87,45 +87,41 @@ const KNOWN = new Set([
 /** Validates `Kernel.create` options at once, naming the bad one. */
 export function resolveOptions(options: KernelOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
-    throw new KeelError(
-      'E_INVALID_OPTION',
+    throw badArgumentError(
       'Kernel.create needs an options object: Kernel.create({ modules: [...] }).',
+      { details: { got: typeName(options) } },
     );
   }
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) {
-      throw new KeelError(
-        'E_INVALID_OPTION',
-        `Kernel.create: unknown option "${key}". Known options: ${[...KNOWN].join(', ')}.`,
+      throw kernelOptionError(
+        'options',
+        `unknown option "${key}". Known options: ${[...KNOWN].join(', ')}.`,
       );
     }
   }
   if (!Array.isArray(options.modules)) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      'Kernel.create: `modules` must be an array of @Module classes.',
-    );
+    throw kernelOptionError('modules', '`modules` must be an array of @Module classes.');
   }
   if (options.providers !== undefined && !Array.isArray(options.providers)) {
-    throw new KeelError('E_INVALID_OPTION', 'Kernel.create: `providers` must be an array.');
+    throw kernelOptionError('providers', '`providers` must be an array.');
   }
   const clock = options.clock ?? systemClock;
   for (const fn of ['now', 'setTimeout', 'clearTimeout'] as const) {
     if (typeof clock[fn] !== 'function') {
-      throw new KeelError('E_INVALID_OPTION', `Kernel.create: \`clock\` has no ${fn}() method.`);
+      throw kernelOptionError('clock', `\`clock\` has no ${fn}() method.`);
     }
   }
   if (clock.monotonic !== undefined && typeof clock.monotonic !== 'function') {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      'Kernel.create: `clock.monotonic` must be a method returning milliseconds, or absent.',
+    throw kernelOptionError(
+      'clock',
+      '`clock.monotonic` must be a method returning milliseconds, or absent.',
     );
   }
   if (options.random !== undefined && typeof options.random !== 'function') {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `Kernel.create: \`random\` must be a function returning numbers in [0, 1), got ${typeof options.random}.`,
-      { details: { option: 'random' } },
+    throw kernelOptionError(
+      'random',
+      `\`random\` must be a function returning numbers in [0, 1), got ${typeof options.random}.`,
     );
   }
   return {
@@ -153,22 +149,21 @@ export function resolveOptions(options: KernelOptions): ResolvedOptions {
 function positiveInt(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `Kernel.create: \`${name}\` must be a whole number of at least 1, got ${String(value)}.`,
+    throw kernelOptionError(
+      name,
+      `\`${name}\` must be a whole number of at least 1, got ${String(value)}.`,
     );
   }
   return value;
 }
 
 /** Values below 2 become 2, as documented; non-numbers are rejected. */
-export function microTaskLimit(value: number | undefined): number {
+function microTaskLimit(value: number | undefined): number {
   if (value === undefined) return Math.max(2, availableParallelism());
   if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `maxConcurrentMicroTasks must be a number, got ${String(value)}.`,
-    );
+    throw badArgumentError(`maxConcurrentMicroTasks must be a number, got ${String(value)}.`, {
+      details: { option: 'maxConcurrentMicroTasks' },
+    });
   }
   return Math.max(2, Math.floor(value));
 }
@@ -176,9 +171,9 @@ export function microTaskLimit(value: number | undefined): number {
 function validCli(cli: CliOptions | undefined): CliOptions | undefined {
   if (cli === undefined) return undefined;
   if (cli === null || typeof cli !== 'object' || !Array.isArray(cli.argv)) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      'Kernel.create: `cli` must be { argv: string[], name?, print? }, e.g. { argv: process.argv.slice(2) }.',
+    throw kernelOptionError(
+      'cli',
+      '`cli` must be { argv: string[], name?, print? }, e.g. { argv: process.argv.slice(2) }.',
     );
   }
   return cli;
@@ -192,16 +187,16 @@ function validFleet(fleet: FleetProvider | undefined): FleetProvider | undefined
     typeof fleet.connect !== 'function' ||
     typeof fleet.kind !== 'string'
   ) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      "Kernel.create: `fleet` must be a fleet provider, e.g. redisFleet({ url, service }) from '@keel/redis'.",
+    throw kernelOptionError(
+      'fleet',
+      "`fleet` must be a fleet provider, e.g. redisFleet({ url, service }) from '@keel/redis'.",
     );
   }
   const ttl = fleet.leaseTtlMs;
   if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 30)) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `Kernel.create: the fleet provider's leaseTtlMs must be a number of at least 30 ms, got ${String(ttl)}.`,
+    throw kernelOptionError(
+      'fleet',
+      `the fleet provider's leaseTtlMs must be a number of at least 30 ms, got ${String(ttl)}.`,
     );
   }
   return fleet;
@@ -219,11 +214,10 @@ function validLogger(logger: Logger | undefined): Logger | undefined {
           (m) => typeof (logger as unknown as Record<string, unknown>)[m] !== 'function',
         );
   if (missing.length > 0) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `Kernel.create: \`logger\` must be a pino logger (it has no ${missing.join(', ')}); ` +
+    throw kernelOptionError(
+      'logger',
+      `\`logger\` must be a pino logger (it has no ${missing.join(', ')}); ` +
         `pass pino({ ... }) or leave it out for the default logger.`,
-      { details: { option: 'logger' } },
     );
   }
   return logger;
@@ -234,10 +228,9 @@ function validRedact(redact: readonly string[] | string | undefined): readonly s
   if (redact === undefined) return [];
   if (typeof redact === 'string') return [redact];
   if (!Array.isArray(redact) || !redact.every((p) => typeof p === 'string' && p !== '')) {
-    throw new KeelError(
-      'E_INVALID_OPTION',
-      `Kernel.create: \`redact\` must be an array of paths (non-empty strings), e.g. ['password', '*.token'].`,
-      { details: { option: 'redact' } },
+    throw kernelOptionError(
+      'redact',
+      `\`redact\` must be an array of paths (non-empty strings), e.g. ['password', '*.token'].`,
     );
   }
   return redact as readonly string[];

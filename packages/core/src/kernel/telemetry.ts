@@ -2,7 +2,7 @@ import type { Escalation } from '../decorators/metadata.js';
 import { KeelError } from '../errors/keel-error.js';
 import type { ModuleError } from '../errors/module-error.js';
 import type { FailureState } from '../failure/failure-state.js';
-import type { KernelStatus, ModuleStatus } from '../lifecycle/module-status.js';
+import type { KernelStatus, ModuleStatus } from '../work/module-status.js';
 import { isThenable } from '../util/thenable.js';
 
 /**

@@ -13,31 +13,50 @@ export interface Activity {
  * calls), so that its stop can wait for all of it and name what overruns.
  */
 export class ActivitySet {
-  private readonly running = new Set<Activity>();
+  // An intrusive list, not a Set: begin/end run per hook and microtask, and hashing a fresh
+  // object into a Set costs more than the rest of the record.
+  private head: Entry | undefined = undefined;
+  private tail: Entry | undefined = undefined;
+  private count = 0;
   private idleWaiters: Array<() => void> = [];
 
   get size(): number {
-    return this.running.size;
+    return this.count;
   }
 
   /** Counts `name` as running until the returned (idempotent) end function is called. */
   begin(kind: TaskType, name: string, now: number): () => void {
-    const activity: Activity = { kind, name, since: now };
-    this.running.add(activity);
-    return () => {
-      if (this.running.delete(activity) && this.running.size === 0) this.wakeIdle();
-    };
+    const entry = new Entry(kind, name, now, this.tail);
+    if (this.tail === undefined) this.head = entry;
+    else this.tail.next = entry;
+    this.tail = entry;
+    this.count++;
+    return () => this.end(entry);
+  }
+
+  private end(entry: Entry): void {
+    if (entry.ended) return;
+    entry.ended = true;
+    const { prev, next } = entry;
+    if (prev === undefined) this.head = next;
+    else prev.next = next;
+    if (next === undefined) this.tail = prev;
+    else next.prev = prev;
+    entry.prev = entry.next = undefined;
+    if (--this.count === 0) this.wakeIdle();
   }
 
   /** Resolves once nothing runs (at once if nothing does). */
   idle(): Promise<void> {
-    if (this.running.size === 0) return Promise.resolve();
+    if (this.count === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** A snapshot of what runs now. */
   list(): Activity[] {
-    return [...this.running];
+    const out: Activity[] = [];
+    for (let e = this.head; e !== undefined; e = e.next) out.push(e);
+    return out;
   }
 
   /** "worker pump, task cleanup" — for timeout reports. */
@@ -48,8 +67,20 @@ export class ActivitySet {
   }
 
   private wakeIdle(): void {
+    if (this.idleWaiters.length === 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+class Entry implements Activity {
+  next: Entry | undefined = undefined;
+  ended = false;
+  constructor(
+    readonly kind: TaskType,
+    readonly name: string,
+    readonly since: number,
+    public prev: Entry | undefined,
+  ) {}
 }

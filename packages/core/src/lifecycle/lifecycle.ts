@@ -1,6 +1,7 @@
 import type { LimitFunction } from 'p-limit';
 import { isKeelError, KeelError } from '../errors/keel-error.js';
 import { describe, type ModuleError, type TaskType } from '../errors/module-error.js';
+import { abandonedError } from '../errors/catalog.js';
 import type { TimerHeap } from '../time/timer-heap.js';
 import { timeoutError, withDeadline } from '../time/deadline.js';
 import type { ModuleRuntime } from './module-runtime.js';
@@ -18,6 +19,11 @@ export interface LifecycleHost {
   /** Drops the module's queued and scheduled tasks as it begins to stop. */
   beginStop(runtime: ModuleRuntime): void;
   report(runtime: ModuleRuntime, err: unknown, taskName: string, taskType: TaskType): ModuleError;
+  /**
+   * Work that must finish before the module's prep, counted against the prep's deadline
+   * (the core builds a module that needs async providers here); undefined: none.
+   */
+  beforePrep(runtime: ModuleRuntime): (() => Promise<void>) | undefined;
   /** A stop step failed or overran: the kernel's exit code becomes non-zero. */
   stopFailed(): void;
 }
@@ -32,6 +38,9 @@ const WORK_SHARE = 0.75;
  * dependents first on the way down, independent modules concurrently, every step bounded.
  */
 export class Lifecycle {
+  /** Starts completed so far: each module's `startedSeq` orders the stops. */
+  private started = 0;
+
   constructor(private readonly host: LifecycleHost) {}
 
   /** Preps modules, dependencies first; halts at the first failure. */
@@ -55,8 +64,10 @@ export class Lifecycle {
     modules: readonly ModuleRuntime[],
     halted?: () => boolean,
   ): Promise<PhaseResult<ModuleRuntime>> {
-    // Reversed, so independent modules also stop in the exact reverse of their start.
-    return this.phase([...modules].reverse(), 'down', (m) => this.stopOne(m), false, halted);
+    // fx's numStarted: the exact reverse of the order in which starts completed (a module
+    // completes its start after its dependencies, so dependents still stop first).
+    const order = [...modules].reverse().sort((a, b) => b.startedSeq - a.startedSeq);
+    return this.phase(order, 'down', (m) => this.stopOne(m), false, halted);
   }
 
   /**
@@ -122,7 +133,8 @@ export class Lifecycle {
 
   private prepOne(m: ModuleRuntime): Promise<void> | undefined {
     m.transition('preparing');
-    if (m.pendingConstruction !== undefined) return this.constructAndPrep(m);
+    const before = this.host.beforePrep(m);
+    if (before !== undefined) return this.prepAfter(m, before);
     let running: Promise<void> | undefined;
     try {
       running = this.call(m, 'prep');
@@ -139,12 +151,12 @@ export class Lifecycle {
     );
   }
 
-  /** A module that waits for async providers is constructed right before its prep. */
-  private async constructAndPrep(m: ModuleRuntime): Promise<void> {
+  /** The host's work before the prep (async providers), then the prep. */
+  private async prepAfter(m: ModuleRuntime, before: () => Promise<void>): Promise<void> {
     const { startTimeoutMs, timers } = this.host;
     try {
       // Async providers count against the prep's deadline: a factory that hangs is named.
-      const built = await withDeadline(m.pendingConstruction!(), startTimeoutMs, timers);
+      const built = await withDeadline(before(), startTimeoutMs, timers);
       if (built.timedOut)
         throw timeoutError(
           m.name,
@@ -152,7 +164,6 @@ export class Lifecycle {
           startTimeoutMs,
           'startTimeout',
         );
-      m.pendingConstruction = undefined;
       await this.call(m, 'prep');
     } catch (err) {
       this.prepFailed(m, err);
@@ -161,6 +172,11 @@ export class Lifecycle {
   }
 
   private prepFailed(m: ModuleRuntime, err: unknown): never {
+    if (m.detached && isAbandonment(err)) {
+      // Its own code asked for the shutdown: not a failure, the module just never starts.
+      m.transition('offline');
+      throw err;
+    }
     this.fail(m, 'prep', err);
     m.transition('dead');
     throw err;
@@ -194,12 +210,20 @@ export class Lifecycle {
         if (!isAbandonment(err)) this.fail(m, 'start', err);
         throw err;
       }
+      if (m.detached && isAbandonment(err)) {
+        // Its own start asked for the shutdown: cut off, blamed on nobody, stop() not called.
+        m.transition('stopping');
+        this.host.beginStop(m);
+        m.transition('offline');
+        throw err;
+      }
       await this.startFailed(m, err);
     }
     this.markOnline(m);
   }
 
   private markOnline(m: ModuleRuntime): void {
+    m.startedSeq = ++this.started;
     m.failure.resolve(`${m.name}:start-failed`);
     m.transition('online');
   }
@@ -220,7 +244,7 @@ export class Lifecycle {
     this.host.beginStop(m);
     m.overran = [];
     // Waiting for work takes a deadline and a promise: only when there is some.
-    if (m.activities.size > 0) return this.stopAfterWork(m, began);
+    if (m.activities.size > 0 && !m.detached) return this.stopAfterWork(m, began);
     return this.callStop(m, began);
   }
 
@@ -267,9 +291,9 @@ export class Lifecycle {
   /** Waits up to `ms` for the module's running work; reports what overran. */
   private async awaitWork(m: ModuleRuntime, ms: number): Promise<void> {
     m.overran = [];
-    if (m.activities.size === 0) return;
-    const result = await withDeadline(m.activities.idle(), ms, this.host.timers);
-    if (!result.timedOut) return;
+    if (m.activities.size === 0 || m.detached) return;
+    const result = await withDeadline(untilDetached(m, m.activities.idle()), ms, this.host.timers);
+    if (!result.timedOut || m.detached) return;
     m.overran = m.activities.list().map((a) => `${a.kind} "${a.name}"`);
     // The clock closed (shutdown overran): no time passed; the overrun report names the work.
     if (this.host.timers.isClosed) return;
@@ -298,6 +322,7 @@ export class Lifecycle {
     }
     const timers = this.host.timers;
     const began = timers.now();
+    const token = m.beginStep();
     let returned: unknown;
     try {
       returned = (method as () => unknown).call(m.instance);
@@ -305,7 +330,7 @@ export class Lifecycle {
       m.durations[step] = timers.now() - began;
     }
     if (!isThenable(returned)) return undefined;
-    return this.awaitCall(m, step, returned, budget ?? this.host.startTimeoutMs, began);
+    return this.awaitCall(m, step, returned, budget ?? this.host.startTimeoutMs, began, token);
   }
 
   private async awaitCall(
@@ -314,12 +339,21 @@ export class Lifecycle {
     returned: PromiseLike<unknown>,
     ms: number,
     began: number,
+    token: number,
   ): Promise<void> {
     const timers = this.host.timers;
     const end = step === 'stop' ? undefined : m.begin(step, `${step}()`);
     try {
       const work = Promise.resolve(returned);
-      const result = await withDeadline(work, ms, timers);
+      const result = await withDeadline(untilDetached(m, work, token), ms, timers);
+      if (!result.timedOut && result.value === DETACHED) {
+        // The module's own code awaits the shutdown this step is part of: stop waiting.
+        work.catch((err: unknown) => {
+          if (!isAbandonment(err)) this.fail(m, step, err);
+        });
+        if (step !== 'stop') throw abandoned(m, step);
+        return;
+      }
       if (result.timedOut) {
         work.catch(() => undefined);
         if (timers.isClosed) throw abandoned(m, step);
@@ -356,18 +390,40 @@ function dependentsOf(m: ModuleRuntime): ModuleRuntime[] {
   return m.dependents;
 }
 
-function abandoned(m: ModuleRuntime, step: Step): KeelError {
-  return new KeelError(
-    'E_TIMEOUT',
-    `Module "${m.name}": ${step}() was abandoned: the shutdown ran out of time.`,
-    {
-      module: m.name,
-      details: { abandoned: true },
-    },
-  );
+const DETACHED = Symbol('detached');
+
+/**
+ * `work`, or DETACHED as soon as the module is detached (its code asked for the shutdown)
+ * while `work` runs. A step begun after that (its stop(), say) is waited for as usual.
+ */
+function untilDetached<T>(
+  m: ModuleRuntime,
+  work: Promise<T>,
+  token?: number,
+): Promise<T | typeof DETACHED> {
+  if (token !== undefined && m.detachedIn(token)) return Promise.resolve(DETACHED);
+  if (m.detached) return work;
+  return new Promise((resolve, reject) => {
+    const cancel = m.onDetach(() => resolve(DETACHED));
+    work.then(
+      (value) => {
+        cancel();
+        resolve(value);
+      },
+      (err: unknown) => {
+        cancel();
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- module errors pass through as thrown
+        reject(err);
+      },
+    );
+  });
 }
 
-/** True for the error of a step the shutdown gave up on (not the module's own failure). */
+function abandoned(m: ModuleRuntime, step: Step): KeelError {
+  return abandonedError(m.name, step);
+}
+
+/** True for the error of a step the kernel stopped waiting for (never the module's failure). */
 export function isAbandonment(err: unknown): boolean {
-  return isKeelError(err) && err.details?.['abandoned'] === true;
+  return isKeelError(err, 'E_ABANDONED');
 }

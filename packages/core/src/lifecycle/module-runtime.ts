@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
-import type { WorkOwner } from '../context/work-owner.js';
+import type { WorkOwner } from '../work/work-owner.js';
 import type { ModuleMeta } from '../decorators/metadata.js';
 import type { ModuleError, TaskType } from '../errors/module-error.js';
 import { FailureTracker, type FailureState } from '../failure/failure-state.js';
 import type { ModuleNode } from '../graph/module-node.js';
 import type { Clock } from '../time/clock.js';
 import { ActivitySet } from './activity.js';
-import { assertTransition, MODULE_TRANSITIONS, type ModuleStatus } from './module-status.js';
+import { assertTransition, MODULE_TRANSITIONS, type ModuleStatus } from '../work/module-status.js';
 
 /** What a module runtime needs from its kernel. */
 export interface RuntimeHost {
@@ -31,7 +31,7 @@ export interface LifecycleMethods {
 export class ModuleRuntime implements WorkOwner {
   instance: LifecycleMethods & Record<string | symbol, unknown> = {};
   /** Metadata that drives workers, tasks and hooks (the replacement's, when overridden). */
-  meta: ModuleMeta;
+  readonly meta: ModuleMeta;
   readonly activities = new ActivitySet();
   readonly failure: FailureTracker;
   /** Set while the kernel means to start this module, so hooks and tasks wait for it. */
@@ -40,11 +40,11 @@ export class ModuleRuntime implements WorkOwner {
   enabledAsDependency = false;
   /** Milliseconds the last prep, start and stop took. */
   readonly durations: { prep?: number; start?: number; stop?: number } = {};
-  /** Set while the module waits for async providers: it is constructed in start(). */
-  pendingConstruction: (() => Promise<void>) | undefined = undefined;
   /** The runtimes of its dependencies and dependents, linked once by the kernel. */
   readonly dependencies: ModuleRuntime[] = [];
   readonly dependents: ModuleRuntime[] = [];
+  /** Which start completed this module's last run (1 = first); 0 before any. */
+  startedSeq = 0;
   /** Names of work that was still running when the last stop overran. */
   overran: string[] = [];
   private current: ModuleStatus = 'dead';
@@ -54,13 +54,19 @@ export class ModuleRuntime implements WorkOwner {
   private aborted = false;
   private childLogger: Logger | undefined = undefined;
   private onlineWaiters: Array<(online: boolean) => void> = [];
+  private detachedFlag = false;
+  /** Lifecycle steps begun so far, and which one was in flight when the module detached. */
+  private steps = 0;
+  private detachedDuring = 0;
+  private detachWaiters: Set<() => void> | undefined = undefined;
 
   constructor(
     readonly node: ModuleNode,
+    meta: ModuleMeta,
     private readonly parentLogger: Logger,
     private readonly host: RuntimeHost,
   ) {
-    this.meta = node.meta;
+    this.meta = meta;
     this.failure = new FailureTracker((state) => host.onFailure(this, state));
   }
 
@@ -97,8 +103,48 @@ export class ModuleRuntime implements WorkOwner {
     return new Promise((resolve) => this.onlineWaiters.push(resolve));
   }
 
-  begin(kind: TaskType, name: string): () => void {
-    return this.activities.begin(kind, name, this.host.clock.now());
+  /**
+   * True once this module's own code called `ctx.kernel.shutdown()`: the kernel no longer
+   * waits for its in-flight step or its running work (docs/lifecycle.md), so that code's
+   * `await` of the shutdown cannot deadlock the shutdown.
+   */
+  get detached(): boolean {
+    return this.detachedFlag;
+  }
+
+  /** The module asked for the shutdown: stop waiting for it (idempotent). */
+  detach(): void {
+    if (this.detachedFlag) return;
+    this.detachedFlag = true;
+    this.detachedDuring = this.steps;
+    const waiters = this.detachWaiters;
+    this.detachWaiters = undefined;
+    if (waiters !== undefined) for (const wake of waiters) wake();
+  }
+
+  /** A lifecycle step (prep, start, stop) begins: its token for {@link detachedIn}. */
+  beginStep(): number {
+    return ++this.steps;
+  }
+
+  /** True when the module detached while step `token` was in flight (it asked from there). */
+  detachedIn(token: number): boolean {
+    return this.detachedFlag && this.detachedDuring === token;
+  }
+
+  /** Calls `wake` once when the module is detached; returns the function that cancels it. */
+  onDetach(wake: () => void): () => void {
+    if (this.detachedFlag) {
+      wake();
+      return () => undefined;
+    }
+    const waiters = (this.detachWaiters ??= new Set());
+    waiters.add(wake);
+    return () => waiters.delete(wake);
+  }
+
+  begin(kind: TaskType, name: string, now?: number): () => void {
+    return this.activities.begin(kind, name, now ?? this.host.clock.now());
   }
 
   report(err: unknown, taskName: string, taskType: TaskType): ModuleError {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { isInstance } from '../errors/safe.js';
 import type { KernelEvent } from '../kernel/telemetry.js';
-import type { ModuleStatus } from '../lifecycle/module-status.js';
+import type { ModuleStatus } from '../work/module-status.js';
 
 /** The level a module's move to `to` is logged at: the settled states at info. */
 export function moduleStatusLevel(to: ModuleStatus): 'info' | 'debug' {

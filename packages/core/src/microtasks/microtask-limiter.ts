@@ -1,16 +1,14 @@
-import type { WorkOwner } from '../context/work-owner.js';
+import type { WorkOwner } from '../work/work-owner.js';
 import {
   maxDelayOf,
   priorityOf,
   type MicroTaskOptions,
-  type MicroTaskPriority,
   type SignalMicroTaskOptions,
 } from './microtask-options.js';
 import { MicroTaskSlots } from './microtask-slots.js';
 import { isThenable } from '../util/thenable.js';
-
-/** Gives a microtask slot back; calling it again does nothing. */
-export type Release = () => void;
+import { LinkedQueue } from '../util/linked-queue.js';
+import { FnWaiter, Waiter } from './waiter.js';
 
 /** A microtask body: gets the module's signal, returns a value or a promise. */
 export type MicroTaskFn<T> = (signal: AbortSignal) => T | PromiseLike<T>;
@@ -21,19 +19,6 @@ export type MicroTaskFn<T> = (signal: AbortSignal) => T | PromiseLike<T>;
  * failures. The fast path (a free slot, nobody waiting) allocates no promise of its own.
  */
 export class MicroTaskLimiter extends MicroTaskSlots {
-  /** Waits for a slot and returns its idempotent release; for work outside any module. */
-  acquire(priority: MicroTaskPriority = 'medium', maxDelay?: number): Promise<Release> {
-    let waiting: Promise<void> | undefined;
-    try {
-      waiting = this.admission('', 'acquire', { priority, maxDelay });
-    } catch (err) {
-      return rejected(err);
-    }
-    return waiting === undefined
-      ? Promise.resolve(this.releaser())
-      : waiting.then(() => this.releaser());
-  }
-
   /**
    * Runs `fn` in a slot as a microtask of `owner`. Resolves with its value, or rejects with
    * its original error after reporting it as a `ModuleError`.
@@ -45,21 +30,38 @@ export class MicroTaskLimiter extends MicroTaskSlots {
     options?: MicroTaskOptions,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const priority =
-        options === undefined ? 'medium' : priorityOf(options.priority, owner.name, name);
-      const settle = (): void => this.execute(owner, name, fn, resolve, reject);
-      if (priority === 'high') {
-        this.tryTake(priority);
-        settle();
-        return;
-      }
-      // Checked before taking a slot, so a bad value fails even when no wait is needed.
-      const delayMs = maxDelayOf(priority, options?.maxDelay, owner.name, name);
-      if (this.tryTake(priority)) settle();
-      // Admitted from the release of another microtask: run in a fresh microtask, or a long
-      // queue of synchronous functions would admit each other recursively on one stack.
-      else this.enqueue(priority, delayMs, () => queueMicrotask(settle));
+      const now = this.admission(
+        owner.name,
+        name,
+        options,
+        () => new RunWaiter(this, owner, name, fn, resolve, reject),
+      );
+      if (now) this.execute(owner, name, fn, resolve, reject);
     });
+  }
+
+  /**
+   * Admitted waiters run from one drain microtask, in admission order, not from the stack
+   * of the release that admitted them: a long queue of synchronous functions would admit
+   * each other recursively on one stack. One object per waiter, no closure.
+   */
+  private readonly ready = new LinkedQueue<Waiter>();
+  private drainScheduled = false;
+  private readonly drainReady = (): void => {
+    this.drainScheduled = false;
+    // Those admitted meanwhile run in the next drain (bounded, and fair to other microtasks).
+    for (let n = this.ready.size; n > 0; n--) {
+      const waiter = this.ready.shift() as RunWaiter<unknown>;
+      this.execute(waiter.owner, waiter.name, waiter.fn, waiter.resolve, waiter.reject);
+    }
+  };
+
+  /** @internal A queued run got its slot. */
+  admitted(waiter: RunWaiter<unknown>): void {
+    this.ready.push(waiter);
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    queueMicrotask(this.drainReady);
   }
 
   /**
@@ -67,7 +69,7 @@ export class MicroTaskLimiter extends MicroTaskSlots {
    * Bad options throw at once.
    */
   start<T>(owner: WorkOwner, name: string, fn: MicroTaskFn<T>, options?: MicroTaskOptions): void {
-    const waiting = this.admission(owner.name, name, options);
+    const waiting = this.waitFor(owner.name, name, options);
     const running =
       waiting === undefined
         ? this.executeNow(owner, name, fn)
@@ -81,7 +83,7 @@ export class MicroTaskLimiter extends MicroTaskSlots {
    */
   async signal(owner: WorkOwner, options: SignalMicroTaskOptions = {}): Promise<() => void> {
     const name = options.name ?? 'signaled microtask';
-    const waiting = this.admission(owner.name, name, options);
+    const waiting = this.waitFor(owner.name, name, options);
     if (waiting !== undefined) await waiting;
     const end = owner.begin('microtask', name);
     let finished = false;
@@ -93,20 +95,41 @@ export class MicroTaskLimiter extends MicroTaskSlots {
     };
   }
 
-  /** Checks the options and takes a slot: `undefined` when taken now, else a promise. */
+  /**
+   * The one admission rule: checks the options (throwing on a bad one, even when no wait is
+   * needed) and takes a slot. True when taken now; else the waiter `queued()` makes is
+   * queued, and admitted once a slot is taken for it.
+   */
   private admission(
     module: string,
     name: string,
     options: MicroTaskOptions | undefined,
-  ): Promise<void> | undefined {
+    queued: () => Waiter,
+  ): boolean {
     const priority = options === undefined ? 'medium' : priorityOf(options.priority, module, name);
     if (priority === 'high') {
       this.tryTake(priority);
-      return undefined;
+      return true;
     }
-    // Checked before taking a slot, so a bad value fails even when no wait is needed.
     const delayMs = maxDelayOf(priority, options?.maxDelay, module, name);
-    return this.tryTake(priority) ? undefined : this.wait(priority, delayMs);
+    if (this.tryTake(priority)) return true;
+    this.enqueue(priority, delayMs, queued());
+    return false;
+  }
+
+  /** {@link admission} as a promise: `undefined` when the slot is taken now. */
+  private waitFor(
+    module: string,
+    name: string,
+    options: MicroTaskOptions | undefined,
+  ): Promise<void> | undefined {
+    let waiting: Promise<void> | undefined;
+    const now = this.admission(module, name, options, () => {
+      let waiter!: Waiter;
+      waiting = new Promise<void>((resolve) => (waiter = new FnWaiter(resolve)));
+      return waiter;
+    });
+    return now ? undefined : waiting;
   }
 
   private executeNow<T>(owner: WorkOwner, name: string, fn: MicroTaskFn<T>): Promise<T> {
@@ -158,21 +181,24 @@ export class MicroTaskLimiter extends MicroTaskSlots {
     end();
     this.release();
   }
+}
 
-  private releaser(): Release {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.release();
-    };
+/** A `run()` waiting for its slot: everything its execution needs. */
+class RunWaiter<T> extends Waiter {
+  constructor(
+    private readonly limiter: MicroTaskLimiter,
+    readonly owner: WorkOwner,
+    readonly name: string,
+    readonly fn: MicroTaskFn<T>,
+    readonly resolve: (value: T) => void,
+    readonly reject: (err: unknown) => void,
+  ) {
+    super();
+  }
+
+  admit(): void {
+    this.limiter.admitted(this as RunWaiter<unknown>);
   }
 }
 
 function ignore(): void {}
-
-/** A bad option (a KeelError) as a rejection: the run variants never throw synchronously. */
-// eslint-disable-next-line @typescript-eslint/require-await
-async function rejected(err: unknown): Promise<never> {
-  throw err;
-}

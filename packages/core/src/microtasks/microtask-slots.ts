@@ -1,9 +1,10 @@
 import { KeelError } from '../errors/keel-error.js';
-import type { Timer, TimerHeap } from '../time/timer-heap.js';
-import { DeadlineLanes } from './deadline-lanes.js';
-import { LinkedQueue } from './linked-queue.js';
+import type { TimerHeap } from '../time/timer-heap.js';
+import { DeadlineLanes } from '../time/deadline-lanes.js';
+import { LinkedQueue } from '../util/linked-queue.js';
 import type { MicroTaskPriority, WaitingPriority } from './microtask-options.js';
-import { Waiter } from './waiter.js';
+import { Timeslots } from './timeslots.js';
+import type { Waiter } from './waiter.js';
 
 /** What a {@link MicroTaskSlots} needs. */
 export interface MicroTaskSlotsOptions {
@@ -22,14 +23,9 @@ export interface MicroTaskStats {
   overdue: number;
 }
 
-interface IdleWaiter {
-  resolve: () => void;
-  timer: Timer | undefined;
-}
-
 /**
- * The slot accounting behind microtasks: a soft limit, FIFO queues per priority, max-delay
- * expiry and task timeslots. A slot is taken synchronously when one is free and nobody waits
+ * The slot accounting behind microtasks: a soft limit, FIFO queues per priority and max-delay
+ * expiry; task timeslots are a {@link Timeslots} it tells when it is idle. A slot is taken synchronously when one is free and nobody waits
  * (no promise, no timer); waiters cost one node each and share one timer entry per max delay.
  */
 export class MicroTaskSlots {
@@ -39,15 +35,16 @@ export class MicroTaskSlots {
   private draining = false;
   private readonly medium = new LinkedQueue<Waiter>();
   private readonly low = new LinkedQueue<Waiter>();
-  private readonly lanes: DeadlineLanes;
-  private readonly idleWaiters = new Set<IdleWaiter>();
-  private readonly resolved = Promise.resolve();
+  private readonly lanes: DeadlineLanes<Waiter>;
+  /** Task timeslots: the second job of the limiter, kept apart. */
+  private readonly timeslots: Timeslots;
   private readonly timers: TimerHeap;
 
   constructor(options: MicroTaskSlotsOptions) {
     this.max = checkLimit(options.limit);
     this.timers = options.timers;
     this.lanes = new DeadlineLanes(options.timers, (waiter) => this.expire(waiter));
+    this.timeslots = new Timeslots(options.timers);
   }
 
   /** The soft limit; values below 2 become 2. Raising it admits waiters at once. */
@@ -82,18 +79,12 @@ export class MicroTaskSlots {
     return true;
   }
 
-  /** Waits for a slot (at most `maxDelayMs`, then it is taken anyway); resolves with it taken. */
-  wait(priority: WaitingPriority, maxDelayMs: number): Promise<void> {
-    if (this.tryTake(priority)) return this.resolved;
-    return new Promise<void>((resolve) => this.enqueue(priority, maxDelayMs, resolve));
-  }
-
   /**
-   * Queues a waiter without a promise: `admit` is called (synchronously, from whoever frees
-   * the slot) once a slot is taken for it. Check {@link tryTake} first.
+   * Queues a waiter without a promise: its `admit()` is called (synchronously, from whoever
+   * frees the slot) once a slot is taken for it. Check {@link tryTake} first.
    */
-  enqueue(priority: WaitingPriority, maxDelayMs: number, admit: () => void): void {
-    const waiter = new Waiter(this.timers.now() + maxDelayMs, admit);
+  enqueue(priority: WaitingPriority, maxDelayMs: number, waiter: Waiter): void {
+    waiter.deadline = this.timers.now() + maxDelayMs;
     (priority === 'medium' ? this.medium : this.low).push(waiter);
     this.lanes.add(waiter, maxDelayMs);
   }
@@ -109,15 +100,7 @@ export class MicroTaskSlots {
    * or after `maxWaitMs` at most. Takes no slot.
    */
   waitForIdle(maxWaitMs: number): Promise<void> {
-    if (this.draining || this.idle()) return this.resolved;
-    return new Promise<void>((resolve) => {
-      const entry: IdleWaiter = { resolve, timer: undefined };
-      entry.timer = this.timers.after(maxWaitMs, () => {
-        this.idleWaiters.delete(entry);
-        resolve();
-      });
-      this.idleWaiters.add(entry);
-    });
+    return this.timeslots.wait(this.draining || this.idle(), maxWaitMs);
   }
 
   /** Shutdown mode: admits every waiter now and every later one at once, for good. */
@@ -130,7 +113,7 @@ export class MicroTaskSlots {
         waiter.admit();
       }
     }
-    this.wakeIdle();
+    this.timeslots.wake();
   }
 
   /** A JSON-serialisable snapshot. */
@@ -155,7 +138,7 @@ export class MicroTaskSlots {
       this.used++;
       waiter.admit();
     }
-    if (this.idleWaiters.size > 0 && this.idle()) this.wakeIdle();
+    if (this.timeslots.waiting && this.idle()) this.timeslots.wake();
   }
 
   private expire(waiter: Waiter): void {
@@ -163,14 +146,6 @@ export class MicroTaskSlots {
     this.used++;
     this.overdueCount++;
     waiter.admit();
-  }
-
-  private wakeIdle(): void {
-    for (const entry of this.idleWaiters) {
-      this.timers.cancel(entry.timer);
-      entry.resolve();
-    }
-    this.idleWaiters.clear();
   }
 }
 

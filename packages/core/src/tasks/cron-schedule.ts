@@ -1,6 +1,17 @@
-import { Cron } from 'croner';
+import { createRequire } from 'node:module';
+import type { Cron } from 'croner';
 import { KeelError } from '../errors/keel-error.js';
 import { clause, describe } from '../errors/safe.js';
+
+/**
+ * croner, loaded at the first cron declaration: most services declare none, and importing
+ * it is ~15 % of `import('@keel/core')`. Its CommonJS build loads synchronously, so parsing
+ * stays synchronous (at `Kernel.create`).
+ */
+let croner: typeof Cron | undefined;
+function loadCron(): typeof Cron {
+  return (croner ??= (createRequire(import.meta.url)('croner') as typeof import('croner')).Cron);
+}
 
 /**
  * A parsed 5- or 6-field cron expression, used only to compute run times: croner never arms
@@ -26,7 +37,8 @@ export class CronSchedule {
   ): CronSchedule {
     let cron: Cron;
     try {
-      cron = new Cron(expression, {
+      const CronClass = loadCron();
+      cron = new CronClass(expression, {
         mode: '5-or-6-parts',
         paused: true,
         ...(timezone ? { timezone } : {}),

@@ -1,7 +1,8 @@
-import type { WorkOwner } from '../context/work-owner.js';
+import type { WorkOwner } from '../work/work-owner.js';
 import type { TaskOptions } from '../decorators/metadata.js';
 import { KeelError } from '../errors/keel-error.js';
 import { toMs } from '../time/duration.js';
+import { fromNext } from '../time/schedule.js';
 import { CronSchedule } from './cron-schedule.js';
 import type { TaskHandle } from './task-handle.js';
 import type { TaskScheduler } from './task-scheduler.js';
@@ -82,14 +83,14 @@ export function startDeclaredTask(
   scheduler: TaskScheduler,
   owner: WorkOwner,
   name: string,
-  options: TaskOptions,
+  plan: TaskPlan,
   fn: TaskFn,
 ): TaskHandle {
-  const plan = validateTaskOptions(owner.name, name, options);
+  // Checked and parsed (cron included) once, at Kernel.create.
   const cron = plan.cron;
   const handle = scheduler.newTask(owner, name, fn, {
     whenDue: plan.prioritized ? 'prioritized' : 'normal',
-    cadence: cron === undefined ? undefined : (after) => cron.next(after),
+    cadence: cron === undefined ? undefined : fromNext((after) => cron.next(after)),
   });
   if (plan.maxDelayMs !== undefined) handle.maxDelay(plan.maxDelayMs);
   if (plan.everyMs !== undefined) handle.repeat(plan.everyMs);

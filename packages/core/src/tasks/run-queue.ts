@@ -1,5 +1,5 @@
-import type { WorkOwner } from '../context/work-owner.js';
-import { LinkedQueue } from '../microtasks/linked-queue.js';
+import type { WorkOwner } from '../work/work-owner.js';
+import { LinkedQueue } from '../util/linked-queue.js';
 import type { QueueKind, TaskLink, TaskState } from './task-state.js';
 
 /** Queue lengths, for inspect. */

@@ -1,6 +1,6 @@
 import { endedByAbort } from '../errors/abort.js';
 import type { Clock } from '../time/clock.js';
-import type { TimerHeap } from '../time/timer-heap.js';
+import type { Timer, TimerHeap } from '../time/timer-heap.js';
 import { TaskRun, type TaskState } from './task-state.js';
 
 /** How long a queued task waits for an idle microtask slot at most, as in portbase. */
@@ -32,9 +32,19 @@ export interface TaskRunnerHost {
  * Runs one task at a time per call: holds a run slot, waits for a microtask timeslot, then
  * calls the function counted on its module, with a signal aborted on cancel or module stop.
  * Failures are reported on the module; nothing escapes as an unhandled rejection.
+ *
+ * Per run it allocates only what the run needs: the running tasks form one intrusive list
+ * in start order, which is also the slot-hold lane (ONE timer entry for the earliest hold
+ * deadline, re-aimed when it fires), and each module signal gets ONE abort listener for
+ * all the runs of its tasks (no listener added and removed per run).
  */
 export class TaskRunner {
   private slots = 0;
+  private first: TaskState | undefined = undefined;
+  private last: TaskState | undefined = undefined;
+  private holdTimer: Timer | undefined = undefined;
+  /** Module signals that have the runner's abort listener. */
+  private readonly watched = new WeakSet<AbortSignal>();
 
   constructor(private readonly host: TaskRunnerHost) {}
 
@@ -53,7 +63,7 @@ export class TaskRunner {
 
   /** The task was canceled or dropped: abort its run and give its slot back. */
   abort(task: TaskState, reason: unknown): void {
-    if (reason !== undefined && task.running) task.run?.controller?.abort(reason);
+    if (reason !== undefined && task.isRunning) task.run?.controller?.abort(reason);
     this.release(task);
   }
 
@@ -79,24 +89,18 @@ export class TaskRunner {
 
   private async execute(task: TaskState, fn: NonNullable<TaskState['fn']>): Promise<void> {
     const { owner, name } = task;
-    const run = (task.run ??= new TaskRun());
+    const run = (task.run ??= new TaskRun(task));
     const controller = (run.controller ??= new AbortController());
     const signal = controller.signal;
-    const moduleSignal = owner.signal;
-    const onModuleAbort = (): void => controller.abort(moduleSignal.reason);
-    moduleSignal.addEventListener('abort', onModuleAbort, { once: true });
+    this.watch(task.generation);
     const end = owner.begin('task', name);
     const { timers } = this.host;
-    if (run.slotTimer === undefined) {
-      run.slotTimer = timers.after(SLOT_HOLD_MS, () => this.release(task));
-    } else {
-      timers.move(run.slotTimer, timers.now() + SLOT_HOLD_MS);
-    }
     const startedAt = timers.now();
-    task.running = true;
+    this.link(task, run, startedAt + SLOT_HOLD_MS);
+    task.isRunning = true;
     run.runs++;
     try {
-      await fn(signal, task.handle!);
+      await fn(signal, task);
     } catch (err) {
       if (endedByAbort(err, signal)) {
         owner.logger.debug({ task: name }, 'task ended by its abort');
@@ -106,17 +110,69 @@ export class TaskRunner {
         owner.report(err, name, 'task');
       }
     } finally {
-      task.running = false;
+      task.isRunning = false;
       run.lastDurationMs = timers.now() - startedAt;
-      moduleSignal.removeEventListener('abort', onModuleAbort);
+      this.unlink(task, run);
       end();
       this.end(task);
     }
   }
 
+  /** One abort listener per module signal: it aborts the running tasks of that module run. */
+  private watch(generation: AbortSignal): void {
+    if (this.watched.has(generation) || generation.aborted) return;
+    this.watched.add(generation);
+    generation.addEventListener(
+      'abort',
+      () => {
+        for (let t = this.first; t !== undefined; t = t.run!.next) {
+          if (t.generation === generation) t.run!.controller?.abort(generation.reason);
+        }
+      },
+      { once: true },
+    );
+  }
+
+  /** Appends a starting run to the running list and aims the hold timer if it is the first. */
+  private link(task: TaskState, run: TaskRun, holdUntil: number): void {
+    run.holdUntil = holdUntil;
+    run.prev = this.last;
+    run.next = undefined;
+    if (this.last === undefined) this.first = task;
+    else this.last.run!.next = task;
+    this.last = task;
+    const timer = this.holdTimer;
+    if (timer === undefined) this.holdTimer = this.host.timers.at(holdUntil, () => this.holdUp());
+    else if (timer.index < 0) this.host.timers.move(timer, holdUntil);
+    // Else it is aimed at an earlier run's hold, and re-aims itself when it fires.
+  }
+
+  private unlink(task: TaskState, run: TaskRun): void {
+    const { prev, next } = run;
+    if (prev === undefined) this.first = next;
+    else prev.run!.next = next;
+    if (next === undefined) this.last = prev;
+    else next.run!.prev = prev;
+    run.prev = run.next = undefined;
+    if (this.first === undefined) this.host.timers.cancel(this.holdTimer);
+  }
+
+  /** Hold deadlines passed: those runs give their slots back; the timer moves to the next. */
+  private holdUp(): void {
+    const { timers } = this.host;
+    const now = timers.now();
+    for (let t = this.first; t !== undefined; t = t.run!.next) {
+      if (!t.holdsSlot) continue;
+      if (t.run!.holdUntil > now) {
+        timers.move(this.holdTimer!, t.run!.holdUntil);
+        return;
+      }
+      this.release(t);
+    }
+  }
+
   private end(task: TaskState): void {
     task.busy = false;
-    this.host.timers.cancel(task.run?.slotTimer);
     if (task.holdsSlot) {
       task.holdsSlot = false;
       this.slots--;

@@ -1,13 +1,17 @@
-import type { WorkOwner } from '../context/work-owner.js';
-import { LinkedQueue } from '../microtasks/linked-queue.js';
+import type { WorkOwner } from '../work/work-owner.js';
 import { KeelError } from '../errors/keel-error.js';
 import type { Clock } from '../time/clock.js';
+import { DeadlineLanes } from '../time/deadline-lanes.js';
+import { fixedInterval } from '../time/schedule.js';
 import type { TimerHeap } from '../time/timer-heap.js';
 import { RunQueue } from './run-queue.js';
-import { TaskHandle, type TaskOps } from './task-handle.js';
+import type { TaskHandle, TaskOps } from './task-handle.js';
 import { TaskRunner, type TimeslotSource } from './task-runner.js';
 import {
+  OwnerTasks,
   TaskState,
+  type TaskGroup,
+  type TaskRun,
   type Cadence,
   type DueAction,
   type TaskFn,
@@ -48,9 +52,13 @@ export class TaskScheduler implements TaskOps {
   private readonly clock: Clock;
   private readonly timers: TimerHeap;
   private readonly queue = new RunQueue();
+  /** Max-delay deadlines of queued runs: one lane (and timer entry) per max delay. */
+  private readonly deadlines: DeadlineLanes<TaskRun>;
   private readonly runner: TaskRunner;
   /** Tasks with something pending or running, per module: what dropOwner and inspect see. */
-  private readonly owners = new Map<WorkOwner, LinkedQueue<TaskState>>();
+  private readonly owners = new Map<WorkOwner, OwnerTasks>();
+  /** What the tasks of a module's current run share (one record, not three fields each). */
+  private readonly groups = new WeakMap<WorkOwner, TaskGroup>();
   private readonly concurrency: number;
   private started = false;
   private stopped = false;
@@ -61,12 +69,14 @@ export class TaskScheduler implements TaskOps {
     this.clock = options.clock;
     this.timers = options.timers;
     this.concurrency = checkConcurrency(options.concurrency ?? 1);
+    this.deadlines = new DeadlineLanes(options.timers, (run) => this.overdue(run), true);
     const onError = options.onError;
     this.runner = new TaskRunner({
       clock: options.clock,
       timers: options.timers,
       microtasks: options.microtasks,
-      onError: (err, task) => (onError ? onError(err) : task.owner.report(err, task.name, 'task')),
+      onError: (err, task) =>
+        onError ? onError(err) : task.owner.report(err, task.taskName, 'task'),
       isRunnable: (task) => this.active(task) && task.owner.status === 'online',
       finished: (task) => this.finished(task),
       slotFreed: () => this.requestDispatch(),
@@ -95,16 +105,24 @@ export class TaskScheduler implements TaskOps {
         details: { task: name },
       });
     }
-    const task = new TaskState(this, owner, name, fn, owner.signal);
-    const handle = new TaskHandle(task, this);
-    task.handle = handle;
+    const task = new TaskState(this.groupOf(owner), name, fn);
     if (options.whenDue !== undefined) task.whenDue = options.whenDue;
     if (options.cadence !== undefined) {
       task.cadence = options.cadence;
       task.cadenceWall = true;
-      this.schedule(task, options.cadence(this.clock.now()));
+      this.schedule(task, options.cadence(this.clock.now(), 0));
     }
-    return handle;
+    return task;
+  }
+
+  private groupOf(owner: WorkOwner): TaskGroup {
+    const generation = owner.signal;
+    let group = this.groups.get(owner);
+    if (group === undefined || group.generation !== generation) {
+      group = { ops: this, owner, generation };
+      this.groups.set(owner, group);
+    }
+    return group;
   }
 
   /** Lets queued tasks run (the kernel calls it when its start begins). */
@@ -139,7 +157,7 @@ export class TaskScheduler implements TaskOps {
 
   /** A task of `owner` that is queued, scheduled or running, by name (declared tasks always are). */
   find(owner: WorkOwner, name: string): TaskHandle | undefined {
-    for (const task of this.tasksOfOwner(owner)) if (task.name === name) return task.handle;
+    for (const task of this.tasksOfOwner(owner)) if (task.taskName === name) return task;
     return undefined;
   }
 
@@ -150,7 +168,7 @@ export class TaskScheduler implements TaskOps {
     for (const owner of this.owners.keys()) {
       for (const task of this.tasksOfOwner(owner)) {
         if (task.dueAt !== undefined) scheduled++;
-        if (task.running) running++;
+        if (task.isRunning) running++;
       }
     }
     const slotsInUse = this.runner.slotsInUse;
@@ -174,8 +192,10 @@ export class TaskScheduler implements TaskOps {
     if (how === 'asap') this.queue.addFirst(task);
     else this.queue.add(task, how);
     // Keep an earlier deadline: queueing again never postpones a run.
-    if (task.deadlineAt === undefined && task.maxDelayMs > 0) {
-      task.deadlineAt = this.timers.now() + task.maxDelayMs;
+    const run = task.run!; // made by the queue's link
+    if (run.lane === undefined && task.maxDelayMs > 0) {
+      run.deadline = whole(this.timers.now() + task.maxDelayMs);
+      this.deadlines.add(run, task.maxDelayMs);
     }
     this.syncTimer(task);
     this.track(task);
@@ -189,10 +209,11 @@ export class TaskScheduler implements TaskOps {
   schedule(task: TaskState, at: number | undefined): void {
     if (at === undefined) {
       this.queue.remove(task);
-      task.dueAt = task.deadlineAt = task.wallAt = undefined;
+      task.dueAt = task.wallAt = undefined;
+      this.dropDeadline(task);
     } else {
       if (!this.active(task)) return;
-      task.dueAt = this.timers.fromWall(at);
+      task.dueAt = whole(this.timers.fromWall(at));
       task.wallAt = at;
     }
     this.syncTimer(task);
@@ -208,7 +229,7 @@ export class TaskScheduler implements TaskOps {
   /** At monotonic time `at` (an interval from now). */
   private scheduleIn(task: TaskState, at: number): void {
     if (!this.active(task)) return;
-    task.dueAt = at;
+    task.dueAt = whole(at);
     task.wallAt = undefined;
     this.syncTimer(task);
     this.track(task);
@@ -221,7 +242,7 @@ export class TaskScheduler implements TaskOps {
       task.cadence = undefined;
       return;
     }
-    task.cadence = (endedAt) => endedAt + intervalMs;
+    task.cadence = fixedInterval(intervalMs);
     task.cadenceWall = false;
     this.scheduleIn(task, this.timers.now() + intervalMs);
   }
@@ -234,7 +255,7 @@ export class TaskScheduler implements TaskOps {
   private active(task: TaskState): boolean {
     const owner = task.owner;
     return (
-      !task.canceled &&
+      !task.isCanceled &&
       !this.stopped &&
       owner.onlineSoon &&
       task.generation === owner.signal &&
@@ -244,10 +265,11 @@ export class TaskScheduler implements TaskOps {
 
   /** Final: out of queue, schedule and tracking; a running run's signal is aborted. */
   private discard(task: TaskState, reason: unknown): void {
-    task.canceled = true;
+    task.isCanceled = true;
     task.fn = undefined;
     this.queue.remove(task);
-    task.dueAt = task.deadlineAt = task.wallAt = undefined;
+    task.dueAt = task.wallAt = undefined;
+    this.dropDeadline(task);
     this.timers.cancel(task);
     if (task.busy) this.runner.abort(task, reason);
     this.track(task);
@@ -272,7 +294,8 @@ export class TaskScheduler implements TaskOps {
       else {
         // Starting a run uses up its schedule and its deadline.
         this.queue.remove(task);
-        task.dueAt = task.deadlineAt = task.wallAt = undefined;
+        task.dueAt = task.wallAt = undefined;
+        this.dropDeadline(task);
         this.syncTimer(task);
         this.runner.launch(task);
       }
@@ -307,10 +330,10 @@ export class TaskScheduler implements TaskOps {
     } else if (task.cadence !== undefined && task.dueAt === undefined && !task.queued) {
       // Repeat from the END of the run, unless the run scheduled or queued itself.
       if (task.cadenceWall) {
-        const next = task.cadence(this.clock.now());
+        const next = task.cadence(this.clock.now(), task.run?.runs ?? 0);
         if (next !== undefined) this.schedule(task, next);
       } else {
-        const next = task.cadence(this.timers.now());
+        const next = task.cadence(this.timers.now(), task.run?.runs ?? 0);
         if (next !== undefined) this.scheduleIn(task, next);
       }
     }
@@ -324,40 +347,50 @@ export class TaskScheduler implements TaskOps {
       this.discard(task, undefined);
       return;
     }
-    const now = this.timers.now();
-    if (task.dueAt !== undefined && task.dueAt <= now) {
+    if (task.dueAt !== undefined && task.dueAt <= this.timers.now()) {
       if (task.wallAt !== undefined && task.wallAt > this.clock.now()) {
         // The wall clock stepped back since it was scheduled: wait for the wall time.
-        task.dueAt = this.timers.fromWall(task.wallAt);
+        task.dueAt = whole(this.timers.fromWall(task.wallAt));
       } else {
         task.dueAt = task.wallAt = undefined;
         this.enqueue(task, task.whenDue);
       }
     }
-    if (task.deadlineAt !== undefined && task.deadlineAt <= now) {
-      task.deadlineAt = undefined;
-      this.queue.promote(task);
-      this.requestDispatch();
-    }
     this.syncTimer(task);
     this.track(task);
   }
 
-  /** Keeps the task's one timer entry at the earlier of its due time and deadline. */
+  /** The max delay of a queued run passed: it moves ahead of the others. */
+  private overdue(run: TaskRun): void {
+    const task = run.task;
+    if (!this.active(task)) {
+      this.discard(task, undefined);
+      return;
+    }
+    this.queue.promote(task);
+    this.requestDispatch();
+  }
+
+  private dropDeadline(task: TaskState): void {
+    const run = task.run;
+    if (run?.lane !== undefined) this.deadlines.remove(run);
+  }
+
+  /** Keeps the task's timer entry at its due time. */
   private syncTimer(task: TaskState): void {
-    const at = Math.min(task.dueAt ?? Infinity, task.deadlineAt ?? Infinity);
-    if (at === Infinity) this.timers.cancel(task);
+    const at = task.dueAt;
+    if (at === undefined) this.timers.cancel(task);
     else if (task.index < 0 || task.at !== at) this.timers.move(task, at);
   }
 
   /** Keeps `task` in its module's list while it is engaged (O(1) either way). */
   private track(task: TaskState): void {
-    const list = task.queue;
-    if (task.engaged && !task.canceled) {
+    const list = task.ownerList;
+    if (task.engaged && !task.isCanceled) {
       if (list !== undefined) return;
       const owner = task.owner;
       let tasks = this.owners.get(owner);
-      if (tasks === undefined) this.owners.set(owner, (tasks = new LinkedQueue()));
+      if (tasks === undefined) this.owners.set(owner, (tasks = new OwnerTasks()));
       tasks.push(task);
     } else if (list !== undefined) {
       list.remove(task);
@@ -368,7 +401,7 @@ export class TaskScheduler implements TaskOps {
   /** The engaged tasks of `owner`, in the order they became engaged (a snapshot). */
   private tasksOfOwner(owner: WorkOwner): TaskState[] {
     const tasks: TaskState[] = [];
-    for (let task = this.owners.get(owner)?.head; task !== undefined; task = task.next) {
+    for (let task = this.owners.get(owner)?.head; task !== undefined; task = task.ownerNext) {
       tasks.push(task);
     }
     return tasks;
@@ -378,6 +411,15 @@ export class TaskScheduler implements TaskOps {
     // One shared reason: no error with a stack per cancel.
     return (this.canceledReason ??= new DOMException('The task was canceled.', 'AbortError'));
   }
+}
+
+/**
+ * A due time rounded UP to a whole millisecond (never early, as with `setTimeout`): whole
+ * numbers are small integers to V8, stored in the task itself, where a fraction of a
+ * millisecond (a `performance.now()` reading) would be a separate 16-byte number per task.
+ */
+function whole(at: number): number {
+  return Math.ceil(at);
 }
 
 function checkConcurrency(value: number): number {

@@ -1,4 +1,3 @@
-import { KeelError } from '../errors/keel-error.js';
 import type { TimerHeap } from './timer-heap.js';
 
 /** Outcome of {@link withDeadline}: `timedOut` means the work may still be running. */
@@ -35,11 +34,5 @@ export function withDeadline<T>(
   });
 }
 
-/** A `KeelError` `E_TIMEOUT` naming the culprit. */
-export function timeoutError(module: string, step: string, ms: number, option: string): KeelError {
-  return new KeelError(
-    'E_TIMEOUT',
-    `Module "${module}" did not finish ${step} within ${ms} ms. Find what it waits for, or raise Kernel.create({ ${option} }).`,
-    { module, details: { step, ms } },
-  );
-}
+/** A `KeelError` `E_TIMEOUT` naming the culprit (the catalog's `stepTimeoutError`). */
+export { stepTimeoutError as timeoutError } from '../errors/catalog.js';

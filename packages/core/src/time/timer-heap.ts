@@ -5,7 +5,7 @@ import { monotonicOf, type Clock } from './clock.js';
 export interface Timer {
   /** Due time, in the clock's monotonic milliseconds. */
   readonly at: number;
-  /** Position in the heap; -1 once fired or cancelled. */
+  /** Position in the heap; negative once fired or cancelled. */
   readonly index: number;
 }
 
@@ -36,17 +36,6 @@ class FnEntry implements TimerEntry {
   }
 }
 
-/** Holds a cancelled entry's place (same `at`/`seq`) until it reaches the top or a compaction. */
-class Tombstone implements TimerEntry {
-  constructor(
-    public at: number,
-    public seq: number,
-    public index: number,
-  ) {}
-
-  fire(): void {}
-}
-
 type Entry = TimerEntry;
 
 const MAX_TIMEOUT = 2_147_483_647;
@@ -61,8 +50,13 @@ export class TimerHeap {
   private handle: unknown = undefined;
   private armedAt = Infinity;
   private seq = 0;
-  /** Tombstones in the heap. */
-  private dead = 0;
+  /**
+   * Cancelled entries still in the heap array, and where (lazy deletion, no object per
+   * cancel): such an entry reads as not pending (`index` -1) but keeps its place and its
+   * order until it reaches the top or a compaction; moving it again revives it in place,
+   * never as a second copy.
+   */
+  private readonly deadAt = new Map<Entry, number>();
   private firing = false;
   private closed = false;
   private readonly monotonic: () => number;
@@ -94,12 +88,7 @@ export class TimerHeap {
 
   /** Number of pending deadlines. */
   get size(): number {
-    return this.heap.length - this.dead;
-  }
-
-  /** True while a clock timer is armed. */
-  get armed(): boolean {
-    return this.handle !== undefined;
+    return this.heap.length - this.deadAt.size;
   }
 
   /** Calls `fn` once the monotonic clock reaches `at` (never earlier). */
@@ -128,10 +117,10 @@ export class TimerHeap {
       this.removeAt(index);
       this.dropDeadTop();
     } else {
-      // Lazy deletion: O(1) now instead of a sift; the tombstone keeps the heap's order.
-      this.heap[index] = new Tombstone(entry.at, entry.seq, index);
+      // Lazy deletion: O(1) now instead of a sift; the entry keeps its place (and order).
       entry.index = -1;
-      if (++this.dead * 2 > this.heap.length) this.compact();
+      this.deadAt.set(entry, index);
+      if (this.deadAt.size * 2 > this.heap.length) this.compact();
     }
     if (this.heap.length === 0) this.disarm();
   }
@@ -144,8 +133,15 @@ export class TimerHeap {
     const entry = timer as Entry;
     if (this.closed) return;
     if (entry.index < 0) {
-      entry.index = this.heap.length;
-      this.heap.push(entry);
+      // Cancelled but still in place: revive it there; else add it.
+      const position = this.deadAt.size === 0 ? undefined : this.deadAt.get(entry);
+      if (position !== undefined) {
+        this.deadAt.delete(entry);
+        entry.index = position;
+      } else {
+        entry.index = this.heap.length;
+        this.heap.push(entry);
+      }
     }
     entry.at = at;
     entry.seq = this.seq++;
@@ -210,7 +206,7 @@ export class TimerHeap {
     if (this.closed) return;
     this.closed = true;
     const pending = this.heap
-      .filter((e) => !(e instanceof Tombstone))
+      .filter((e) => e.index >= 0)
       .sort((a, b) => a.at - b.at || a.seq - b.seq);
     this.clear();
     for (const entry of pending) {
@@ -231,7 +227,7 @@ export class TimerHeap {
   clear(): void {
     for (const entry of this.heap) entry.index = -1;
     this.heap.length = 0;
-    this.dead = 0;
+    this.deadAt.clear();
     this.disarm();
   }
 
@@ -264,11 +260,9 @@ export class TimerHeap {
         first !== undefined && first.at <= this.monotonic();
         first = this.heap[0]
       ) {
+        const dead = first.index < 0;
         this.removeAt(0);
-        if (first instanceof Tombstone) {
-          this.dead--;
-          continue;
-        }
+        if (dead) continue;
         try {
           first.fire();
         } catch (err) {
@@ -281,25 +275,22 @@ export class TimerHeap {
     }
   }
 
-  /** Pops tombstones off the top, so the armed time is always a live entry's. */
+  /** Pops cancelled entries off the top, so the armed time is always a live entry's. */
   private dropDeadTop(): void {
-    while (this.heap[0] instanceof Tombstone) {
-      this.removeAt(0);
-      this.dead--;
-    }
+    while (this.heap.length > 0 && this.heap[0]!.index < 0) this.removeAt(0);
   }
 
-  /** More than half are tombstones: drop them all and rebuild the heap in O(n). */
+  /** More than half are cancelled: drop them all and rebuild the heap in O(n). */
   private compact(): void {
     const heap = this.heap;
     let length = 0;
     for (const entry of heap) {
-      if (entry instanceof Tombstone) continue;
+      if (entry.index < 0) continue;
       entry.index = length;
       heap[length++] = entry;
     }
     heap.length = length;
-    this.dead = 0;
+    this.deadAt.clear();
     for (let i = (length >> 1) - 1; i >= 0; i--) this.down(i);
   }
 
@@ -307,13 +298,25 @@ export class TimerHeap {
     const heap = this.heap;
     const removed = heap[index]!;
     const last = heap.pop()!;
-    removed.index = -1;
+    if (removed.index < 0) this.deadAt.delete(removed);
+    else removed.index = -1;
     if (index < heap.length) {
       heap[index] = last;
-      last.index = index;
+      this.place(last, index);
       this.up(index);
-      this.down(last.index);
+      this.down(this.position(last));
     }
+  }
+
+  /** Records an entry's new position, keeping a cancelled one cancelled. */
+  private place(entry: Entry, index: number): void {
+    if (entry.index < 0) this.deadAt.set(entry, index);
+    else entry.index = index;
+  }
+
+  /** Where an entry is in the heap array (live or cancelled in place). */
+  private position(entry: Entry): number {
+    return entry.index >= 0 ? entry.index : this.deadAt.get(entry)!;
   }
 
   private less(a: Entry, b: Entry): boolean {
@@ -328,11 +331,11 @@ export class TimerHeap {
       const parent = heap[parentIndex]!;
       if (!this.less(entry, parent)) break;
       heap[index] = parent;
-      parent.index = index;
+      this.place(parent, index);
       index = parentIndex;
     }
     heap[index] = entry;
-    entry.index = index;
+    this.place(entry, index);
   }
 
   private down(index: number): void {
@@ -348,10 +351,10 @@ export class TimerHeap {
       const candidate = heap[child]!;
       if (!this.less(candidate, entry)) break;
       heap[index] = candidate;
-      candidate.index = index;
+      this.place(candidate, index);
       index = child;
     }
     heap[index] = entry;
-    entry.index = index;
+    this.place(entry, index);
   }
 }

@@ -1,6 +1,7 @@
 import type { Escalation, SupervisionOptions } from '../decorators/metadata.js';
 import { KeelError } from '../errors/keel-error.js';
 import { toMs, toMsOr } from '../time/duration.js';
+import { backoff, type Schedule } from '../time/schedule.js';
 
 /** Portbase's defaults: 2 s per consecutive failure, forgotten after 5 quiet minutes. */
 export const DEFAULT_BACKOFF_MS = 2000;
@@ -21,6 +22,8 @@ export interface RestartPolicy {
   readonly escalate: Escalation;
   /** The wait before restart number `failures` (1-based); `random` is in [0, 1). */
   delay(failures: number, random: number): number;
+  /** The backoff as a {@link Schedule}: `(now, failures) → now + delay`, jitter from `random`. */
+  schedule(random: () => number): Schedule;
 }
 
 /** Builds and validates a policy; `what` names the worker in error messages. */
@@ -58,11 +61,13 @@ export function restartPolicy(options: SupervisionOptions, what: string): Restar
     maxRestarts,
     windowMs,
     escalate,
-    delay(failures, random) {
-      const base = Math.min(failures * backoffMs, maxBackoffMs);
-      return Math.round(base * (1 + jitter * random));
-    },
+    delay,
+    schedule: (random) => backoff((failures) => delay(failures, random())),
   };
+  function delay(failures: number, random: number): number {
+    const base = Math.min(failures * backoffMs, maxBackoffMs);
+    return Math.round(base * (1 + jitter * random));
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { WorkOwner } from '../context/work-owner.js';
+import type { WorkOwner } from '../work/work-owner.js';
 import { endedByAbort } from '../errors/abort.js';
 import { RestartNow } from '../errors/module-error.js';
 import { isInstance } from '../errors/safe.js';
@@ -102,6 +102,7 @@ export class WorkerRunner {
     const info = this.track(owner, name, true);
     const end = owner.begin('worker', name);
     const intensity = new RestartIntensity(policy);
+    const restarts = policy.schedule(() => this.host.random());
     let failures = 0;
     let lastFailure = -Infinity;
     let escalated = false;
@@ -139,7 +140,7 @@ export class WorkerRunner {
             escalated = true;
           }
           info.restarts++;
-          const delayMs = policy.delay(failures, this.host.random());
+          const delayMs = (restarts(now, failures) ?? now) - now;
           this.host.onRestart(owner, name, failures, delayMs, false);
           await timers.sleep(delayMs, signal);
           if (escalated && !signal.aborted) {

@@ -5,6 +5,7 @@ import {
   ModuleContext,
   OnEvent,
   Task,
+  type FleetProvider,
   type JobInfo,
   type ModuleClass,
 } from '../../src/index.js';
@@ -172,6 +173,39 @@ describe('fleet tasks, events and jobs across replicas (FakeFleet)', () => {
     await shutdownAll(fleet, kernels);
   });
 
+  it("keeps a fleet: 'once' run exclusive while its replica stops gracefully mid-run", async () => {
+    // Regression: the stop used to hand the due time back to the fleet at once, so the
+    // fleet-wide run lease was released while the run still went on (another replica could
+    // start the next due time beside it; seen in the BullMQ rolling-restart test).
+    const fleet = new FakeFleet();
+    const events: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    @Module({ name: 'mover' })
+    class Mover {
+      constructor(readonly ctx: ModuleContext) {}
+      @Task({ every: '1s', fleet: 'once' })
+      async move() {
+        events.push(`start ${this.ctx.fleet.replicaId}`);
+        if (events.length === 1) await gate;
+        events.push(`end ${this.ctx.fleet.replicaId}`);
+      }
+    }
+    const kernels = await replicas(fleet, ['a', 'b'], [Mover]);
+    await fleet.clock.advance('1s');
+    expect(events).toHaveLength(1);
+    const runner = events[0]!.slice('start '.length);
+    const other = runner === 'a' ? 'b' : 'a';
+    const stopping = kernels.get(runner)!.shutdown();
+    await fleet.clock.advance('3s'); // three due times pass while the run goes on
+    expect(events).toEqual([`start ${runner}`]);
+    open();
+    await stopping;
+    await fleet.clock.advance('2s');
+    expect(events.slice(0, 3)).toEqual([`start ${runner}`, `end ${runner}`, `start ${other}`]);
+    await shutdownAll(fleet, kernels);
+  });
+
   it("delivers 'all' hooks on every replica and 'one' hooks on exactly one", async () => {
     const fleet = new FakeFleet();
     const seen: string[] = [];
@@ -243,5 +277,63 @@ describe('fleet tasks, events and jobs across replicas (FakeFleet)', () => {
     b.expectNoErrors();
     a.expectNoLeaks();
     b.expectNoLeaks();
+  });
+});
+
+describe('heartbeat round trips', () => {
+  /** A FakeFleet replica whose connection counts replicas() calls; `answer`: the heartbeat resolves with the list. */
+  function counted(fleet: FakeFleet, id: string, answer: boolean) {
+    const calls = { replicas: 0 };
+    const base = fleet.replica(id);
+    const provider: FleetProvider = {
+      ...base,
+      connect: async (host, signal) => {
+        const c = await base.connect(host, signal);
+        const replicas = c.replicas.bind(c);
+        const heartbeat = c.heartbeat.bind(c);
+        c.replicas = () => {
+          calls.replicas += 1;
+          return replicas();
+        };
+        c.heartbeat = async (state, ttlMs) => {
+          await heartbeat(state, ttlMs);
+          return answer ? replicas() : undefined;
+        };
+        return c;
+      },
+    };
+    return { calls, provider };
+  }
+
+  it.each([
+    ['answers with the live replicas: the kernel asks nothing more', true],
+    ['resolves with nothing: the kernel asks replicas() at every beat', false],
+  ])('a heartbeat that %s', async (_, answer) => {
+    const fleet = new FakeFleet();
+    @Module({ name: 'poller', singleton: true })
+    class Poller {}
+    const a = counted(fleet, 'a', answer);
+    const kernels = new Map<string, TestKernel>();
+    for (const [id, provider] of [
+      ['a', a.provider],
+      ['b', fleet.replica('b')],
+    ] as const) {
+      const k = createTestKernel({
+        modules: [Poller],
+        fleet: provider,
+        clock: fleet.clock,
+      });
+      kernels.set(id, k);
+      await k.start();
+    }
+    await fleet.clock.advance(TTL); // three ticks
+    const seen = kernels
+      .get('a')!
+      .inspect()
+      .fleet.replicas.map((r) => r.replicaId);
+    expect(seen.sort()).toEqual(['a', 'b']);
+    if (answer) expect(a.calls.replicas).toBe(0);
+    else expect(a.calls.replicas).toBeGreaterThanOrEqual(3);
+    await shutdownAll(fleet, kernels);
   });
 });

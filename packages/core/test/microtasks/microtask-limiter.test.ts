@@ -1,11 +1,11 @@
 import { MicroTaskLimiter } from '../../src/microtasks/microtask-limiter.js';
 import { TimerHeap } from '../../src/time/timer-heap.js';
 import { KeelError } from '../../src/errors/keel-error.js';
-import { FakeClock, settle } from '../tasks/fake-clock.js';
+import { FakeClock, settle } from '@keel/testing';
 import { FakeOwner } from '../tasks/fake-owner.js';
 
 function setup(limit = 2) {
-  const clock = new FakeClock();
+  const clock = new FakeClock(Date.UTC(2024, 0, 1));
   const timers = new TimerHeap(clock, (err) => {
     throw err;
   });
@@ -188,7 +188,7 @@ describe('MicroTaskLimiter max delay', () => {
       void limiter.run(owner, 'w', () => void ran++, { priority: i % 2 ? 'low' : 'medium' });
     expect(limiter.stats().waiting).toEqual({ medium: 5000, low: 5000 });
     expect(timers.size).toBe(2);
-    expect(clock.pendingTimeouts).toBe(1);
+    expect(clock.pendingTimers).toBe(1);
     blockers.forEach((open) => open());
     await settle(10);
     expect(ran).toBe(10_000);
@@ -295,12 +295,12 @@ describe('MicroTaskLimiter run/start/signal', () => {
     blockers.forEach((open) => open());
   });
 
-  it('acquire returns an idempotent release', async () => {
-    const { limiter } = setup(2);
-    const release = await limiter.acquire('medium');
+  it('signal returns an idempotent done', async () => {
+    const { limiter, owner } = setup(2);
+    const done = await limiter.signal(owner, { priority: 'medium' });
     expect(limiter.inUse).toBe(1);
-    release();
-    release();
+    done();
+    done();
     expect(limiter.inUse).toBe(0);
   });
 

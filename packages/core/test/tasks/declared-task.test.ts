@@ -1,5 +1,5 @@
 import { startDeclaredTask, validateTaskOptions } from '../../src/tasks/declared-task.js';
-import { settle } from './fake-clock.js';
+import { settle } from '@keel/testing';
 import { gate, setupScheduler } from './fixture.js';
 
 describe('validateTaskOptions', () => {
@@ -96,11 +96,28 @@ describe('validateTaskOptions', () => {
   });
 });
 
+/** A `@Task` as the kernel starts it: options checked once (Kernel.create), then started. */
+function startFromOptions(
+  scheduler: Parameters<typeof startDeclaredTask>[0],
+  owner: Parameters<typeof startDeclaredTask>[1],
+  name: string,
+  options: Parameters<typeof validateTaskOptions>[2],
+  fn: Parameters<typeof startDeclaredTask>[4],
+): ReturnType<typeof startDeclaredTask> {
+  return startDeclaredTask(
+    scheduler,
+    owner,
+    name,
+    validateTaskOptions(owner.name, name, options),
+    fn,
+  );
+}
+
 describe('startDeclaredTask', () => {
   it('fires a cron task at its times across a day (UTC)', async () => {
     const { clock, scheduler, owner } = setupScheduler();
     const times: string[] = [];
-    startDeclaredTask(
+    startFromOptions(
       scheduler,
       owner,
       'sixHourly',
@@ -121,7 +138,7 @@ describe('startDeclaredTask', () => {
   it('computes the next cron time after the run ended, skipping missed ones', async () => {
     const { clock, timers, scheduler, owner } = setupScheduler();
     const times: string[] = [];
-    const handle = startDeclaredTask(
+    const handle = startFromOptions(
       scheduler,
       owner,
       'slow',
@@ -145,14 +162,14 @@ describe('startDeclaredTask', () => {
     const t0 = clock.now();
     const plain: number[] = [];
     const eager: number[] = [];
-    startDeclaredTask(
+    startFromOptions(
       scheduler,
       owner,
       'plain',
       { every: '1s' },
       () => void plain.push(clock.now() - t0),
     );
-    startDeclaredTask(
+    startFromOptions(
       scheduler,
       owner,
       'eager',
@@ -173,8 +190,8 @@ describe('startDeclaredTask', () => {
     scheduler
       .newTask(owner, 'queuedFirst', () => void order.push('queuedFirst'))
       .queuePrioritized();
-    startDeclaredTask(scheduler, owner, 'plain', { every: 100 }, () => void order.push('plain'));
-    startDeclaredTask(
+    startFromOptions(scheduler, owner, 'plain', { every: 100 }, () => void order.push('plain'));
+    startFromOptions(
       scheduler,
       owner,
       'prio',
@@ -190,7 +207,7 @@ describe('startDeclaredTask', () => {
   it('passes the signal and the handle to the method, and applies maxDelay', async () => {
     const { clock, scheduler, owner } = setupScheduler();
     let seen: unknown[] = [];
-    const handle = startDeclaredTask(
+    const handle = startFromOptions(
       scheduler,
       owner,
       'args',

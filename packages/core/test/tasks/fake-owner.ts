@@ -1,7 +1,7 @@
 import { pino } from 'pino';
-import type { WorkOwner } from '../../src/context/work-owner.js';
+import type { WorkOwner } from '../../src/work/work-owner.js';
 import { ModuleError, type TaskType } from '../../src/errors/module-error.js';
-import type { ModuleStatus } from '../../src/lifecycle/module-status.js';
+import type { ModuleStatus } from '../../src/work/module-status.js';
 
 /** A module as work managers see it, driven by the test. */
 export class FakeOwner implements WorkOwner {

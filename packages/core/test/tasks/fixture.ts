@@ -1,14 +1,14 @@
 import { MicroTaskLimiter } from '../../src/microtasks/microtask-limiter.js';
 import { TaskScheduler } from '../../src/tasks/task-scheduler.js';
 import { TimerHeap } from '../../src/time/timer-heap.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '@keel/testing';
 import { FakeOwner } from './fake-owner.js';
 
 /** A scheduler on a fake clock with its own timer heap and microtask limiter, started. */
 export function setupScheduler(
   options: { concurrency?: number; limit?: number; start?: boolean } = {},
 ) {
-  const clock = new FakeClock();
+  const clock = new FakeClock(Date.UTC(2024, 0, 1));
   const timers = new TimerHeap(clock, (err) => {
     throw err;
   });

@@ -1,5 +1,5 @@
 import { FakeOwner } from './fake-owner.js';
-import { settle } from './fake-clock.js';
+import { settle } from '@keel/testing';
 import { gate, setupScheduler } from './fixture.js';
 
 describe('TaskScheduler and module state', () => {

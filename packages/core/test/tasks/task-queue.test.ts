@@ -1,4 +1,4 @@
-import { settle } from './fake-clock.js';
+import { settle } from '@keel/testing';
 import { gate, setupScheduler } from './fixture.js';
 
 describe('TaskScheduler queue', () => {

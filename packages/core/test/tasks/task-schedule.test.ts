@@ -1,4 +1,4 @@
-import { settle } from './fake-clock.js';
+import { settle } from '@keel/testing';
 import { gate, setupScheduler } from './fixture.js';
 
 describe('TaskHandle schedule', () => {
@@ -213,13 +213,13 @@ describe('TaskScheduler scale', () => {
       scheduler.newTask(owner, `t${i}`, () => void runs++).schedule(new Date(t0 + 1000 + i));
     }
     expect(timers.size).toBe(100_000);
-    expect(clock.pendingTimeouts).toBe(1);
+    expect(clock.pendingTimers).toBe(1);
     expect(scheduler.stats().scheduled).toBe(100_000);
     await clock.advance(1009);
     expect(runs).toBe(10);
-    expect(clock.pendingTimeouts).toBe(1);
+    expect(clock.pendingTimers).toBe(1);
     scheduler.stop();
     expect(timers.size).toBe(0);
-    expect(clock.pendingTimeouts).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
   });
 });

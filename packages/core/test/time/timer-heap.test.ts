@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { TimerHeap } from '../../src/time/timer-heap.js';
-import { FakeClock } from '../tasks/fake-clock.js';
+import { FakeClock } from '@keel/testing';
 
 // The scheduler cancels through the kernel's TimerHeap lazily (tombstones); these pin what
 // its users rely on. (Belongs in test/time/ once that folder has a heap test.)
@@ -25,7 +25,7 @@ describe('TimerHeap cancel (lazy deletion)', () => {
     await clock.advance(10);
     expect(fired).toEqual([0, 5, 10, 15, 1, 6, 16, 2, 17, 8, 13, 4, 9, 14, 19]);
     expect(timers.size).toBe(0);
-    expect(clock.pendingTimeouts).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('compacts when most are cancelled, keeps one armed timer and re-adds a cancelled entry', async () => {
@@ -33,12 +33,12 @@ describe('TimerHeap cancel (lazy deletion)', () => {
     const all = Array.from({ length: 100 }, (_, i) => timers.at(100 - i, () => fired.push(i)));
     for (let i = 1; i < 99; i++) timers.cancel(all[i]);
     expect(timers.size).toBe(2);
-    expect(clock.pendingTimeouts).toBe(1);
+    expect(clock.pendingTimers).toBe(1);
     timers.move(all[50]!, 5);
     expect(timers.size).toBe(3);
     await clock.advance(200);
     expect(fired).toEqual([99, 50, 0]);
-    expect(clock.pendingTimeouts).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('close() fires live deadlines only', () => {

@@ -5,7 +5,7 @@ import type { Handler, Route } from '../http/router.js';
 import type { StaticAssets } from '../http/static-assets.js';
 import type { KernelMetrics } from '../metrics/kernel-metrics.js';
 import type { SseHub } from '../stream/sse-hub.js';
-import { moduleActionHandler, type ModuleAction } from './module-actions.js';
+import { moduleActionHandler, moduleRestartHandler, type ModuleAction } from './module-actions.js';
 import { readiness } from './readiness.js';
 import { collectSections, sectionMetricsText } from './plugin-sections.js';
 
@@ -23,8 +23,11 @@ export interface RouteDeps {
 /** Every endpoint of the inspector. */
 export function inspectorRoutes(deps: RouteDeps): Route[] {
   const { kernel, hub, metrics, assets } = deps;
-  const mutation = (action: ModuleAction): Handler => {
-    const handler = moduleActionHandler(kernel, deps.ownName, action);
+  const mutation = (action: ModuleAction | 'restart'): Handler => {
+    const handler =
+      action === 'restart'
+        ? moduleRestartHandler(kernel, deps.ownName)
+        : moduleActionHandler(kernel, deps.ownName, action);
     return (ctx) => {
       requireBearer(ctx.req, deps.token);
       return handler(ctx);
@@ -79,5 +82,6 @@ export function inspectorRoutes(deps: RouteDeps): Route[] {
     },
     { path: '/api/modules/:name/enable', POST: mutation('enable') },
     { path: '/api/modules/:name/disable', POST: mutation('disable') },
+    { path: '/api/modules/:name/restart', POST: mutation('restart') },
   ];
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
 
 /** The fixture runs on the built packages: `npx tsc -b` first (npm test does). */
 export const FIXTURE = fileURLToPath(new URL('../fixtures/replica.mjs', import.meta.url));
@@ -28,7 +29,25 @@ export interface ReplicaProcess {
   readonly id: string;
   readonly child: ChildProcess;
   readonly facts: Fact[];
+  /** Resolves with the exit code once the child exited and its output is read. */
   readonly exited: Promise<number | null>;
+  /** `Date.now()` in this process when the exit was seen (after the child's last fact). */
+  exitedAt: number | undefined;
+}
+
+/**
+ * One stretch during which a replica had the singleton active: from its 'active' fact to its
+ * 'inactive' fact, or, for a replica killed while active, to the moment its exit was seen
+ * (later than its real end: an overlap check on these intervals errs on the strict side).
+ */
+export interface ActiveInterval {
+  readonly replica: string;
+  readonly token: number;
+  readonly start: number;
+  /** `Infinity` while still active. */
+  readonly end: number;
+  /** How it ended: its own 'inactive' (a step-down or a stop), or the process died. */
+  readonly endedBy: 'inactive' | 'death' | 'open';
 }
 
 /** Every fact of every replica of one test, in arrival order. */
@@ -66,8 +85,15 @@ export class ReplicaSet {
         this.all.push(fact);
       }
     });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-    const proc = { id, child, facts, exited };
+    const proc: ReplicaProcess = {
+      id,
+      child,
+      facts,
+      // 'close' comes after 'exit' and after stdout is drained: every fact is in by then.
+      exited: new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c))),
+      exitedAt: undefined,
+    };
+    child.once('exit', () => (proc.exitedAt = Date.now()));
     this.procs.set(id, proc);
     return proc;
   }
@@ -86,9 +112,63 @@ export class ReplicaSet {
       if (f.fx === 'inactive' || f.fx === 'exit') state.set(f.replica, undefined);
     }
     const live = [...state.values()].filter(
-      (f): f is Fact => f !== undefined && this.procs.get(f.replica)?.child.exitCode === null,
+      (f): f is Fact => f !== undefined && alive(this.procs.get(f.replica)),
     );
     return live.sort((a, b) => b.at - a.at)[0];
+  }
+
+  /** Every replica spawned so far, in spawn order. */
+  processes(): ReplicaProcess[] {
+    return [...this.procs.values()];
+  }
+
+  /**
+   * Spawns replica `id` and waits (polling `admin`, 20 ms steps) until its heartbeat is in the
+   * fleet's index. Booting node with the built packages takes seconds on a loaded machine.
+   */
+  async join(admin: Redis, id: string, withinMs = 30_000): Promise<ReplicaProcess> {
+    const proc = this.spawn(id);
+    const deadline = Date.now() + withinMs;
+    // Bounded: withinMs in 20 ms steps.
+    while (Date.now() < deadline) {
+      if ((await admin.zscore(`keel:${this.service}:replicas`, id)) !== null) return proc;
+      if (!alive(proc)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(
+      `replica ${id} did not join ${this.service} within ${withinMs} ms; it said: ${JSON.stringify(proc.facts.filter((f) => f.fx !== 'write'))}`,
+    );
+  }
+
+  /** The active intervals of every replica, sorted by start. */
+  intervals(): ActiveInterval[] {
+    const out: ActiveInterval[] = [];
+    for (const p of this.procs.values()) {
+      let open: Fact | undefined;
+      for (const f of p.facts) {
+        if (f.fx === 'active') open = f;
+        if (f.fx === 'inactive' && open !== undefined) {
+          out.push({
+            replica: p.id,
+            token: open.token!,
+            start: open.at,
+            end: f.at,
+            endedBy: 'inactive',
+          });
+          open = undefined;
+        }
+      }
+      if (open === undefined) continue;
+      const end = p.exitedAt ?? Infinity;
+      out.push({
+        replica: p.id,
+        token: open.token!,
+        start: open.at,
+        end,
+        endedBy: end === Infinity ? 'open' : 'death',
+      });
+    }
+    return out.sort((a, b) => a.start - b.start);
   }
 
   /** Polls (20 ms steps) until `find` returns a fact; throws after `ms`. */
@@ -111,12 +191,15 @@ export class ReplicaSet {
 
   /** SIGKILLs every replica still running and waits for them. */
   async killAll(): Promise<void> {
-    const running = [...this.procs.values()].filter(
-      (p) => p.child.exitCode === null && p.child.signalCode === null,
-    );
+    const running = [...this.procs.values()].filter((p) => alive(p));
     for (const p of running) p.child.kill('SIGKILL');
     await Promise.all(running.map((p) => p.exited));
   }
+}
+
+/** True while the child has neither exited nor been killed by a signal. */
+export function alive(p: ReplicaProcess | undefined): boolean {
+  return p !== undefined && p.child.exitCode === null && p.child.signalCode === null;
 }
 
 /** The p-th percentile (0..100) of `values`, nearest rank. */

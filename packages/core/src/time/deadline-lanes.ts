@@ -1,32 +1,44 @@
-import type { Timer, TimerHeap } from '../time/timer-heap.js';
-import type { Waiter } from './waiter.js';
+import type { Timer, TimerHeap } from './timer-heap.js';
 
-/** The waiters that share one max delay, in arrival order and so in deadline order. */
-export interface DeadlineLane {
+const MAX_IDLE_LANES = 16;
+
+/** Something with a deadline that can be in one lane (a waiting microtask, a queued task). */
+export interface LaneNode<N extends LaneNode<N>> {
+  /** Its deadline, in the timer heap's time: now + its lane's delay when it joined. */
+  readonly deadline: number;
+  lane: DeadlineLane<N> | undefined;
+  lanePrev: N | undefined;
+  laneNext: N | undefined;
+}
+
+/** The nodes that share one delay, in arrival order and so in deadline order. */
+export interface DeadlineLane<N extends LaneNode<N>> {
   readonly delayMs: number;
-  head: Waiter | undefined;
-  tail: Waiter | undefined;
+  head: N | undefined;
+  tail: N | undefined;
   /** One kernel timer entry for the whole lane, at (or before) the head's deadline. */
   timer: Timer | undefined;
 }
 
 /**
- * The max-delay deadlines of waiting microtasks. Waiters with the same max delay expire in
+ * Max-delay deadlines (of waiting microtasks, of queued tasks). Nodes with the same delay expire in
  * arrival order, so each lane needs ONE entry in the shared {@link TimerHeap} (for its head)
  * instead of one per waiter: joining and leaving a lane are O(1) and touch no timer. A lane's
  * entry is only re-aimed when it fires, so it may fire early for a waiter that already left;
  * it then simply moves on to the new head.
  */
-export class DeadlineLanes {
-  private readonly lanes = new Map<number, DeadlineLane>();
+export class DeadlineLanes<N extends LaneNode<N>> {
+  private readonly lanes = new Map<number, DeadlineLane<N>>();
 
   constructor(
     private readonly timers: TimerHeap,
-    private readonly onExpired: (waiter: Waiter) => void,
+    private readonly onExpired: (node: N) => void,
+    /** Cancel a lane's timer entry when its last node leaves (nothing left pending). */
+    private readonly cancelWhenEmpty = false,
   ) {}
 
   /** Adds `waiter` to the lane of `delayMs`; its deadline must be now + delayMs. */
-  add(waiter: Waiter, delayMs: number): void {
+  add(waiter: N, delayMs: number): void {
     let lane = this.lanes.get(delayMs);
     if (lane === undefined) {
       lane = { delayMs, head: undefined, tail: undefined, timer: undefined };
@@ -41,7 +53,7 @@ export class DeadlineLanes {
   }
 
   /** Takes `waiter` out of its lane (it got a slot); O(1), its lane's timer stays as it is. */
-  remove(waiter: Waiter): void {
+  remove(waiter: N): void {
     const lane = waiter.lane;
     if (lane === undefined) return;
     const { lanePrev, laneNext } = waiter;
@@ -50,6 +62,11 @@ export class DeadlineLanes {
     if (laneNext === undefined) lane.tail = lanePrev;
     else laneNext.lanePrev = lanePrev;
     waiter.lane = waiter.lanePrev = waiter.laneNext = undefined;
+    if (this.cancelWhenEmpty && lane.head === undefined) {
+      this.timers.cancel(lane.timer);
+      // An empty lane is kept for reuse (its timer entry too), but never more than a few.
+      if (this.lanes.size > MAX_IDLE_LANES) this.lanes.delete(lane.delayMs);
+    }
   }
 
   /** Forgets every lane and cancels their timer entries. */
@@ -61,13 +78,13 @@ export class DeadlineLanes {
     this.lanes.clear();
   }
 
-  private aim(lane: DeadlineLane, at: number): void {
+  private aim(lane: DeadlineLane<N>, at: number): void {
     const timer = lane.timer;
     if (timer === undefined) lane.timer = this.timers.at(at, () => this.fire(lane));
     else if (timer.index < 0 || timer.at > at) this.timers.move(timer, at);
   }
 
-  private fire(lane: DeadlineLane): void {
+  private fire(lane: DeadlineLane<N>): void {
     const now = this.timers.now();
     for (let head = lane.head; head !== undefined && head.deadline <= now; head = lane.head) {
       this.remove(head);

@@ -1,4 +1,4 @@
-import type { ModuleStatus } from '../lifecycle/module-status.js';
+import type { ModuleStatus } from '../work/module-status.js';
 
 /** One module as a graph renderer needs it. */
 export interface GraphNode {

@@ -29,15 +29,6 @@ export const MODULE_TRANSITIONS: Readonly<Record<ModuleStatus, readonly ModuleSt
 /** The kernel's own phase. */
 export type KernelStatus = 'created' | 'starting' | 'online' | 'stopping' | 'stopped';
 
-/** The only moves the kernel may make. */
-export const KERNEL_TRANSITIONS: Readonly<Record<KernelStatus, readonly KernelStatus[]>> = {
-  created: ['starting', 'stopping'],
-  starting: ['online', 'stopping'],
-  online: ['stopping'],
-  stopping: ['stopped'],
-  stopped: [],
-};
-
 /** Checks a move against a transition table. */
 export function assertTransition<S extends string>(
   table: Readonly<Record<S, readonly S[]>>,

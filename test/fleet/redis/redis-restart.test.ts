@@ -100,6 +100,9 @@ describe('a kernel on Redis', () => {
         blockMs: 200,
       }),
     });
+    const before = process
+      .getActiveResourcesInfo()
+      .filter((r) => r === 'TCPSocketWrap' || r === 'Timeout');
     const codes: (ErrorCode | undefined)[] = [];
     kernel.on('error', (error) => codes.push((error as { code?: ErrorCode }).code));
     await kernel.start();
@@ -122,6 +125,11 @@ describe('a kernel on Redis', () => {
       expect(outcome).toBe('stopped');
       // shutdownTimeout (3 s) plus scheduling slack on a loaded machine.
       expect(Date.now() - shutdownAt).toBeLessThan(4_500);
+      // Nothing left running by the fleet: no socket, no timer (ioredis arms one on a
+      // disconnect() of a client whose socket is already gone).
+      expect(
+        process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'Timeout'),
+      ).toEqual(before);
       expect(kernel.status).toBe('stopped');
       // Whatever overran is reported as E_TIMEOUT, never left hanging.
       expect(codes.filter((c) => c !== 'E_TIMEOUT' && c !== undefined)).toEqual([]);

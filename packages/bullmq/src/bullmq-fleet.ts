@@ -151,8 +151,13 @@ export class BullmqFleetConnection implements FleetConnection {
   subscribe(spec: FleetSubscription, deliver: FleetDeliver): FleetSubscriptionHandle {
     return this.redis.subscribe(spec, deliver);
   }
-  enqueue(queue: string, data: string, opts: FleetEnqueueOptions): Promise<string> {
-    return this.jobs.enqueue(queue, data, opts);
+  enqueue(
+    queue: string,
+    data: string,
+    opts: FleetEnqueueOptions,
+    value?: unknown,
+  ): Promise<string> {
+    return this.jobs.enqueue(queue, data, opts, value);
   }
   consume(queue: string, spec: FleetConsumerSpec, handler: FleetJobHandler): FleetConsumer {
     return this.jobs.consume(queue, spec, handler);

@@ -155,15 +155,26 @@ export class BullmqJobs {
    * Adds a job; resolves with its id. The job carries the queue's retry policy (see
    * {@link RetryPolicies}); `jobId` makes it idempotent while BullMQ keeps the job.
    */
-  async enqueue(queue: string, data: string, opts: FleetEnqueueOptions = {}): Promise<string> {
+  async enqueue(
+    queue: string,
+    data: string,
+    opts: FleetEnqueueOptions = {},
+    value?: unknown,
+  ): Promise<string> {
     this.checkQueue(queue);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(data);
-    } catch (err) {
-      throw new KeelError('E_JOB_DATA', `Job data for queue "${queue}" is not JSON text.`, {
-        cause: err,
-      });
+    // A known policy (a queue consumed here, a fresh cache entry) needs no await, so BullMQ
+    // serialises the caller's value before this returns: it may take `value` as is instead of
+    // `data` parsed again. After an await the caller may have changed it: parse `data`.
+    const known = this.policies.known(queue);
+    let parsed: unknown = known === undefined ? undefined : value;
+    if (parsed === undefined) {
+      try {
+        parsed = JSON.parse(data);
+      } catch (err) {
+        throw new KeelError('E_JOB_DATA', `Job data for queue "${queue}" is not JSON text.`, {
+          cause: err,
+        });
+      }
     }
     const { priority, delayMs, jobId } = opts;
     if (
@@ -193,10 +204,7 @@ export class BullmqJobs {
         { details: { queue, option: 'jobId' } },
       );
     }
-    // Known policies (a queue consumed here, a fresh cache entry) need no await.
-    const base = this.jobOptions(
-      this.policies.known(queue) ?? (await this.policies.policyOf(queue)),
-    );
+    const base = this.jobOptions(known ?? (await this.policies.policyOf(queue)));
     const plain =
       jobId === undefined &&
       (priority === undefined || priority === 0) &&

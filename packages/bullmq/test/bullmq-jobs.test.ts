@@ -131,6 +131,59 @@ describe('BullmqJobs against a real Redis', () => {
     expect(failures[0]!.error).toMatch(/timed out after 150 ms \(attempt 1\)/);
   });
 
+  it('creates no signal for a handler that never reads it, and still fails a timed-out attempt', async () => {
+    const jobs = jobsFor(freshService('unread'));
+    const stop = new AbortController();
+    const got: { job: FleetJob; signal: AbortSignal }[] = [];
+    jobs.consume(
+      'unread',
+      { ...NO_RETRY, timeoutMs: 150, signal: stop.signal, handlerReadsSignal: false },
+      (job, signal) => {
+        got.push({ job, signal });
+        return new Promise<void>(() => {}); // never settles: the timeout ends the attempt
+      },
+    );
+    const started = Date.now();
+    await jobs.enqueue('unread', '{"n":1}', {}, { n: 1 });
+    const failures = await until('the timed-out attempt to fail', async () => {
+      await jobs.refresh();
+      const view = jobs.snapshot().queues['unread'];
+      return view?.failed === 1 ? view.lastFailures : undefined;
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(failures[0]!.error).toMatch(/timed out after 150 ms/);
+    expect(got).toHaveLength(1);
+    // The module's signal stands in for the attempt's: nothing per job to abort.
+    expect(got[0]!.signal).toBe(stop.signal);
+    expect(got[0]!.signal.aborted).toBe(false);
+    // The parsed data is handed over; its JSON text is still there for who reads it.
+    expect(got[0]!.job.value).toEqual({ n: 1 });
+    expect(JSON.parse(got[0]!.job.data)).toEqual({ n: 1 });
+  });
+
+  it("takes the caller's value only while it serialises it at once, else the JSON text", async () => {
+    const service = freshService('value');
+    const consumer = jobsFor(service);
+    const seen: unknown[] = [];
+    consumer.consume('v', { ...NO_RETRY, concurrency: 2 }, (job) => {
+      seen.push(job.value);
+      return Promise.resolve();
+    });
+    // Its policy is known here (consumed): BullMQ serialises the value before enqueue returns.
+    const value = { n: 1 };
+    const first = consumer.enqueue('v', '{"n":1}', {}, value);
+    value.n = 99; // a caller changing its object after the call does not change the job
+    await first;
+    // A producer-only replica reads the policy first (an await): it must use the text.
+    const producer = jobsFor(service, 'r2');
+    const other = { n: 2 };
+    const second = producer.enqueue('v', '{"n":2}', {}, other);
+    other.n = 98;
+    await second;
+    await until('both jobs ran', () => seen.length === 2);
+    expect(seen).toEqual(expect.arrayContaining([{ n: 1 }, { n: 2 }]));
+  });
+
   it('close(grace) lets quick jobs finish, hands slow ones back, and another consumer runs them', async () => {
     const service = freshService('handback');
     const a = jobsFor(service, 'a');

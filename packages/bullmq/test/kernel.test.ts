@@ -126,4 +126,41 @@ describe('bullmqFleet() under a real kernel', () => {
     expect(reasons[0]).toBeDefined();
     expect(errors).toEqual([]);
   }, 20_000);
+
+  it('calls a data-only @Job method with its data alone, as enqueued (changes after enqueue do not count)', async () => {
+    const service = freshService('data-only');
+    const calls: { data: unknown; args: number }[] = [];
+    @Module({ name: 'worker' })
+    class Worker {
+      constructor(readonly ctx: ModuleContext) {}
+      @Job({ queue: 'plain', concurrency: 2 })
+      work(data: { n: number; tags: string[] }) {
+        calls.push({ data, args: arguments.length });
+      }
+    }
+    const errors: ModuleError[] = [];
+    const kernel = Kernel.create({
+      modules: [Worker],
+      logger: memoryLogger().logger,
+      fleet: bullmqFleet({ url: redis.url, service, replicaId: 'a' }),
+    });
+    kernel.on('error', (e) => errors.push(e));
+    await kernel.start();
+    try {
+      const ctx = (kernel.module('worker').instance as { ctx: ModuleContext }).ctx;
+      const data = { n: 1, tags: ['a'], skipped: undefined, at: new Date(0) };
+      const added = ctx.fleet.enqueue('plain', data);
+      data.n = 2;
+      data.tags.push('b');
+      await added;
+      await until('the job ran', () => calls.length === 1);
+      expect(calls[0]).toEqual({
+        data: { n: 1, tags: ['a'], at: '1970-01-01T00:00:00.000Z' },
+        args: 1,
+      });
+    } finally {
+      await kernel.shutdown();
+    }
+    expect(errors).toEqual([]);
+  }, 20_000);
 });

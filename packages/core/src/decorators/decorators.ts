@@ -163,6 +163,7 @@ export function OnEvent(
  * Takes jobs of a durable queue (see docs/jobs.md): the method runs as work of its module
  * with `(data, signal, job)` while the module is online; a rejection fails the try, which is
  * retried with backoff until `attempts`. Enqueue with `ctx.fleet.enqueue(queue, data)`.
+ * A method declaring only `data` is called with `data` alone (no signal is created per try).
  * @example
  * ```ts
  * @Job({ queue: 'invoices', concurrency: 5, attempts: 5, backoff: '1s', timeout: '30s' })

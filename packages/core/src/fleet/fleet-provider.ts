@@ -108,8 +108,13 @@ export interface FleetConnection {
   subscribe(spec: FleetSubscription, deliver: FleetDeliver): FleetSubscriptionHandle;
 
   // ----- jobs -------------------------------------------------------------------------
-  /** Adds a job; resolves with its id (`opts.jobId` makes it idempotent). `data` is JSON text. */
-  enqueue(queue: string, data: string, opts: FleetEnqueueOptions): Promise<string>;
+  /**
+   * Adds a job; resolves with its id (`opts.jobId` makes it idempotent). `data` is JSON text.
+   * `value`, when given, is the caller's value that `data` is the JSON text of: an engine that
+   * serialises data itself may take it instead of parsing `data` again, but only if it reads
+   * it before `enqueue` returns (the caller may change it afterwards).
+   */
+  enqueue(queue: string, data: string, opts: FleetEnqueueOptions, value?: unknown): Promise<string>;
   /** Starts taking jobs of `queue` on this replica until the returned consumer is closed. */
   consume(queue: string, spec: FleetConsumerSpec, handler: FleetJobHandler): FleetConsumer;
 
@@ -182,6 +187,12 @@ export interface FleetConsumerSpec {
    * {@link FleetConsumer.abortsWithSignal}; otherwise the kernel links the two per attempt.
    */
   readonly signal?: AbortSignal;
+  /**
+   * False when the handler never hands its signal on (the `@Job` method declares only
+   * `data`): the engine may then skip creating an AbortSignal per attempt and pass `signal`
+   * (or any signal) instead. A timeout still fails the attempt. Default: true.
+   */
+  readonly handlerReadsSignal?: boolean;
 }
 
 /** What a job handler is told about its job. */
@@ -190,6 +201,11 @@ export interface FleetJob {
   readonly queue: string;
   /** JSON text as enqueued. */
   readonly data: string;
+  /**
+   * The data already parsed (`JSON.parse(data)`), from an engine that has it: the handler gets
+   * it as is, so it must be this attempt's own copy. Absent: the kernel parses `data`.
+   */
+  readonly value?: unknown;
   /** 1 for the first attempt. */
   readonly attempt: number;
   /** Epoch ms. */

@@ -13,7 +13,7 @@ import type { KernelFleet } from './kernel-fleet.js';
 
 type Method = (...args: unknown[]) => unknown;
 
-/** What a fleet hook that returned synchronously hands back to its provider. */
+/** What a fleet hook or job method that returned synchronously hands back to its provider. */
 const SETTLED: Promise<void> = Promise.resolve();
 
 /** Options of `ctx.fleet.enqueue`. */
@@ -185,7 +185,7 @@ export class FleetWork {
         { module: rt.name },
       );
     }
-    return c.enqueue(queue, text, opts);
+    return c.enqueue(queue, text, opts, data);
   }
 
   /**
@@ -242,42 +242,69 @@ export class FleetWork {
     const name = `job ${plan.queue} -> ${rt.name}.${String(method)}`;
     const signals = new JobSignals();
     let linkedByEngine = false;
+    // A method declaring only `data` cannot see its signal or JobInfo: it is called with
+    // `data` alone and the engine may skip the AbortSignal per attempt (as BullMQ does for a
+    // processor without a signal parameter). Length 0 may be `(...args)`: it gets all three.
+    const dataOnly = (rt.instance[method] as Method).length === 1;
+    const failed = (err: unknown): Promise<never> => {
+      // A try cut off by the module's stop is handed back, not a failure of module code.
+      if (!endedByAbort(err, rt.signal)) rt.report(err, name, 'job');
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the job's own error, passed through as thrown
+      return Promise.reject(err);
+    };
     const consumer = c.consume(
       plan.queue,
-      { ...plan, signal: rt.signal },
-      async (job, jobSignal) => {
-        const end = rt.begin('job', name);
-        const linked = linkedByEngine ? undefined : signals.link(jobSignal, rt.signal);
-        const signal = linked?.signal ?? jobSignal;
+      { ...plan, signal: rt.signal, ...(dataOnly ? { handlerReadsSignal: false } : {}) },
+      (job, jobSignal) => {
+        const linked = linkedByEngine || dataOnly ? undefined : signals.link(jobSignal, rt.signal);
+        let result: unknown;
         try {
-          let data: unknown;
-          try {
-            data = JSON.parse(job.data);
-          } catch (err) {
-            throw new KeelError(
-              'E_JOB_DATA',
-              `Job ${job.id} of "${plan.queue}" holds data that is not JSON.`,
-              {
-                module: rt.name,
-                cause: err,
-              },
-            );
+          let data: unknown = job.value;
+          if (data === undefined) {
+            try {
+              data = JSON.parse(job.data);
+            } catch (err) {
+              throw new KeelError(
+                'E_JOB_DATA',
+                `Job ${job.id} of "${plan.queue}" holds data that is not JSON.`,
+                { module: rt.name, cause: err },
+              );
+            }
           }
-          const info: JobInfo = {
-            id: job.id,
-            queue: job.queue,
-            attempt: job.attempt,
-            enqueuedAt: job.enqueuedAt,
-          };
-          await (rt.instance[method] as Method).call(rt.instance, data, signal, info);
+          const fn = rt.instance[method] as Method;
+          if (dataOnly) {
+            result = fn.call(rt.instance, data);
+          } else {
+            const info: JobInfo = {
+              id: job.id,
+              queue: job.queue,
+              attempt: job.attempt,
+              enqueuedAt: job.enqueuedAt,
+            };
+            result = fn.call(rt.instance, data, linked?.signal ?? jobSignal, info);
+          }
         } catch (err) {
-          // A try cut off by the module's stop is handed back, not a failure of module code.
-          if (!endedByAbort(err, rt.signal)) rt.report(err, name, 'job');
-          throw err;
-        } finally {
           linked?.unlink();
-          end();
+          return failed(err);
         }
+        // As for hooks: only a method that returned a promise is recorded as work of its module
+        // (a synchronous one ended before a stop could wait for it) and costs a turn.
+        if (!isThenable(result)) {
+          linked?.unlink();
+          return SETTLED;
+        }
+        const end = rt.begin('job', name);
+        return Promise.resolve(result).then(
+          () => {
+            linked?.unlink();
+            end();
+          },
+          (err: unknown) => {
+            linked?.unlink();
+            end();
+            return failed(err);
+          },
+        );
       },
     );
     linkedByEngine = consumer.abortsWithSignal === true;

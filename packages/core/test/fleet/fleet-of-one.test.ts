@@ -135,6 +135,45 @@ describe('@Job on a fleet of one', () => {
     k.expectNoLeaks();
   });
 
+  it('calls a data-only method with its data alone, a rest-parameter one with all three; a timeout fails both', async () => {
+    const calls: Array<{ queue: string; args: unknown[] }> = [];
+    const held: Array<() => void> = [];
+    const hang = (): Promise<void> => new Promise<void>((resolve) => held.push(resolve));
+    @Module({ name: 'm' })
+    class M {
+      constructor(readonly ctx: ModuleContext) {}
+      @Job({ queue: 'plain', timeout: '1s' })
+      plain(data: unknown) {
+        // eslint-disable-next-line prefer-rest-params
+        calls.push({ queue: 'plain', args: [...arguments] });
+        if (data === 'hang') return hang();
+      }
+      @Job({ queue: 'rest', timeout: '1s' })
+      rest(...args: unknown[]) {
+        calls.push({ queue: 'rest', args });
+        if (args[0] === 'hang') return hang();
+      }
+    }
+    const k = createTestKernel({ modules: [M] });
+    await k.start();
+    const fleet = k.get(M).ctx.fleet;
+    await fleet.enqueue('plain', { n: 1 });
+    await fleet.enqueue('rest', { n: 2 });
+    await k.clock.advance('10ms');
+    expect(calls[0]).toEqual({ queue: 'plain', args: [{ n: 1 }] });
+    expect(calls[1]!.args).toHaveLength(3);
+    expect(calls[1]!.args[1]).toBeInstanceOf(AbortSignal);
+    expect(calls[1]!.args[2]).toMatchObject({ queue: 'rest', attempt: 1 });
+    await fleet.enqueue('plain', 'hang');
+    await fleet.enqueue('rest', 'hang');
+    await k.clock.advance('2s');
+    expect(k.inspect().fleet.queues['plain']).toMatchObject({ completed: 1, failed: 1 });
+    expect(k.inspect().fleet.queues['rest']).toMatchObject({ completed: 1, failed: 1 });
+    for (const release of held) release(); // a method past its timeout still runs until it ends
+    await k.shutdown();
+    k.expectNoLeaks();
+  });
+
   it('refuses an unknown queue and data that cannot cross processes, at the call site', async () => {
     @Module({ name: 'm' })
     class M {

@@ -17,6 +17,7 @@ import {
   type ReplicaState,
 } from '@keel/core';
 import { Redis, type RedisOptions } from 'ioredis';
+import { abandon } from './abandon.js';
 import { describeError } from './describe-error.js';
 import { FleetKeys } from './keys.js';
 import { maskUrl, type ResolvedRedisFleetOptions } from './options.js';
@@ -34,6 +35,9 @@ const NO_JOBS =
   'leases and fleet events only. Use bullmqFleet(options) from @keel/bullmq as the fleet option.';
 
 function noop(): void {}
+
+/** The error of commands still waiting when the fleet connection closes. */
+const CLOSED = 'fleet connection closed';
 
 /** Waits for `client` to become ready, failing on its first error or close, or on abort. */
 function waitReady(client: Redis, signal: AbortSignal, host: FleetHost, ms: number): Promise<void> {
@@ -145,7 +149,7 @@ export class RedisFleetConnection implements FleetConnection {
       command.connect().catch(() => undefined);
       await ready;
     } catch (error) {
-      command.disconnect();
+      abandon(command, CLOSED);
       const why = lastError || describeError(error);
       throw new KeelError(
         'E_FLEET_UNAVAILABLE',
@@ -369,8 +373,8 @@ export class RedisFleetConnection implements FleetConnection {
     this.closed ??= Promise.resolve();
     for (const subscription of this.subscriptions) subscription.destroy();
     this.subscriptions.clear();
-    this.command.disconnect();
-    for (const client of this.clients) client.disconnect();
+    abandon(this.command, CLOSED);
+    for (const client of this.clients) abandon(client, CLOSED);
   }
 
   private async shutdown(): Promise<void> {
@@ -384,7 +388,9 @@ export class RedisFleetConnection implements FleetConnection {
         .catch(() => undefined);
     }
     const all = [this.command, ...this.clients];
-    for (const client of all) client.disconnect();
+    // abandon(): a client waiting to reconnect (Redis down) would otherwise keep its queued
+    // commands, and never end.
+    for (const client of all) abandon(client, CLOSED);
     await Promise.all(all.map((client) => ended(client, this.host, 1_000)));
     this.host.logger.info({ replicaId: this.replicaId }, 'fleet disconnected from Redis');
   }

@@ -7,6 +7,7 @@ import type {
   FleetSubscriptionHandle,
 } from '@keel/core';
 import type { Redis } from 'ioredis';
+import { abandon } from './abandon.js';
 import { describeError } from './describe-error.js';
 import type { FleetKeys } from './keys.js';
 
@@ -45,6 +46,8 @@ const DEAD_STREAM_MAXLEN = 1_000;
 const ERROR_TTL_MS = 86_400_000;
 /** How far before subscribe() a new group starts (covers Redis's cached command time). */
 const START_MARGIN_MS = 2;
+/** The error of reader commands still waiting when the subscription closes. */
+const CLOSED = 'fleet event subscription closed';
 
 function noop(): void {}
 
@@ -132,7 +135,7 @@ export class StreamSubscription implements FleetSubscriptionHandle {
     this.closed ??= Promise.resolve();
     this.dropAcks();
     this.wake?.();
-    this.reader.disconnect();
+    abandon(this.reader, CLOSED);
   }
 
   private async shutdown(): Promise<void> {
@@ -145,14 +148,17 @@ export class StreamSubscription implements FleetSubscriptionHandle {
     if (this.reader.status === 'ready') {
       await this.within(Promise.all([this.loop, acked]), this.ctx.commandTimeoutMs);
     }
-    // Ends whatever still waits on this connection (a command queued during an outage).
-    this.reader.disconnect();
-    await this.loop;
+    // Ends whatever still waits on this connection (a command queued during an outage, such
+    // as a failed hook's error being recorded): it rejects, and the loop sees `stopping`.
+    abandon(this.reader, CLOSED);
+    // Bounded all the same: close() never waits on Redis longer than one command timeout.
+    await this.within(this.loop ?? Promise.resolve(), this.ctx.commandTimeoutMs);
     if (this.spec.mode === 'all') {
       // Broadcast groups belong to this replica alone: drop them so they do not pile up.
+      // (The command client fails fast while down and times out after commandTimeout.)
       await this.ctx.command.xgroup('DESTROY', this.stream, this.group).catch(() => undefined);
     }
-    this.reader.disconnect();
+    abandon(this.reader, CLOSED);
   }
 
   private async run(): Promise<void> {

@@ -353,6 +353,51 @@ describe('faults', () => {
     expect(got.sort()).toEqual(['"after"', 'all:"after"']);
   });
 
+  it("close() returns while Redis is down and a failed 'one' hook's error is being recorded", async () => {
+    const host = recordingHost();
+    const name = service();
+    const before = tcpHandles();
+    const a = await connect(name, 'a', host);
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = false;
+    a.subscribe(sub('m.d', 'h', 'one'), async () => {
+      started = true;
+      await gate;
+      throw new Error('hook failed while Redis was down');
+    });
+    a.subscribe(sub('m.d', 'b', 'all'), async () => undefined);
+    await until(async () => (await groupCount(`keel:${name}:ev:m.d`)) === 2, 2_000, 'groups');
+    await a.publish('m.d', '"x"');
+    await until(() => started, 2_000, 'hook started');
+    await server.kill();
+    try {
+      await until(() => host.links.some((l) => !l.connected), 2_000, 'disconnected');
+      // Past the first refused reconnect: the readers wait between attempts (ioredis
+      // 'reconnecting'), where disconnect() alone leaves their queued commands pending.
+      await new Promise((r) => setTimeout(r, 150));
+      release();
+      // The failure bookkeeping (recording the hook's error) is now queued on the reader.
+      await new Promise((r) => setTimeout(r, 20));
+      const started = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        a.close().then(() => 'closed'),
+        new Promise((r) => (timer = setTimeout(() => r('hung'), 5_000))),
+      ]);
+      clearTimeout(timer);
+      expect(outcome).toBe('closed');
+      // Bounded by the command timeout (2 s) and the socket wait (1 s), not by the outage.
+      expect(Date.now() - started).toBeLessThan(3_500);
+      await until(() => tcpHandles() <= before, 2_000, 'sockets closed');
+      expect(host.lines.some((l) => l.includes('fleet disconnected from Redis'))).toBe(true);
+    } finally {
+      await server.restart();
+      // The admin client reconnects too (else its socket is still being torn down at exit).
+      await admin.ping();
+    }
+  });
+
   it('recovers from CLIENT KILL TYPE normal', async () => {
     const host = recordingHost();
     const name = service();

@@ -129,16 +129,31 @@ describe('a singleton on Redis, three replicas', () => {
     const newLeaderFirst = set.all.find(
       (f) => f.fx === 'write' && f.replica === next.replica && f.accepted,
     )!;
+    // By when a write was sent, not when its reply was read: a write the old leader sent just
+    // before SIGSTOP was applied then, but its reply is read (and told) only after SIGCONT.
+    // Anything it sent after the new leader's write had been applied must have been refused.
     const staleAccepted = set.all.filter(
       (f) =>
-        f.fx === 'write' && f.replica === first.replica && f.accepted && f.at > newLeaderFirst.at,
+        f.fx === 'write' &&
+        f.replica === first.replica &&
+        f.accepted &&
+        f.sentAt! > newLeaderFirst.at,
     );
     expect(staleAccepted).toEqual([]);
     const stale = set.all.filter(
-      (f) => f.fx === 'write' && f.replica === first.replica && f.at >= contAt,
+      (f) => f.fx === 'write' && f.replica === first.replica && f.sentAt! >= contAt,
     );
     // Whatever it wrote after waking carried its old token and was refused.
     for (const f of stale) expect(f).toMatchObject({ token: first.token, accepted: false });
+    // Replies read after SIGCONT of writes sent before SIGSTOP: what a reply-time check misread.
+    const late = set.all.filter(
+      (f) =>
+        f.fx === 'write' && f.replica === first.replica && f.sentAt! < stoppedAt && f.at >= contAt,
+    );
+    process.stdout.write(
+      `SIGSTOP/SIGCONT: ${stale.length} writes after waking, all refused; ${late.length} replies ` +
+        `read after SIGCONT of writes sent before SIGSTOP (${late.filter((f) => f.accepted).length} accepted)\n`,
+    );
     // And one leader only afterwards.
     expect(set.leader()?.replica).toBe(next.replica);
   }, 60_000);
@@ -167,6 +182,11 @@ describe('a singleton on Redis, three replicas', () => {
       `singleton handover on graceful shutdown (renew ${RENEW_MS} ms): ` +
         `p50 ${percentile(handovers, 50)} ms, max ${Math.max(...handovers)} ms\n`,
     );
-    for (const ms of handovers) expect(ms).toBeLessThan(RENEW_MS + 100);
+    // One renew interval and the stated slack, as the wait above: measured from the module's
+    // stop, it includes the release's and the next holder's round trips, its module start and
+    // two processes' scheduling (up to 290 ms seen at load 9 on 2 cores, against 11 ms idle).
+    for (const ms of handovers) expect(ms).toBeLessThan(RENEW_MS + SLACK_MS);
+    // A handover, not a failover by expiry: each came well before the lease could run out.
+    for (const ms of handovers) expect(ms).toBeLessThan(TTL_MS);
   }, 60_000);
 });

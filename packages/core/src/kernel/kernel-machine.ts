@@ -265,6 +265,7 @@ export class KernelMachine {
     const { core, state } = this;
     if (!state.allows('shutdown')) return;
     state.move('stopping');
+    const began = core.timers.now();
     state.beginShutdown(core.stopReason);
     // A failed stop sets exitCode 1: the first report of the shutdown says why.
     let stopFailure: ModuleError | undefined;
@@ -273,15 +274,21 @@ export class KernelMachine {
     core.microtasks.releaseAll();
     core.fleet.stopLoop();
     await stopEverything(core, this.busy, () => state.fail());
-    // After the last stop: leases still held are released, then the engine disconnects.
-    const closed = await withDeadline(core.fleet.close(), core.options.stopTimeoutMs, core.timers);
+    // After the last stop: leases still held are released, then the engine disconnects,
+    // within stopTimeout and what is left of shutdownTimeout (the whole shutdown's bound: an
+    // engine that is down must not hold it). A lease not released expires by its TTL.
+    const { stopTimeoutMs, shutdownTimeoutMs } = core.options;
+    const left = Math.max(0, shutdownTimeoutMs - (core.timers.now() - began));
+    const closeMs = Math.min(stopTimeoutMs, left);
+    const closed = await withDeadline(core.fleet.close(), closeMs, core.timers);
     if (closed.timedOut) {
       state.fail();
+      const bound =
+        closeMs === stopTimeoutMs
+          ? `stopTimeout (${stopTimeoutMs} ms)`
+          : `shutdownTimeout (${shutdownTimeoutMs} ms; ${closeMs} ms were left for it)`;
       core.reportInternal(
-        new KeelError(
-          'E_TIMEOUT',
-          `The fleet connection did not close within stopTimeout (${core.options.stopTimeoutMs} ms).`,
-        ),
+        new KeelError('E_TIMEOUT', `The fleet connection did not close within ${bound}.`),
         'close fleet',
         'stop',
       );

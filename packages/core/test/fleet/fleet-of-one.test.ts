@@ -428,6 +428,46 @@ describe('the fleet connection', () => {
     k.expectNoLeaks();
   });
 
+  it('bounds the fleet close by what is left of shutdownTimeout: E_TIMEOUT, not a hang', async () => {
+    @Module({ name: 'm' })
+    class M {
+      async stop() {
+        await new Promise<void>(() => undefined);
+      }
+    }
+    // An engine that went away: its connection never finishes closing.
+    const inner = localFleet();
+    const stuck: FleetProvider = {
+      kind: 'stuck',
+      async connect(host, signal) {
+        const connection = await inner.connect(host, signal);
+        return Object.assign(Object.create(connection) as typeof connection, {
+          close: () => new Promise<void>(() => undefined),
+        });
+      },
+    };
+    const k = createTestKernel({
+      modules: [M],
+      fleet: stuck,
+      stopTimeout: '1m',
+      shutdownTimeout: '5s',
+    });
+    await k.start();
+    let done = false;
+    const stopped = k.shutdown().then(() => (done = true));
+    // The module's stop overruns first (E_TIMEOUT at 5 s); the fleet close gets what is left.
+    await k.clock.advance('5s');
+    await k.clock.advance('1ms');
+    await stopped;
+    expect(done).toBe(true);
+    expect(k.status).toBe('stopped');
+    expect(k.exitCode).toBe(1);
+    const fleetTimeout = k.errors.find((e) => /fleet connection did not close/.test(e.message));
+    expect(fleetTimeout?.cause).toMatchObject({ code: 'E_TIMEOUT' });
+    expect((fleetTimeout?.cause as Error).message).toMatch(/shutdownTimeout \(5000 ms/);
+    k.expectNoLeaks();
+  });
+
   it('refuses a fleet option that is not a provider', () => {
     expect(() => createTestKernel({ modules: [], fleet: {} as FleetProvider })).toThrow(
       expect.objectContaining({ code: 'E_INVALID_OPTION' }) as Error,

@@ -17,6 +17,8 @@ export interface Fact {
   readonly replica: string;
   readonly token?: number;
   readonly accepted?: boolean;
+  /** When a write was sent (`at`: when its reply was read). */
+  readonly sentAt?: number;
   readonly code?: number;
   /** The event's `n` (hook facts). */
   readonly n?: number;

@@ -222,3 +222,27 @@ export function providerEntryError(
 export function asyncProviderError(message: string): KeelError {
   return new KeelError('E_ASYNC_PROVIDER', message);
 }
+
+/** An `@OnEvent` (`where`: `@OnEvent on module.method`) hooks a module that is not part of the kernel. */
+export function hookSourceMissingError(where: string, module: string, source: string): KeelError {
+  return new KeelError(
+    'E_MODULE_MISSING',
+    `${where} hooks module "${source}", which is not part of this kernel. Add it to Kernel.create({ modules }) or fix the name.`,
+    { module, details: { source } },
+  );
+}
+
+/** An `@OnEvent` hooks an event its source module does not declare. */
+export function hookEventUnknownError(
+  where: string,
+  module: string,
+  source: string,
+  event: string,
+): KeelError {
+  return new KeelError(
+    'E_EVENT_UNKNOWN',
+    `${where} hooks event "${event}" of module "${source}", which does not declare it. ` +
+      `Declare it in @Module({ events: ['${event}'] }) of "${source}", or fix the event name.`,
+    { module, details: { source, event } },
+  );
+}

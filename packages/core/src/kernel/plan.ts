@@ -1,8 +1,11 @@
-import { declarationOptionError } from '../errors/catalog.js';
+import {
+  declarationOptionError,
+  hookEventUnknownError,
+  hookSourceMissingError,
+} from '../errors/catalog.js';
 import type { ModuleMeta } from '../decorators/metadata.js';
 import { isModuleClass, readModuleMeta } from '../decorators/registry.js';
 import type { Provider } from '../container/provider.js';
-import { KeelError } from '../errors/keel-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import { refClass, type ModuleGraph } from '../graph/module-graph.js';
 import type { ModuleNode } from '../graph/module-node.js';
@@ -109,20 +112,9 @@ export function planModule(
     }
     const source =
       typeof hook.source === 'string' ? hook.source : graph.nameOf(refClass(hook.source));
-    if (graph.find(source) === undefined) {
-      throw new KeelError(
-        'E_MODULE_MISSING',
-        `${where} hooks module "${source}", which is not part of this kernel. Add it to Kernel.create({ modules }) or fix the name.`,
-        { module: name, details: { source } },
-      );
-    }
+    if (graph.find(source) === undefined) throw hookSourceMissingError(where, name, source);
     if (!events.declares(source, hook.event)) {
-      throw new KeelError(
-        'E_EVENT_UNKNOWN',
-        `${where} hooks event "${hook.event}" of module "${source}", which does not declare it. ` +
-          `Declare it in @Module({ events: ['${hook.event}'] }) of "${source}", or fix the event name.`,
-        { module: name, details: { source, event: hook.event } },
-      );
+      throw hookEventUnknownError(where, name, source, hook.event);
     }
     return {
       method: hook.method,

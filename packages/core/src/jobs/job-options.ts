@@ -1,5 +1,6 @@
 import type { JobOptions } from '../decorators/metadata.js';
-import { KeelError } from '../errors/keel-error.js';
+import type { KeelError } from '../errors/keel-error.js';
+import { badArgumentError } from '../errors/catalog.js';
 import type { FleetConsumerSpec } from '../specs/fleet-provider.js';
 import { toMs } from '../time/duration.js';
 
@@ -18,7 +19,7 @@ const QUEUE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export function resolveJobOptions(owner: string, method: string, options: JobOptions): JobPlan {
   const what = `@Job ${owner}.${method}`;
   const fail = (message: string): KeelError =>
-    new KeelError('E_INVALID_OPTION', `${what}: ${message}`, { details: { owner, method } });
+    badArgumentError(`${what}: ${message}`, { details: { owner, method } });
   if (options === null || typeof options !== 'object') {
     throw fail("needs options with a queue name: @Job({ queue: 'invoices' }).");
   }

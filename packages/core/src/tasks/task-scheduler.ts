@@ -1,5 +1,6 @@
 import type { WorkOwner } from '../work/work-owner.js';
 import { KeelError } from '../errors/keel-error.js';
+import { badArgumentError, notAFunctionError } from '../errors/catalog.js';
 import type { Clock } from '../time/clock.js';
 import { DeadlineLanes } from '../time/deadline-lanes.js';
 import { fixedInterval } from '../time/schedule.js';
@@ -99,8 +100,7 @@ export class TaskScheduler implements TaskOps {
       );
     }
     if (typeof fn !== 'function') {
-      const message = `Task "${name}" of module "${owner.name}" needs a function.`;
-      throw new KeelError('E_INVALID_OPTION', message, {
+      throw notAFunctionError(`Task "${name}" of module "${owner.name}"`, fn, {
         module: owner.name,
         details: { task: name },
       });
@@ -425,9 +425,7 @@ function whole(at: number): number {
 function checkConcurrency(value: number): number {
   if (Number.isInteger(value) && value >= 1) return value;
   const message = `taskConcurrency must be an integer of 1 or more, got ${String(value)}.`;
-  throw new KeelError('E_INVALID_OPTION', message, {
-    details: { option: 'taskConcurrency', value },
-  });
+  throw badArgumentError(message, { details: { option: 'taskConcurrency', value } });
 }
 
 export type { TaskInfo, TaskSchedulerStats } from './task-stats.js';

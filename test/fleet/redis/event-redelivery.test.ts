@@ -1,6 +1,4 @@
-import { startRedisServer, type RedisServer } from '@keel/testing';
-import { Redis } from 'ioredis';
-import { MISSING, READY, ReplicaSet, type Fact } from './support/replicas.js';
+import { redisSuite, type Fact, type ReplicaSet } from './support/replicas.js';
 
 // Fleet events at kernel level: replicas are child processes running a real Kernel with
 // redisFleet() (fixtures/replica.mjs with HOOK_MS set) on a private redis-server. Real time;
@@ -14,31 +12,12 @@ const SLACK_MS = 1_500;
 const BOOT_MS = 30_000;
 const HOOK = 'catalog.changed->indexer.reindex';
 
-let server: RedisServer;
-let admin: Redis;
-let replicas: ReplicaSet | undefined;
+const suite = redisSuite();
 let run = 0;
-
-beforeAll(async () => {
-  if (!READY) throw new Error(MISSING);
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-
-afterEach(async () => {
-  await replicas?.killAll();
-  replicas = undefined;
-});
-
-afterAll(async () => {
-  admin?.disconnect();
-  await server?.stop();
-});
 
 function fleet(): ReplicaSet {
   run += 1;
-  replicas = new ReplicaSet({ url: server.url, service: `events${run}`, leaseTtlMs: 1_000 });
-  return replicas;
+  return suite.replicas(`events${run}`, 1_000);
 }
 
 const fact =
@@ -48,7 +27,9 @@ const fact =
 
 /** Entries of the hook's group not yet acknowledged. */
 async function pending(service: string): Promise<number> {
-  const [count] = (await admin.xpending(`keel:${service}:ev:catalog.changed`, HOOK)) as [number];
+  const [count] = (await suite.admin.xpending(`keel:${service}:ev:catalog.changed`, HOOK)) as [
+    number,
+  ];
   return count;
 }
 

@@ -1,6 +1,4 @@
-import { startRedisServer, type RedisServer } from '@keel/testing';
-import { Redis } from 'ioredis';
-import { MISSING, READY, ReplicaSet, alive, type ActiveInterval } from './support/replicas.js';
+import { alive, redisSuite, type ActiveInterval } from './support/replicas.js';
 
 // Three replicas of one service as child processes on a private redis-server, one singleton
 // module, and 30 s of rolling restarts: one replica at a time is stopped (SIGTERM or SIGKILL,
@@ -45,25 +43,7 @@ interface Restart {
   readonly at: number;
 }
 
-let server: RedisServer;
-let admin: Redis;
-let replicas: ReplicaSet | undefined;
-
-beforeAll(async () => {
-  if (!READY) throw new Error(MISSING);
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-
-afterEach(async () => {
-  await replicas?.killAll();
-  replicas = undefined;
-});
-
-afterAll(async () => {
-  admin?.disconnect();
-  await server?.stop();
-});
+const suite = redisSuite();
 
 /** How long nobody was active after `prev` ended, and the bound that applies to that end. */
 function allowedGap(prev: ActiveInterval, restarts: readonly Restart[]): number {
@@ -78,12 +58,11 @@ function allowedGap(prev: ActiveInterval, restarts: readonly Restart[]): number 
 
 describe('a singleton on Redis through rolling restarts', () => {
   it('three replicas, 30 s of rolling restarts: exactly one active at every sampled instant, tokens strictly increase', async () => {
-    const set = new ReplicaSet({ url: server.url, service: 'rolling', leaseTtlMs: TTL_MS });
-    replicas = set;
+    const set = suite.replicas('rolling', TTL_MS);
     const leaderWithin = GAP_AFTER_KILL_MS + SLACK_MS + 10_000;
     const aLeader = (what: string) =>
       set.waitFor(() => set.leader(), leaderWithin, `a leader ${what}`);
-    for (const id of ['r1', 'r2', 'r3']) await set.join(admin, id);
+    for (const id of ['r1', 'r2', 'r3']) await set.join(suite.admin, id);
     await aLeader('at first');
 
     const restarts: Restart[] = [];
@@ -99,14 +78,13 @@ describe('a singleton on Redis through rolling restarts', () => {
       proc.child.kill(signal);
       const code = await proc.exited;
       if (signal === 'SIGTERM') expect(code).toBe(0);
-      await set.join(admin, `n${step}`);
+      await set.join(suite.admin, `n${step}`);
       await aLeader(`after ${signal} of ${victim}`);
       const steadyUntil = Date.now() + DWELL_MS;
       while (Date.now() < steadyUntil) await new Promise((r) => setTimeout(r, 20));
     }
     const windowEnd = Date.now();
-    await replicas.killAll();
-    replicas = undefined;
+    await set.killAll();
 
     const intervals = set
       .intervals()

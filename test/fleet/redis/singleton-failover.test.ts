@@ -1,6 +1,4 @@
-import { startRedisServer, type RedisServer } from '@keel/testing';
-import { Redis } from 'ioredis';
-import { MISSING, READY, ReplicaSet, percentile, type Fact } from './support/replicas.js';
+import { percentile, redisSuite, type Fact, type ReplicaSet } from './support/replicas.js';
 
 // Three replicas of one service as child processes on a private redis-server, one singleton
 // module. Real time, short TTLs; every wait is bounded polling in 20 ms steps.
@@ -14,36 +12,17 @@ const SLACK_MS = 500;
 /** Booting node with the built packages takes seconds on a loaded machine. */
 const JOIN_WITHIN_MS = 30_000;
 
-let server: RedisServer;
-let admin: Redis;
-let replicas: ReplicaSet | undefined;
+const suite = redisSuite();
 let run = 0;
-
-beforeAll(async () => {
-  if (!READY) throw new Error(MISSING);
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-
-afterEach(async () => {
-  await replicas?.killAll();
-  replicas = undefined;
-});
-
-afterAll(async () => {
-  admin?.disconnect();
-  await server?.stop();
-});
 
 /** Spawns replica `id` and waits until its heartbeat is in the fleet's index. */
 async function join(set: ReplicaSet, id: string): Promise<void> {
-  await set.join(admin, id, JOIN_WITHIN_MS);
+  await set.join(suite.admin, id, JOIN_WITHIN_MS);
 }
 
 function fleet(): ReplicaSet {
   run += 1;
-  replicas = new ReplicaSet({ url: server.url, service: `failover${run}`, leaseTtlMs: TTL_MS });
-  return replicas;
+  return suite.replicas(`failover${run}`, TTL_MS);
 }
 
 const activeAfter =

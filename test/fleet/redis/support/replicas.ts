@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
+import { startRedisServer, type RedisServer } from '@keel/testing';
+import { Redis } from 'ioredis';
 
 /** The fixture runs on the built packages: `npx tsc -b` first (npm test does). */
 export const FIXTURE = fileURLToPath(new URL('../fixtures/replica.mjs', import.meta.url));
@@ -208,4 +209,53 @@ export function percentile(values: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank]!;
+}
+
+/** What a suite of replica tests shares: its own redis-server and an admin client on it. */
+export interface RedisSuite {
+  /** The suite's redis-server address (valid from the suite's beforeAll). */
+  readonly url: string;
+  readonly admin: Redis;
+  /** A replica set of `service` on the suite's server; its replicas are killed after the test. */
+  replicas(service: string, leaseTtlMs: number): ReplicaSet;
+}
+
+/**
+ * Registers the suite's hooks: a private redis-server started in beforeAll (so fault tests can
+ * stop it without touching anyone else) and stopped in afterAll, and after each test the
+ * replicas that test spawned killed.
+ */
+export function redisSuite(): RedisSuite {
+  let server: RedisServer | undefined;
+  let admin: Redis | undefined;
+  let current: ReplicaSet | undefined;
+  beforeAll(async () => {
+    if (!READY) throw new Error(MISSING);
+    server = await startRedisServer();
+    admin = new Redis(server.url);
+  });
+  afterEach(async () => {
+    await current?.killAll();
+    current = undefined;
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await server?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('redisSuite: used before its beforeAll ran');
+    return value;
+  };
+  return {
+    get url() {
+      return started(server).url;
+    },
+    get admin() {
+      return started(admin);
+    },
+    replicas(service, leaseTtlMs) {
+      current = new ReplicaSet({ url: started(server).url, service, leaseTtlMs });
+      return current;
+    },
+  };
 }

@@ -374,8 +374,10 @@ describe('faults', () => {
     try {
       await until(() => host.links.some((l) => !l.connected), 2_000, 'disconnected');
       // Past the first refused reconnect: the readers wait between attempts (ioredis
-      // 'reconnecting'), where disconnect() alone leaves their queued commands pending.
-      await new Promise((r) => setTimeout(r, 150));
+      // 'reconnecting'), where disconnect() alone leaves their queued commands pending. Real
+      // time (a real redis-server), in 20 ms steps.
+      const pastReconnect = Date.now() + 150;
+      while (Date.now() < pastReconnect) await new Promise((r) => setTimeout(r, 20));
       release();
       // The failure bookkeeping (recording the hook's error) is now queued on the reader.
       await new Promise((r) => setTimeout(r, 20));

@@ -1,19 +1,11 @@
 import { Kernel, KeelError, Module, ModuleContext, Task, toMs } from '@keel/core';
 import { createTestKernel } from '@keel/testing';
+import { codeOf } from './support/code-of.js';
 
 // Issue 13, items 14 and 16 (durations). Huge durations (`every: 1e16`, a 400-digit ms
 // string that parses to Infinity) were accepted, and inspect() then threw "Invalid time
 // value". Durations have a maximum (10 years); NaN, Infinity and BigInt are named as
 // written (NaN printed as "null" before; a BigInt crashed the message with a TypeError).
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof KeelError ? err.code : `raw ${String(err)}`;
-  }
-  return undefined;
-}
 
 describe('a duration', () => {
   it('longer than 10 years is refused with E_INVALID_DURATION', () => {

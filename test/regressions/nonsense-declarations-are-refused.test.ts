@@ -1,19 +1,11 @@
-import { Kernel, KeelError, Module, ModuleContext, Task, Worker } from '@keel/core';
+import { Kernel, Module, ModuleContext, Task, Worker } from '@keel/core';
 import { createTestKernel } from '@keel/testing';
+import { codeOf } from './support/code-of.js';
 
 // Issue 13, item 10. Nonsense declarations were accepted: `events: 'changed'` became seven
 // one-letter events, a cron that never fires (`0 0 30 2 *`) was accepted although tasks.md
 // promises E_TASK_OPTIONS, and a subclass overriding a decorated @Worker/@Task method (and
 // decorating it again) ran both.
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof KeelError ? err.code : `raw ${String(err)}`;
-  }
-  return undefined;
-}
 
 function decorate(decorator: MethodDecorator, cls: { prototype: object }, key: string): void {
   const descriptor = Object.getOwnPropertyDescriptor(cls.prototype, key)!;

@@ -1,6 +1,8 @@
 import type { WorkOwner } from '../work/work-owner.js';
+import type { WorkRecord } from '../work/work-record.js';
 import { endedByAbort } from '../errors/abort.js';
 import { KeelError } from '../errors/keel-error.js';
+import type { TaskType } from '../errors/module-error.js';
 import { isThenable } from '../util/thenable.js';
 
 /** A hook of one module on an event of another (or its own). */
@@ -30,14 +32,18 @@ export interface EventBusHost {
   /** Every trigger, for `kernel.on('event')`. */
   onEvent(module: string, event: string, data: unknown, exposed: boolean): void;
   /** The kernel clock's wall time: read once per trigger for all its hooks' work records. */
-  now?(): number;
+  now(): number;
+}
+
+/** A declared event: one map lookup per trigger finds both what it is and who hooks it. */
+interface EventSlot {
+  readonly exposed: boolean;
+  readonly hooks: Hook[];
 }
 
 interface Source {
   readonly owner: WorkOwner;
-  /** event name → exposed */
-  readonly events: ReadonlyMap<string, boolean>;
-  readonly hooks: Map<string, Hook[]>;
+  readonly events: Map<string, EventSlot>;
 }
 
 /**
@@ -51,7 +57,9 @@ export class EventBus {
 
   /** Registers a module and the events it declares. */
   addSource(owner: WorkOwner, events: ReadonlyMap<string, boolean>): void {
-    this.sources.set(owner.name, { owner, events, hooks: new Map() });
+    const slots = new Map<string, EventSlot>();
+    for (const [event, exposed] of events) slots.set(event, { exposed, hooks: [] });
+    this.sources.set(owner.name, { owner, events: slots });
   }
 
   /** True when `module` declares `event`. */
@@ -61,10 +69,7 @@ export class EventBus {
 
   /** Adds a hook; the caller checked the module and event at create time. */
   addHook(module: string, event: string, hook: Hook): void {
-    const source = this.sources.get(module)!;
-    const list = source.hooks.get(event);
-    if (list === undefined) source.hooks.set(event, [hook]);
-    else list.push(hook);
+    this.sources.get(module)!.events.get(event)!.hooks.push(hook);
   }
 
   /**
@@ -95,8 +100,8 @@ export class EventBus {
     fleet?: FleetPublish,
   ): Promise<void> {
     const source = this.sources.get(module)!;
-    const exposed = source.events.get(event);
-    if (exposed === undefined) {
+    const slot = source.events.get(event);
+    if (slot === undefined) {
       const known = [...source.events.keys()].map((e) => `"${e}"`).join(', ') || 'none';
       throw new KeelError(
         'E_EVENT_UNKNOWN',
@@ -105,13 +110,14 @@ export class EventBus {
       );
     }
     // A fleet trigger is checked (exposed, JSON payload) before anything runs.
+    const exposed = slot.exposed;
     const published = fleet?.(module, event, exposed, data);
     this.host.onEvent(module, event, data, exposed);
-    const hooks = source.hooks.get(event);
-    if (hooks === undefined || !trigger.onlineSoon) return published ?? RESOLVED;
+    const hooks = slot.hooks;
+    if (hooks.length === 0 || !trigger.onlineSoon) return published ?? RESOLVED;
     // Made at the first hook that returns a promise: a trigger of synchronous hooks costs none.
     let delivery: Delivery | undefined;
-    if (published !== undefined) (delivery = new Delivery(this.host.now?.())).track(published);
+    if (published !== undefined) (delivery = new Delivery(this.host.now())).track(published);
     const bothOnline = trigger.status === 'online';
     for (const hook of hooks) {
       if (!hook.owner.onlineSoon) continue;
@@ -124,15 +130,12 @@ export class EventBus {
         try {
           result = hook.call(data, owner.signal);
         } catch (err) {
-          this.failed(hook, err);
+          hookFailed(hook, err);
           continue;
         }
-        if (isThenable(result))
-          (delivery ??= new Delivery(this.host.now?.())).hook(this, hook, result);
+        if (isThenable(result)) (delivery ??= new Delivery(this.host.now())).hook(hook, result);
       } else {
-        (delivery ??= new Delivery(this.host.now?.())).track(
-          this.runWhenOnline(trigger, hook, data),
-        );
+        (delivery ??= new Delivery(this.host.now())).track(this.runWhenOnline(trigger, hook, data));
       }
     }
     return delivery === undefined ? RESOLVED : delivery.done();
@@ -144,12 +147,12 @@ export class EventBus {
     try {
       result = hook.call(data, hook.owner.signal);
     } catch (err) {
-      this.failed(hook, err);
+      hookFailed(hook, err);
       return undefined;
     }
     if (!isThenable(result)) return undefined;
-    const delivery = new Delivery(this.host.now?.());
-    delivery.hook(this, hook, result);
+    const delivery = new Delivery(this.host.now());
+    delivery.hook(hook, result);
     return delivery.done();
   }
 
@@ -160,27 +163,27 @@ export class EventBus {
     if (!trigger.onlineSoon) return;
     await this.runNow(hook, data);
   }
+}
 
-  /** @internal A hook's promise rejected, or it threw. */
-  failed(hook: Hook, err: unknown): void {
-    if (!endedByAbort(err, hook.owner.signal)) hook.owner.report(err, hook.name, 'hook');
-  }
+/** A hook's promise rejected, or it threw: a ModuleError of its module, unless its stop aborted it. */
+function hookFailed(hook: Hook, err: unknown): void {
+  if (!endedByAbort(err, hook.owner.signal)) hook.owner.report(err, hook.name, 'hook');
 }
 
 const RESOLVED = Promise.resolve();
 
 /**
- * The hooks of one trigger that returned a promise: ONE `then` per such hook (which also
- * ends its record as work of its module) and one promise for the caller, settled when the
- * last one settled, instead of a wrapping promise per hook plus `Promise.all`.
+ * The hooks of one trigger that returned a promise: one {@link HookRun} and ONE `then` per
+ * such hook, and one promise for the caller, settled when the last one settled, instead of
+ * a wrapping promise per hook plus `Promise.all`.
  */
 class Delivery {
   private pending = 0;
   private resolve: (() => void) | undefined = undefined;
   private promise: Promise<void> | undefined = undefined;
 
-  /** `startedAt`: when its hooks began (one clock read per trigger), if the host tells. */
-  constructor(private readonly startedAt: number | undefined) {}
+  /** `startedAt`: when its hooks began (one clock read per trigger). */
+  constructor(private readonly startedAt: number) {}
 
   /** Waits for `running` too (it never rejects). */
   track(running: Promise<void>): void {
@@ -192,20 +195,11 @@ class Delivery {
   }
 
   /** Counts a hook's promise as work of its module until it settles; reports a rejection. */
-  hook(bus: EventBus, hook: Hook, result: PromiseLike<unknown>): void {
-    const end = hook.owner.begin('hook', hook.name, this.startedAt);
+  hook(hook: Hook, result: PromiseLike<unknown>): void {
+    const run = new HookRun(hook, this, this.startedAt);
+    hook.owner.track(run);
     this.pending++;
-    const onFulfilled = (): void => {
-      end();
-      this.settled();
-    };
-    const onRejected = (err: unknown): void => {
-      bus.failed(hook, err);
-      end();
-      this.settled();
-    };
-    if (result instanceof Promise) result.then(onFulfilled, onRejected);
-    else Promise.resolve(result).then(onFulfilled, onRejected);
+    watch(run, result instanceof Promise ? result : Promise.resolve(result));
   }
 
   /** Settles once every tracked promise settled; never rejects. */
@@ -214,7 +208,53 @@ class Delivery {
     return (this.promise ??= new Promise<void>((resolve) => (this.resolve = resolve)));
   }
 
-  private settled(): void {
+  /** One tracked promise settled (a {@link HookRun} calls it too). */
+  settled(): void {
     if (--this.pending === 0) this.resolve?.();
   }
+}
+
+/**
+ * One running hook promise: its module's work record and its trigger's pending count in one
+ * object (fields assigned in the constructor, in one order: one shape, no field defines).
+ */
+class HookRun implements WorkRecord {
+  // `declare`: no field defines before the constructor's stores.
+  declare readonly kind: TaskType;
+  declare readonly name: string;
+  declare readonly since: number;
+  declare prev: WorkRecord | undefined;
+  declare next: WorkRecord | undefined;
+  declare ended: boolean;
+  declare private readonly hook: Hook;
+  declare private readonly delivery: Delivery;
+
+  constructor(hook: Hook, delivery: Delivery, since: number) {
+    this.kind = 'hook';
+    this.name = hook.name;
+    this.since = since;
+    this.prev = undefined;
+    this.next = undefined;
+    this.ended = false;
+    this.hook = hook;
+    this.delivery = delivery;
+  }
+
+  fulfilled(): void {
+    this.hook.owner.untrack(this);
+    this.delivery.settled();
+  }
+
+  rejected(err: unknown): void {
+    hookFailed(this.hook, err);
+    this.fulfilled();
+  }
+}
+
+/** Its own function so the two reactions close over `run` alone. */
+function watch(run: HookRun, promise: Promise<unknown>): void {
+  promise.then(
+    () => run.fulfilled(),
+    (err: unknown) => run.rejected(err),
+  );
 }

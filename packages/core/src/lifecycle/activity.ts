@@ -1,4 +1,5 @@
 import type { TaskType } from '../errors/module-error.js';
+import type { WorkRecord } from '../work/work-record.js';
 
 /** One piece of running module work. */
 export interface Activity {
@@ -15,8 +16,8 @@ export interface Activity {
 export class ActivitySet {
   // An intrusive list, not a Set: begin/end run per hook and microtask, and hashing a fresh
   // object into a Set costs more than the rest of the record.
-  private head: Entry | undefined = undefined;
-  private tail: Entry | undefined = undefined;
+  private head: WorkRecord | undefined = undefined;
+  private tail: WorkRecord | undefined = undefined;
   private count = 0;
   private idleWaiters: Array<() => void> = [];
 
@@ -26,15 +27,22 @@ export class ActivitySet {
 
   /** Counts `name` as running until the returned (idempotent) end function is called. */
   begin(kind: TaskType, name: string, now: number): () => void {
-    const entry = new Entry(kind, name, now, this.tail);
+    const entry = new Entry(kind, name, now);
+    this.add(entry);
+    return () => this.end(entry);
+  }
+
+  /** Counts `entry` (a fresh record) as running until {@link end}. */
+  add(entry: WorkRecord): void {
+    entry.prev = this.tail;
     if (this.tail === undefined) this.head = entry;
     else this.tail.next = entry;
     this.tail = entry;
     this.count++;
-    return () => this.end(entry);
   }
 
-  private end(entry: Entry): void {
+  /** Stops counting `entry` (idempotent). */
+  end(entry: WorkRecord): void {
     if (entry.ended) return;
     entry.ended = true;
     const { prev, next } = entry;
@@ -74,13 +82,13 @@ export class ActivitySet {
   }
 }
 
-class Entry implements Activity {
-  next: Entry | undefined = undefined;
+class Entry implements WorkRecord {
+  prev: WorkRecord | undefined = undefined;
+  next: WorkRecord | undefined = undefined;
   ended = false;
   constructor(
     readonly kind: TaskType,
     readonly name: string,
     readonly since: number,
-    public prev: Entry | undefined,
   ) {}
 }

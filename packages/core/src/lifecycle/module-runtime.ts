@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { WorkOwner } from '../work/work-owner.js';
+import type { WorkRecord } from '../work/work-record.js';
 import type { ModuleMeta } from '../decorators/metadata.js';
 import type { ModuleError, TaskType } from '../errors/module-error.js';
 import { FailureTracker, type FailureState } from '../failure/failure-state.js';
@@ -145,6 +146,14 @@ export class ModuleRuntime implements WorkOwner {
 
   begin(kind: TaskType, name: string, now?: number): () => void {
     return this.activities.begin(kind, name, now ?? this.host.clock.now());
+  }
+
+  track(record: WorkRecord): void {
+    this.activities.add(record);
+  }
+
+  untrack(record: WorkRecord): void {
+    this.activities.end(record);
   }
 
   report(err: unknown, taskName: string, taskType: TaskType): ModuleError {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ModuleError, TaskType } from '../errors/module-error.js';
 import type { ModuleStatus } from './module-status.js';
+import type { WorkRecord } from './work-record.js';
 
 /**
  * A module as the work managers (workers, tasks, microtasks, hooks) see it. The lifecycle
@@ -25,6 +26,13 @@ export interface WorkOwner {
    * clock's wall time) spares a clock read when a caller begins many at once.
    */
   begin(kind: TaskType, name: string, now?: number): () => void;
+  /**
+   * `begin()` for a record the caller made (a subclass carrying its own state): counts it
+   * until {@link untrack}. One object per piece of work instead of a record and a closure.
+   */
+  track(record: WorkRecord): void;
+  /** Stops counting a record given to {@link track}; calling it more than once is harmless. */
+  untrack(record: WorkRecord): void;
   /** Reports a failure of module code as a `ModuleError` and returns it. */
   report(err: unknown, taskName: string, taskType: TaskType): ModuleError;
 }

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import type { WorkOwner } from '../../src/work/work-owner.js';
+import type { WorkRecord } from '../../src/work/work-record.js';
 import { ModuleError, type TaskType } from '../../src/errors/module-error.js';
 import type { ModuleStatus } from '../../src/work/module-status.js';
 
@@ -39,6 +40,17 @@ export class FakeOwner implements WorkOwner {
       ended = true;
       this.active.set(kind, (this.active.get(kind) ?? 0) - 1);
     };
+  }
+
+  private readonly ends = new Map<WorkRecord, () => void>();
+
+  track(record: WorkRecord): void {
+    this.ends.set(record, this.begin(record.kind, record.name));
+  }
+
+  untrack(record: WorkRecord): void {
+    this.ends.get(record)?.();
+    this.ends.delete(record);
   }
 
   report(err: unknown, taskName: string, taskType: TaskType): ModuleError {

@@ -93,7 +93,7 @@ describe('WatchedRedis on a dead link', () => {
     client.disconnect();
   });
 
-  it('holds the bound on the real clock: a command fails at commandTimeout, late only by the timer's latency', async () => {
+  it('holds the bound on the real clock: a command fails at commandTimeout, late only by timer latency', async () => {
     const client = new WatchedRedis(
       {
         host: '127.0.0.1',

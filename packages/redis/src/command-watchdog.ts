@@ -22,6 +22,8 @@ export class CommandWatchdog {
   private deadlines: number[] = [];
   private head = 0;
   private timer: unknown;
+  /** Not `timer !== undefined`: a Clock's handle may be any value. */
+  private armed = false;
   private timerDue = 0;
 
   constructor(
@@ -33,7 +35,11 @@ export class CommandWatchdog {
     this.now = typeof clock.monotonic === 'function' ? () => clock.monotonic!() : () => clock.now();
   }
 
-  /** Commands tracked and not yet known answered (some may have failed otherwise). */
+  /**
+   * Commands tracked and not known answered. ioredis marks only a reply as answered, so a
+   * command that failed (an error reply, a closed link) is dropped at its deadline, where
+   * failing it again is a no-op; until then it holds the answered ones behind it.
+   */
   get pending(): number {
     this.dropAnswered();
     return this.commands.length - this.head;
@@ -45,12 +51,13 @@ export class CommandWatchdog {
     const deadline = this.now() + this.timeoutMs;
     this.commands.push(command);
     this.deadlines.push(deadline);
-    if (this.timer === undefined) this.arm(deadline);
+    if (!this.armed) this.arm(deadline);
   }
 
   /** Forgets every command and the timer (the client ended: ioredis failed its commands). */
   stop(): void {
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    if (this.armed) this.clock.clearTimeout(this.timer);
+    this.armed = false;
     this.timer = undefined;
     this.commands = [];
     this.deadlines = [];
@@ -59,10 +66,12 @@ export class CommandWatchdog {
 
   private arm(deadline: number): void {
     this.timerDue = deadline;
+    this.armed = true;
     this.timer = this.clock.setTimeout(() => this.expire(), Math.max(1, deadline - this.now()));
   }
 
   private expire(): void {
+    this.armed = false;
     this.timer = undefined;
     const now = this.now();
     // A timer may fire a little early on a coarse clock: never fail a command before its time.

@@ -13,6 +13,7 @@ import { Queue, Worker } from 'bullmq';
 import { Job, Kernel, Module, ModuleContext } from '@keel/core';
 import { bullmqFleet } from '@keel/bullmq';
 import { startRedisServer } from '@keel/testing';
+import { Redis } from 'ioredis';
 import { quantile } from '../stats.js';
 
 /** The payload of every job, as in `jobs-replica.ts`. */
@@ -226,10 +227,20 @@ export async function runJobsAbSingle(
   const server = await startRedisServer();
   try {
     const c = await (which === 'keel' ? keel : raw)(server.port, concurrency);
+    const admin = new Redis(server.port, '127.0.0.1');
     try {
       await round(c, 500, 100, -1);
-      return await round(c, jobs, 100, 0);
+      await admin.config('RESETSTAT');
+      const us = await round(c, jobs, 100, 0);
+      // Redis commands per job: both contenders should send the same ones.
+      const stats = String(await admin.info('commandstats'));
+      const perJob = [...stats.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)]
+        .filter(([, name]) => name !== 'info' && name !== 'config')
+        .map(([, name, calls]) => `${name} ${(Number(calls) / jobs).toFixed(2)}`);
+      console.log(`${which}: Redis commands per job: ${perJob.join(', ')}`);
+      return us;
     } finally {
+      admin.disconnect();
       await c.close();
     }
   } finally {

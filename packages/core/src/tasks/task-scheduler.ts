@@ -64,6 +64,7 @@ export class TaskScheduler implements TaskOps {
   private started = false;
   private stopped = false;
   private dispatchPending = false;
+  private dispatching = false;
   private canceledReason: unknown = undefined;
 
   constructor(options: TaskSchedulerOptions) {
@@ -276,7 +277,8 @@ export class TaskScheduler implements TaskOps {
   }
 
   private requestDispatch(): void {
-    if (this.dispatchPending || !this.started || this.stopped) return;
+    // A dispatch in progress sees the change: its loop checks queue and slots again.
+    if (this.dispatchPending || this.dispatching || !this.started || this.stopped) return;
     this.dispatchPending = true;
     queueMicrotask(() => this.dispatch());
   }
@@ -284,8 +286,18 @@ export class TaskScheduler implements TaskOps {
   /** Fills free run slots from the queue; coalesced, so a burst of queue() calls sorts first. */
   private dispatch(): void {
     this.dispatchPending = false;
-    if (this.stopped) return;
-    while (this.runner.slotsInUse < this.concurrency) {
+    if (this.stopped || this.dispatching) return;
+    this.dispatching = true;
+    try {
+      this.fillSlots();
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  /** Runs whose function returns no promise end within `launch`: the loop goes on with the next. */
+  private fillSlots(): void {
+    while (!this.stopped && this.runner.slotsInUse < this.concurrency) {
       const link = this.queue.next();
       if (link === undefined) return;
       const task = link.task;

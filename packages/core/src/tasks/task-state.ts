@@ -5,6 +5,7 @@ import type { DeadlineLane, LaneNode } from '../time/deadline-lanes.js';
 import type { TimerEntry } from '../time/timer-heap.js';
 import { KeelError } from '../errors/keel-error.js';
 import { toMs, type Duration } from '../time/duration.js';
+import { mayReadArguments } from './signal-use.js';
 
 /** A task body: gets a signal (aborted on cancel or module stop) and its own handle. */
 export type TaskFn = (signal: AbortSignal, task: TaskHandle) => unknown;
@@ -301,6 +302,17 @@ export class TaskState extends TaskHandle implements TimerEntry {
     this.bits = on ? this.bits | HOLDS_SLOT : this.bits & ~HOLDS_SLOT;
   }
 
+  /** Its function may read its signal (checked once, at its first run). */
+  get readsSignal(): boolean {
+    let bits = this.bits;
+    if ((bits & SIGNAL_CHECKED) === 0) {
+      bits |= SIGNAL_CHECKED;
+      if (this.fn === undefined || mayReadArguments(this.fn)) bits |= READS_SIGNAL;
+      this.bits = bits;
+    }
+    return (bits & READS_SIGNAL) !== 0;
+  }
+
   /** The cadence returns wall times (cron) rather than monotonic ones (`repeat`). */
   get cadenceWall(): boolean {
     return (this.bits & CADENCE_WALL) !== 0;
@@ -392,6 +404,8 @@ const BUSY = 2;
 const RUNNING = 4;
 const HOLDS_SLOT = 8;
 const CADENCE_WALL = 16;
+const SIGNAL_CHECKED = 32;
+const READS_SIGNAL = 64;
 
 /** The engaged tasks of one module, in the order they became engaged (intrusive). */
 export class OwnerTasks {

@@ -1,7 +1,7 @@
 import { endedByAbort } from '../errors/abort.js';
 import type { Clock } from '../time/clock.js';
 import type { Timer, TimerHeap } from '../time/timer-heap.js';
-import { TaskRun, type TaskState } from './task-state.js';
+import { RunRecord, TaskRun, type TaskState } from './task-state.js';
 
 /** True for a value `await` would wait for. */
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -78,7 +78,7 @@ export class TaskRunner {
 
   /** The task was canceled or dropped: abort its run and give its slot back. */
   abort(task: TaskState, reason: unknown): void {
-    if (reason !== undefined && task.isRunning) task.run?.controller?.abort(reason);
+    if (reason !== undefined && task.isRunning) task.record?.controller?.abort(reason);
     this.release(task);
   }
 
@@ -121,29 +121,30 @@ export class TaskRunner {
   private execute(task: TaskState, fn: NonNullable<TaskState['fn']>): void {
     const { owner, name } = task;
     const run = (task.run ??= new TaskRun(task));
-    const signal = this.signalOf(task, run, fn);
+    const record = (task.record ??= new RunRecord());
+    const signal = this.signalOf(task, record);
     const end = owner.begin('task', name);
     const startedAt = this.host.timers.now();
     this.link(task, run, startedAt + SLOT_HOLD_MS);
     task.isRunning = true;
-    run.runs++;
+    record.runs++;
     let pending: PromiseLike<unknown> | undefined;
     try {
       const result = fn(signal, task);
       if (isThenable(result)) pending = result;
     } catch (err) {
-      this.failed(task, run, err, signal);
+      this.failed(task, record, err, signal);
     }
     if (pending === undefined) {
-      this.finish(task, run, startedAt, end);
+      this.finish(task, record, startedAt, end);
       return;
     }
     // A thenable whose `then` throws rejects this promise: reported as the run's error.
     Promise.resolve(pending).then(
-      () => this.finish(task, run, startedAt, end),
+      () => this.finish(task, record, startedAt, end),
       (err: unknown) => {
-        this.failed(task, run, err, signal);
-        this.finish(task, run, startedAt, end);
+        this.failed(task, record, err, signal);
+        this.finish(task, record, startedAt, end);
       },
     );
   }
@@ -152,21 +153,21 @@ export class TaskRunner {
    * The run's signal: the task's own (made once, kept from run to run) when its function
    * may read its arguments; else the module run's signal, which no one can see anyway.
    */
-  private signalOf(task: TaskState, run: TaskRun, fn: NonNullable<TaskState['fn']>): AbortSignal {
-    if (run.controller !== undefined) return run.controller.signal;
+  private signalOf(task: TaskState, record: RunRecord): AbortSignal {
+    if (record.controller !== undefined) return record.controller.signal;
     if (!task.readsSignal) return task.generation;
     this.watch(task.generation);
-    return (run.controller = new AbortController()).signal;
+    return (record.controller = new AbortController()).signal;
   }
 
-  private failed(task: TaskState, run: TaskRun, err: unknown, signal: AbortSignal): void {
+  private failed(task: TaskState, record: RunRecord, err: unknown, signal: AbortSignal): void {
     const { owner, name } = task;
     try {
       if (endedByAbort(err, signal)) {
         owner.logger.debug({ task: name }, 'task ended by its abort');
       } else {
-        run.failures++;
-        run.lastError = err;
+        record.failures++;
+        record.lastError = err;
         owner.report(err, name, 'task');
       }
     } catch (internal) {
@@ -175,11 +176,11 @@ export class TaskRunner {
   }
 
   /** The run ended: never throws (it may run from a promise callback). */
-  private finish(task: TaskState, run: TaskRun, startedAt: number, end: () => void): void {
+  private finish(task: TaskState, record: RunRecord, startedAt: number, end: () => void): void {
     try {
       task.isRunning = false;
-      run.lastDurationMs = this.host.timers.now() - startedAt;
-      this.unlink(task, run);
+      record.lastDurationMs = this.host.timers.now() - startedAt;
+      this.unlink(task, task.run!);
       end();
     } catch (err) {
       this.host.onError(err, task);
@@ -199,7 +200,7 @@ export class TaskRunner {
       'abort',
       () => {
         for (let t = this.first; t !== undefined; t = t.run!.next) {
-          if (t.generation === generation) t.run!.controller?.abort(generation.reason);
+          if (t.generation === generation) t.record?.controller?.abort(generation.reason);
         }
       },
       { once: true },

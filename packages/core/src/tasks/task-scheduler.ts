@@ -12,7 +12,7 @@ import {
   OwnerTasks,
   TaskState,
   type TaskGroup,
-  type TaskRun,
+  TaskRun,
   type Cadence,
   type DueAction,
   type TaskFn,
@@ -63,6 +63,11 @@ export class TaskScheduler implements TaskOps {
   private readonly concurrency: number;
   private started = false;
   private stopped = false;
+  /**
+   * Queue-and-run states of tasks that went idle, for the next ones to be queued (a few:
+   * each still names its last task until reused, dropped when a module or the kernel stops).
+   */
+  private readonly spareRuns: TaskRun[] = [];
   private dispatchPending = false;
   private dispatching = false;
   private canceledReason: unknown = undefined;
@@ -141,6 +146,7 @@ export class TaskScheduler implements TaskOps {
     }
     this.owners.clear();
     this.queue.clear();
+    this.spareRuns.length = 0;
   }
 
   /** A module began to stop: drops its tasks for good and aborts its running ones. */
@@ -154,6 +160,8 @@ export class TaskScheduler implements TaskOps {
     const reason: unknown = owner.signal.aborted ? owner.signal.reason : this.cancelReason();
     for (const task of tasks.drain()) this.discard(task, reason);
     this.queue.forget(owner);
+    // Spares still name the tasks they served: none keeps a stopped module's task alive.
+    this.spareRuns.length = 0;
   }
 
   /** A task of `owner` that is queued, scheduled or running, by name (declared tasks always are). */
@@ -246,6 +254,11 @@ export class TaskScheduler implements TaskOps {
     task.cadence = fixedInterval(intervalMs);
     task.cadenceWall = false;
     this.scheduleIn(task, this.timers.now() + intervalMs);
+  }
+
+  /** @internal */
+  takeRun(task: TaskState): TaskRun {
+    return this.spareRuns.pop()?.reuse(task) ?? new TaskRun(task);
   }
 
   /** @internal */
@@ -342,10 +355,10 @@ export class TaskScheduler implements TaskOps {
     } else if (task.cadence !== undefined && task.dueAt === undefined && !task.queued) {
       // Repeat from the END of the run, unless the run scheduled or queued itself.
       if (task.cadenceWall) {
-        const next = task.cadence(this.clock.now(), task.run?.runs ?? 0);
+        const next = task.cadence(this.clock.now(), task.record?.runs ?? 0);
         if (next !== undefined) this.schedule(task, next);
       } else {
-        const next = task.cadence(this.timers.now(), task.run?.runs ?? 0);
+        const next = task.cadence(this.timers.now(), task.record?.runs ?? 0);
         if (next !== undefined) this.scheduleIn(task, next);
       }
     }
@@ -395,16 +408,26 @@ export class TaskScheduler implements TaskOps {
     else if (task.index < 0 || task.at !== at) this.timers.move(task, at);
   }
 
-  /** Keeps `task` in its module's list while it is engaged (O(1) either way). */
+  /**
+   * Keeps `task` in its module's list while it is engaged (O(1) either way), and drops its
+   * queue-and-run state once it is neither queued nor busy.
+   */
   private track(task: TaskState): void {
-    const list = task.ownerList;
+    const run = task.run;
+    if (run !== undefined && !task.busy && run.idle) {
+      task.run = undefined;
+      if (this.spareRuns.length < MAX_SPARE_RUNS) this.spareRuns.push(run);
+    }
+    const tracked = task.tracked;
     if (task.engaged && !task.isCanceled) {
-      if (list !== undefined) return;
+      if (tracked) return;
       const owner = task.owner;
       let tasks = this.owners.get(owner);
       if (tasks === undefined) this.owners.set(owner, (tasks = new OwnerTasks()));
       tasks.push(task);
-    } else if (list !== undefined) {
+    } else if (tracked) {
+      const list = this.owners.get(task.owner);
+      if (list === undefined) return;
       list.remove(task);
       if (list.size === 0) this.owners.delete(task.owner);
     }
@@ -433,6 +456,9 @@ export class TaskScheduler implements TaskOps {
 function whole(at: number): number {
   return Math.ceil(at);
 }
+
+/** Enough for a burst of timers that fire together; the rest are made and dropped. */
+const MAX_SPARE_RUNS = 256;
 
 function checkConcurrency(value: number): number {
   if (Number.isInteger(value) && value >= 1) return value;

@@ -33,6 +33,8 @@ export interface TaskOps {
   cancel(task: TaskState): void;
   /** The task's timer entry is due. */
   onTimer(task: TaskState): void;
+  /** A queue-and-run state for `task` (a spare one when there is). */
+  takeRun(task: TaskState): TaskRun;
 }
 
 /**
@@ -79,22 +81,22 @@ export class TaskHandle {
 
   /** How many runs started. */
   get runs(): number {
-    return this.task.run?.runs ?? 0;
+    return this.task.record?.runs ?? 0;
   }
 
   /** How many runs failed (a run ended by its abort is not a failure). */
   get failures(): number {
-    return this.task.run?.failures ?? 0;
+    return this.task.record?.failures ?? 0;
   }
 
   /** Duration of the last finished run in ms, or null. */
   get lastDurationMs(): number | null {
-    return this.task.run?.lastDurationMs ?? null;
+    return this.task.record?.lastDurationMs ?? null;
   }
 
   /** The error of the last failed run, if any. */
   get lastError(): unknown {
-    return this.task.run?.lastError;
+    return this.task.record?.lastError;
   }
 
   /** Appends it to the normal queue (once; a running task runs again after this run). */
@@ -166,7 +168,8 @@ export class TaskHandle {
 /** A task's place in one queue; a task has one per queue kind, so it is in each at most once. */
 export class TaskLink extends QueueNode<TaskLink> {
   constructor(
-    readonly task: TaskState,
+    /** Reassigned only when its spare {@link TaskRun} is reused. */
+    public task: TaskState,
     readonly kind: QueueKind,
   ) {
     super();
@@ -174,9 +177,10 @@ export class TaskLink extends QueueNode<TaskLink> {
 }
 
 /**
- * What a task's queueing and runs leave behind: its queue places and deadline, statistics,
- * and what its runner reuses from run to run. Made when it is first queued: most scheduled
- * tasks are canceled or rescheduled before, and keep only the {@link TaskState}.
+ * A task's place in the queues and among running tasks, while it is queued or busy: its
+ * queue places, its max-delay deadline and its place in the runner's list. Dropped once the
+ * task is neither (most tasks fire once: nothing of it outlives the run, so a fired timer
+ * leaves no young object to copy and promote).
  */
 export class TaskRun implements LaneNode<TaskRun> {
   /** Its places in the two queues, made when first queued there. */
@@ -190,18 +194,41 @@ export class TaskRun implements LaneNode<TaskRun> {
   lane: DeadlineLane<TaskRun> | undefined = undefined;
   lanePrev: TaskRun | undefined = undefined;
   laneNext: TaskRun | undefined = undefined;
-  runs = 0;
-  failures = 0;
-  lastDurationMs: number | undefined = undefined;
-  lastError: unknown = undefined;
-  controller: AbortController | undefined = undefined;
   /** Its place in the runner's list of running tasks (start order), while it runs. */
   prev: TaskState | undefined = undefined;
   next: TaskState | undefined = undefined;
   /** When its run gives its slot back at the latest (the timer heap's time). */
   holdUntil = 0;
 
-  constructor(readonly task: TaskState) {}
+  constructor(public task: TaskState) {}
+
+  /** True when nothing refers to it any more: in no queue, lane or running list. */
+  get idle(): boolean {
+    return (
+      this.lane === undefined &&
+      this.prioritized?.queue === undefined &&
+      this.normal?.queue === undefined &&
+      this.prev === undefined &&
+      this.next === undefined
+    );
+  }
+
+  /** Hands a spare (idle) one over to `task`. */
+  reuse(task: TaskState): this {
+    this.task = task;
+    if (this.prioritized !== undefined) this.prioritized.task = task;
+    if (this.normal !== undefined) this.normal.task = task;
+    return this;
+  }
+}
+
+/** What a task's runs leave behind: statistics and the signal reused from run to run. */
+export class RunRecord {
+  runs = 0;
+  failures = 0;
+  lastDurationMs: number | undefined = undefined;
+  lastError: unknown = undefined;
+  controller: AbortController | undefined = undefined;
 }
 
 /**
@@ -210,11 +237,10 @@ export class TaskRun implements LaneNode<TaskRun> {
  * `schedule()`/repeat time: the task itself is its timer entry (`at`/`index`/`seq`). The
  * max-delay deadline of a queued run is in its {@link TaskRun}, in a deadline lane.
  * It sits in its module's list of engaged tasks through `ownerPrev`/`ownerNext` (no `Set`
- * entry per task). Times are whole milliseconds (see the scheduler's `whole`).
+ * entry per task, and a bit, not a field, says it is in it). Times are whole milliseconds (see the scheduler's `whole`).
  */
 export class TaskState extends TaskHandle implements TimerEntry {
-  /** Its module's list of engaged tasks (the scheduler's). */
-  ownerList: OwnerTasks | undefined = undefined;
+  /** Its place in its module's list of engaged tasks (the scheduler's), while `tracked`. */
   ownerPrev: TaskState | undefined = undefined;
   ownerNext: TaskState | undefined = undefined;
   /** Monotonic times (the timer heap's). */
@@ -225,8 +251,10 @@ export class TaskState extends TaskHandle implements TimerEntry {
   at = 0;
   index = -1;
   seq = 0;
-  /** Made when first queued (see {@link TaskRun}). */
+  /** While queued or busy (see {@link TaskRun}). */
   run: TaskRun | undefined = undefined;
+  /** Made when it first runs (see {@link RunRecord}). */
+  record: RunRecord | undefined = undefined;
   /** Its booleans, as bits of one small integer (see the accessors). */
   private bits = 0;
   /** How it repeats and waits; shared by every task that keeps the defaults. */
@@ -302,6 +330,15 @@ export class TaskState extends TaskHandle implements TimerEntry {
     this.bits = on ? this.bits | HOLDS_SLOT : this.bits & ~HOLDS_SLOT;
   }
 
+  /** In its module's list of engaged tasks. */
+  get tracked(): boolean {
+    return (this.bits & TRACKED) !== 0;
+  }
+
+  set tracked(on: boolean) {
+    this.bits = on ? this.bits | TRACKED : this.bits & ~TRACKED;
+  }
+
   /** Its function may read its signal (checked once, at its first run). */
   get readsSignal(): boolean {
     let bits = this.bits;
@@ -366,7 +403,7 @@ export class TaskState extends TaskHandle implements TimerEntry {
 
   /** Its place in the queue of `kind`, made on first use. */
   link(kind: QueueKind): TaskLink {
-    const run = (this.run ??= new TaskRun(this));
+    const run = (this.run ??= this.ops.takeRun(this));
     return (run[kind] ??= new TaskLink(this, kind));
   }
 
@@ -406,6 +443,7 @@ const HOLDS_SLOT = 8;
 const CADENCE_WALL = 16;
 const SIGNAL_CHECKED = 32;
 const READS_SIGNAL = 64;
+const TRACKED = 128;
 
 /** The engaged tasks of one module, in the order they became engaged (intrusive). */
 export class OwnerTasks {
@@ -414,7 +452,7 @@ export class OwnerTasks {
   size = 0;
 
   push(task: TaskState): void {
-    task.ownerList = this;
+    task.tracked = true;
     task.ownerPrev = this.tail;
     task.ownerNext = undefined;
     if (this.tail === undefined) this.head = task;
@@ -423,14 +461,16 @@ export class OwnerTasks {
     this.size++;
   }
 
+  /** Removes `task`, which must be in this list. */
   remove(task: TaskState): void {
-    if (task.ownerList !== this) return;
+    if (!task.tracked) return;
     const { ownerPrev: prev, ownerNext: next } = task;
     if (prev === undefined) this.head = next;
     else prev.ownerNext = next;
     if (next === undefined) this.tail = prev;
     else next.ownerPrev = prev;
-    task.ownerList = task.ownerPrev = task.ownerNext = undefined;
+    task.ownerPrev = task.ownerNext = undefined;
+    task.tracked = false;
     this.size--;
   }
 

@@ -60,6 +60,7 @@ export class TaskScheduler implements TaskOps {
   private readonly owners = new Map<WorkOwner, OwnerTasks>();
   /** What the tasks of a module's current run share (one record, not three fields each). */
   private readonly groups = new WeakMap<WorkOwner, TaskGroup>();
+  private lastGroup: TaskGroup | undefined = undefined;
   private readonly concurrency: number;
   private started = false;
   private stopped = false;
@@ -123,11 +124,15 @@ export class TaskScheduler implements TaskOps {
 
   private groupOf(owner: WorkOwner): TaskGroup {
     const generation = owner.signal;
+    // Tasks come in runs of one module: no WeakMap lookup for each.
+    const last = this.lastGroup;
+    if (last !== undefined && last.owner === owner && last.generation === generation) return last;
     let group = this.groups.get(owner);
     if (group === undefined || group.generation !== generation) {
       group = { ops: this, owner, generation };
       this.groups.set(owner, group);
     }
+    this.lastGroup = group;
     return group;
   }
 
@@ -147,10 +152,12 @@ export class TaskScheduler implements TaskOps {
     this.owners.clear();
     this.queue.clear();
     this.spareRuns.length = 0;
+    this.lastGroup = undefined;
   }
 
   /** A module began to stop: drops its tasks for good and aborts its running ones. */
   dropOwner(owner: WorkOwner): void {
+    if (this.lastGroup?.owner === owner) this.lastGroup = undefined;
     const tasks = this.owners.get(owner);
     if (tasks === undefined) {
       this.queue.forget(owner);

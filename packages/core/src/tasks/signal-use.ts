@@ -4,18 +4,32 @@
  * and a function that declares no parameter (`() => refresh()`) can never read it.
  *
  * Conservative: a parameter (`fn.length`), rest or default parameters (length 0, yet they
- * see the arguments), `arguments`, and source that cannot be read (native, bound, proxied)
- * all count as "may read it". A false positive only costs the allocation.
+ * see the arguments: anything between the parentheses counts), `arguments` in a function
+ * that is not an arrow, and source that cannot be read (native, bound, proxied) all count
+ * as "may read it". A false positive only costs the allocation. No regular expression over
+ * the whole source: this runs at the first run of every task.
  */
 export function mayReadArguments(fn: (...args: never[]) => unknown): boolean {
   try {
     if (fn.length > 0) return true;
     const source = Function.prototype.toString.call(fn);
-    if (/\.\.\.|\barguments\b|\[native code\]/.test(source)) return true;
-    // A default parameter: an `=` before the parameter list closes.
-    const close = source.indexOf(')');
-    return close < 0 || source.lastIndexOf('=', close) >= 0;
+    const open = source.indexOf('(');
+    if (open < 0) return true;
+    let i = skipSpace(source, open + 1);
+    if (source.charCodeAt(i) !== CLOSE_PAREN) return true;
+    i = skipSpace(source, i + 1);
+    // An arrow's `arguments` is its enclosing function's, never the task's.
+    if (source.startsWith('=>', i)) return false;
+    return source.includes('arguments') || source.endsWith('[native code] }');
   } catch {
     return true;
   }
+}
+
+const CLOSE_PAREN = 0x29;
+
+function skipSpace(source: string, from: number): number {
+  let i = from;
+  while (i < source.length && source.charCodeAt(i) <= 0x20) i++;
+  return i;
 }

@@ -125,3 +125,22 @@ describe('TaskRunner run path', () => {
     expect(scheduler.stats().queued).toEqual({ overdue: 0, prioritized: 0, normal: 0, parked: 0 });
   });
 });
+
+describe('mayReadArguments edge cases', () => {
+  it('reads an arrow of no parameter as blind even when its body names `arguments`', () => {
+    function outer(): () => unknown {
+      // eslint-disable-next-line prefer-rest-params -- the enclosing function's arguments
+      return () => arguments.length;
+    }
+    expect(mayReadArguments(outer())).toBe(false);
+  });
+
+  it('counts comments in the parameter list and computed method names as "may read"', () => {
+    // prettier-ignore
+    const commented = (/* signal */) => undefined;
+    expect(mayReadArguments(commented)).toBe(true);
+    const computed = { [String('m')]() {} }['m']!;
+    expect(mayReadArguments(computed)).toBe(true);
+    expect(mayReadArguments(async function* gen() {})).toBe(false);
+  });
+});

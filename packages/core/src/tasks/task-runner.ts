@@ -123,7 +123,7 @@ export class TaskRunner {
     const run = (task.run ??= new TaskRun(task));
     const record = (task.record ??= new RunRecord());
     const signal = this.signalOf(task, record);
-    const end = owner.begin('task', name);
+    const end = this.count(owner, run, name);
     const startedAt = this.host.timers.now();
     this.link(task, run, startedAt + SLOT_HOLD_MS);
     task.isRunning = true;
@@ -147,6 +147,13 @@ export class TaskRunner {
         this.finish(task, record, startedAt, end);
       },
     );
+  }
+
+  /** Counts the run on its module: in the run's reused record when the module offers it. */
+  private count(owner: TaskState['owner'], run: TaskRun, name: string): (() => void) | undefined {
+    if (owner.enter === undefined || owner.leave === undefined) return owner.begin('task', name);
+    owner.enter(run.activity, 'task', name);
+    return undefined;
   }
 
   /**
@@ -176,12 +183,19 @@ export class TaskRunner {
   }
 
   /** The run ended: never throws (it may run from a promise callback). */
-  private finish(task: TaskState, record: RunRecord, startedAt: number, end: () => void): void {
+  private finish(
+    task: TaskState,
+    record: RunRecord,
+    startedAt: number,
+    end: (() => void) | undefined,
+  ): void {
     try {
       task.isRunning = false;
       record.lastDurationMs = this.host.timers.now() - startedAt;
-      this.unlink(task, task.run!);
-      end();
+      const run = task.run!;
+      this.unlink(task, run);
+      if (end !== undefined) end();
+      else task.owner.leave!(run.activity);
     } catch (err) {
       this.host.onError(err, task);
     }

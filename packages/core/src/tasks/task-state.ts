@@ -1,4 +1,4 @@
-import type { WorkOwner } from '../work/work-owner.js';
+import { WorkRecord, type WorkOwner } from '../work/work-owner.js';
 import { QueueNode } from '../util/linked-queue.js';
 import type { Schedule } from '../time/schedule.js';
 import type { DeadlineLane, LaneNode } from '../time/deadline-lanes.js';
@@ -199,6 +199,8 @@ export class TaskRun implements LaneNode<TaskRun> {
   next: TaskState | undefined = undefined;
   /** When its run gives its slot back at the latest (the timer heap's time). */
   holdUntil = 0;
+  /** Its run counted on its module (reused from run to run, and with the spare). */
+  readonly activity = new WorkRecord();
 
   constructor(public task: TaskState) {}
 

@@ -129,7 +129,6 @@ describe('TaskRunner run path', () => {
 describe('mayReadArguments edge cases', () => {
   it('reads an arrow of no parameter as blind even when its body names `arguments`', () => {
     function outer(): () => unknown {
-      // eslint-disable-next-line prefer-rest-params -- the enclosing function's arguments
       return () => arguments.length;
     }
     expect(mayReadArguments(outer())).toBe(false);

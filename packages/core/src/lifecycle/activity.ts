@@ -1,5 +1,5 @@
 import type { TaskType } from '../errors/module-error.js';
-import type { WorkRecord } from '../work/work-record.js';
+import { WorkRecord } from '../work/work-owner.js';
 
 /** One piece of running module work. */
 export interface Activity {
@@ -27,21 +27,27 @@ export class ActivitySet {
 
   /** Counts `name` as running until the returned (idempotent) end function is called. */
   begin(kind: TaskType, name: string, now: number): () => void {
-    const entry = new Entry(kind, name, now);
-    this.add(entry);
+    const entry = new WorkRecord();
+    this.enter(entry, kind, name, now);
     return () => this.end(entry);
   }
 
-  /** Counts `entry` (a fresh record) as running until {@link end}. */
-  add(entry: WorkRecord): void {
+  /** Counts `name` as running in a record the caller reuses, until {@link end}. */
+  enter(entry: WorkRecord, kind: TaskType, name: string, now: number): void {
+    if (!entry.ended) this.end(entry);
+    entry.kind = kind;
+    entry.name = name;
+    entry.since = now;
+    entry.ended = false;
     entry.prev = this.tail;
+    entry.next = undefined;
     if (this.tail === undefined) this.head = entry;
     else this.tail.next = entry;
     this.tail = entry;
     this.count++;
   }
 
-  /** Stops counting `entry` (idempotent). */
+  /** Stops counting `entry`; harmless when it is not counted. */
   end(entry: WorkRecord): void {
     if (entry.ended) return;
     entry.ended = true;
@@ -63,7 +69,10 @@ export class ActivitySet {
   /** A snapshot of what runs now. */
   list(): Activity[] {
     const out: Activity[] = [];
-    for (let e = this.head; e !== undefined; e = e.next) out.push(e);
+    // Copies: a record is reused for the owner's next piece of work.
+    for (let e = this.head; e !== undefined; e = e.next) {
+      out.push({ kind: e.kind, name: e.name, since: e.since });
+    }
     return out;
   }
 
@@ -80,15 +89,4 @@ export class ActivitySet {
     this.idleWaiters = [];
     for (const wake of waiters) wake();
   }
-}
-
-class Entry implements WorkRecord {
-  prev: WorkRecord | undefined = undefined;
-  next: WorkRecord | undefined = undefined;
-  ended = false;
-  constructor(
-    readonly kind: TaskType,
-    readonly name: string,
-    readonly since: number,
-  ) {}
 }

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { WorkOwner } from '../work/work-owner.js';
-import type { WorkRecord } from '../work/work-record.js';
+import type { WorkOwner, WorkRecord } from '../work/work-owner.js';
 import type { ModuleMeta } from '../decorators/metadata.js';
 import type { ModuleError, TaskType } from '../errors/module-error.js';
 import { FailureTracker, type FailureState } from '../failure/failure-state.js';
@@ -148,11 +147,11 @@ export class ModuleRuntime implements WorkOwner {
     return this.activities.begin(kind, name, now ?? this.host.clock.now());
   }
 
-  track(record: WorkRecord): void {
-    this.activities.add(record);
+  enter(record: WorkRecord, kind: TaskType, name: string, now?: number): void {
+    this.activities.enter(record, kind, name, now ?? this.host.clock.now());
   }
 
-  untrack(record: WorkRecord): void {
+  leave(record: WorkRecord): void {
     this.activities.end(record);
   }
 

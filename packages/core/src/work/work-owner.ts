@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { ModuleError, TaskType } from '../errors/module-error.js';
 import type { ModuleStatus } from './module-status.js';
-import type { WorkRecord } from './work-record.js';
 
 /**
  * A module as the work managers (workers, tasks, microtasks, hooks) see it. The lifecycle
@@ -27,12 +26,27 @@ export interface WorkOwner {
    */
   begin(kind: TaskType, name: string, now?: number): () => void;
   /**
-   * `begin()` for a record the caller made (a subclass carrying its own state): counts it
-   * until {@link untrack}. One object per piece of work instead of a record and a closure.
+   * As {@link begin}, with a record the caller keeps from one piece of work to the next (a
+   * task's runs): no closure and no record per run. Pair each with one {@link leave}.
+   * Optional: a caller falls back to `begin` without it.
    */
-  track(record: WorkRecord): void;
-  /** Stops counting a record given to {@link track}; calling it more than once is harmless. */
-  untrack(record: WorkRecord): void;
+  enter?(record: WorkRecord, kind: TaskType, name: string, now?: number): void;
+  /** Ends what {@link enter} counted; harmless when it is not counted. */
+  leave?(record: WorkRecord): void;
   /** Reports a failure of module code as a `ModuleError` and returns it. */
   report(err: unknown, taskName: string, taskType: TaskType): ModuleError;
+}
+
+/**
+ * One piece of running work in its module's list (owned by the module's activity set while
+ * counted; `ended` otherwise). Callers of {@link WorkOwner.enter} keep one and reuse it.
+ */
+export class WorkRecord {
+  kind: TaskType = 'task';
+  name = '';
+  /** Clock time it began. */
+  since = 0;
+  prev: WorkRecord | undefined = undefined;
+  next: WorkRecord | undefined = undefined;
+  ended = true;
 }

@@ -101,6 +101,8 @@ export function readModuleMeta(ctor: ModuleClass): ModuleMeta {
  * `@Worker` runs once, as the subclass declares it.
  */
 function inherited<T extends { method: string | symbol }>(key: MethodKey, ctor: ModuleClass): T[] {
+  // `in` walks the class's chain without allocating: most modules declare none of a kind.
+  if (!(key in ctor)) return [];
   const chain: T[][] = [];
   for (
     let c: unknown = ctor;

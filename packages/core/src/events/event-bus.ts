@@ -37,7 +37,8 @@ interface Source {
   readonly owner: WorkOwner;
   /** event name → exposed */
   readonly events: ReadonlyMap<string, boolean>;
-  readonly hooks: Map<string, Hook[]>;
+  /** Made with the first hook: most modules of a large graph have none. */
+  hooks: Map<string, Hook[]> | undefined;
 }
 
 /**
@@ -51,7 +52,7 @@ export class EventBus {
 
   /** Registers a module and the events it declares. */
   addSource(owner: WorkOwner, events: ReadonlyMap<string, boolean>): void {
-    this.sources.set(owner.name, { owner, events, hooks: new Map() });
+    this.sources.set(owner.name, { owner, events, hooks: undefined });
   }
 
   /** True when `module` declares `event`. */
@@ -62,8 +63,9 @@ export class EventBus {
   /** Adds a hook; the caller checked the module and event at create time. */
   addHook(module: string, event: string, hook: Hook): void {
     const source = this.sources.get(module)!;
-    const list = source.hooks.get(event);
-    if (list === undefined) source.hooks.set(event, [hook]);
+    const hooks = (source.hooks ??= new Map());
+    const list = hooks.get(event);
+    if (list === undefined) hooks.set(event, [hook]);
     else list.push(hook);
   }
 
@@ -107,7 +109,7 @@ export class EventBus {
     // A fleet trigger is checked (exposed, JSON payload) before anything runs.
     const published = fleet?.(module, event, exposed, data);
     this.host.onEvent(module, event, data, exposed);
-    const hooks = source.hooks.get(event);
+    const hooks = source.hooks?.get(event);
     if (hooks === undefined || !trigger.onlineSoon) return published ?? RESOLVED;
     // Made at the first hook that returns a promise: a trigger of synchronous hooks costs none.
     let delivery: Delivery | undefined;

@@ -10,10 +10,12 @@ const INJECTION_TOKENS = 'injectionTokens';
  * parameter has an `@inject`.
  */
 export function constructorTokens(cls: ModuleClass): unknown[] {
-  const types = (Reflect.getMetadata('design:paramtypes', cls) as unknown[] | undefined) ?? [];
-  const params = [...types];
-  const injected =
-    (Reflect.getOwnMetadata(INJECTION_TOKENS, cls) as Record<string, unknown> | undefined) ?? {};
+  const types = Reflect.getMetadata('design:paramtypes', cls) as unknown[] | undefined;
+  const injected = Reflect.getOwnMetadata(INJECTION_TOKENS, cls) as
+    Record<string, unknown> | undefined;
+  // The common cases (no `@inject`, often no parameters) copy nothing they do not return.
+  if (injected === undefined) return types === undefined ? [] : Array.from(types, unwrapToken);
+  const params = [...(types ?? [])];
   for (const [index, token] of Object.entries(injected)) params[Number(index)] = token;
   return params.map(unwrapToken);
 }

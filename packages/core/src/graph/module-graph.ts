@@ -33,6 +33,8 @@ export class ModuleGraph {
     const byClass = new Map<ModuleClass, ModuleNode>();
     const byNameRefs: Array<{ node: ModuleNode; name: string }> = [];
     const queue: ModuleNode[] = [];
+    // One empty map for every module that declares no events (the bus only reads them).
+    const noEvents: ReadonlyMap<string, boolean> = new Map();
 
     const add = (cls: unknown, via: string): ModuleNode => {
       if (!isModuleClass(cls)) throw notAModule(cls, via);
@@ -52,7 +54,8 @@ export class ModuleGraph {
         dependencies: [],
         dependents: [],
         tokens: constructorTokens(cls),
-        events: declaredEvents(name, meta.options.events ?? []),
+        events:
+          meta.options.events === undefined ? noEvents : declaredEvents(name, meta.options.events),
       };
       byName.set(name, node);
       byClass.set(cls, node);
@@ -102,7 +105,7 @@ export class ModuleGraph {
       link(node, target);
     }
 
-    return new ModuleGraph(order(queue), byName, byClass);
+    return new ModuleGraph(order(queue, byName), byName, byClass);
   }
 
   /** The node for a class, name or forward reference, if it is in this graph. */
@@ -147,31 +150,41 @@ function link(from: ModuleNode, to: ModuleNode): void {
   }
 }
 
-/** Kahn's algorithm, stable in discovery order; a leftover means a cycle, which is named. */
-function order(nodes: ModuleNode[]): ModuleNode[] {
-  const byName = new Map(nodes.map((n) => [n.name, n]));
-  const remaining = new Map(nodes.map((n) => [n.name, n.dependencies.length]));
-  const ready = nodes.filter((n) => n.dependencies.length === 0);
-  const sorted: ModuleNode[] = [];
+/**
+ * Kahn's algorithm, stable in discovery order; a leftover means a cycle, which is named.
+ * `index` holds the discovery position while sorting (counts in a typed array, no map).
+ */
+function order(
+  nodes: readonly ModuleNode[],
+  byName: ReadonlyMap<string, ModuleNode>,
+): ModuleNode[] {
+  const remaining = new Int32Array(nodes.length);
+  const ready: ModuleNode[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]!;
+    node.index = i;
+    remaining[i] = node.dependencies.length;
+    if (node.dependencies.length === 0) ready.push(node);
+  }
   for (let i = 0; i < ready.length; i++) {
-    const node = ready[i]!;
-    node.index = sorted.length;
-    sorted.push(node);
-    for (const dependent of node.dependents) {
-      const left = remaining.get(dependent)! - 1;
-      remaining.set(dependent, left);
-      if (left === 0) ready.push(byName.get(dependent)!);
+    for (const dependent of ready[i]!.dependents) {
+      const next = byName.get(dependent)!;
+      if (--remaining[next.index]! === 0) ready.push(next);
     }
   }
-  if (sorted.length < nodes.length) {
-    const stuck = nodes.filter((n) => n.index < 0).map((n) => n.name);
+  if (ready.length < nodes.length) {
+    const stuck = nodes.filter((n) => remaining[n.index]! > 0).map((n) => n.name);
     const cycle = findCycle(stuck, (name) => byName.get(name)!.dependencies) ?? stuck;
     throw moduleCycleError(cycle);
   }
-  return sorted;
+  for (let i = 0; i < ready.length; i++) ready[i]!.index = i;
+  return ready;
 }
 
-function declaredEvents(module: string, events: readonly EventDeclaration[]): Map<string, boolean> {
+function declaredEvents(
+  module: string,
+  events: readonly EventDeclaration[],
+): ReadonlyMap<string, boolean> {
   const map = new Map<string, boolean>();
   if (!Array.isArray(events)) {
     throw declarationOptionError(

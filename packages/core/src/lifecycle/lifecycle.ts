@@ -14,6 +14,8 @@ export interface LifecycleHost {
   readonly limit: LimitFunction;
   readonly startTimeoutMs: number;
   readonly stopTimeoutMs: number;
+  /** How many modules the kernel has (every module's `node.index` is below it). */
+  readonly moduleCount: number;
   /** Launches the module's declared workers and tasks, right after its start() resolved. */
   afterStart(runtime: ModuleRuntime): void;
   /** Drops the module's queued and scheduled tasks as it begins to stop. */
@@ -29,6 +31,9 @@ export interface LifecycleHost {
 }
 
 type Step = 'prep' | 'start' | 'stop';
+
+/** A stop that overran nothing: one frozen list, not one per module per stop. */
+const NOTHING_OVERRAN: readonly string[] = Object.freeze([]);
 
 /** Share of `stopTimeout` that waiting for a module's work may use; stop() keeps the rest. */
 const WORK_SHARE = 0.75;
@@ -121,6 +126,8 @@ export class Lifecycle {
       nodes: modules,
       waitsFor: direction === 'up' ? dependenciesOf : dependentsOf,
       unblocks: direction === 'up' ? dependentsOf : dependenciesOf,
+      slot: slotOf,
+      slots: this.host.moduleCount,
       run,
       limit: this.host.limit,
       haltOnError,
@@ -224,7 +231,8 @@ export class Lifecycle {
 
   private markOnline(m: ModuleRuntime): void {
     m.startedSeq = ++this.started;
-    m.failure.resolve(`${m.name}:start-failed`);
+    // Only a failed start is cleared: no id string per module when there is none.
+    if (m.failure.state.status !== 'none') m.failure.resolve(`${m.name}:start-failed`);
     m.transition('online');
   }
 
@@ -242,7 +250,7 @@ export class Lifecycle {
     const began = this.host.timers.now();
     m.transition('stopping');
     this.host.beginStop(m);
-    m.overran = [];
+    m.overran = NOTHING_OVERRAN;
     // Waiting for work takes a deadline and a promise: only when there is some.
     if (m.activities.size > 0 && !m.detached) return this.stopAfterWork(m, began);
     return this.callStop(m, began);
@@ -290,7 +298,7 @@ export class Lifecycle {
 
   /** Waits up to `ms` for the module's running work; reports what overran. */
   private async awaitWork(m: ModuleRuntime, ms: number): Promise<void> {
-    m.overran = [];
+    m.overran = NOTHING_OVERRAN;
     if (m.activities.size === 0 || m.detached) return;
     const result = await withDeadline(untilDetached(m, m.activities.idle()), ms, this.host.timers);
     if (!result.timedOut || m.detached) return;
@@ -384,11 +392,16 @@ export class Lifecycle {
   }
 }
 
-function dependenciesOf(m: ModuleRuntime): ModuleRuntime[] {
+function dependenciesOf(m: ModuleRuntime): readonly ModuleRuntime[] {
   return m.dependencies;
 }
 
-function dependentsOf(m: ModuleRuntime): ModuleRuntime[] {
+/** A module's position in its graph's dependency order: distinct, below the module count. */
+function slotOf(m: ModuleRuntime): number {
+  return m.node.index;
+}
+
+function dependentsOf(m: ModuleRuntime): readonly ModuleRuntime[] {
   return m.dependents;
 }
 

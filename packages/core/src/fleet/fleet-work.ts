@@ -131,15 +131,16 @@ export class FleetWork {
   }
 
   /** Opens a module's fleet work right after its start() resolved. */
-  launch(rt: ModuleRuntime): void {
+  launch(rt: ModuleRuntime): boolean {
     const c = this.fleet.connection;
     const declared = this.declared.get(rt);
-    if (c === undefined || declared === undefined) return;
+    if (c === undefined || declared === undefined) return false;
     const open: Open[] = [];
     for (const job of declared.jobs) open.push(this.consume(c, rt, job.method, job.plan));
     for (const task of declared.tasks) open.push(this.scheduleOnce(c, rt, task));
     for (const hook of declared.hooks) open.push(this.subscribe(c, hook));
     this.open.set(rt, open);
+    return true;
   }
 
   /** Closes a module's fleet work as it begins to stop; its stop waits for the closing. */

@@ -288,10 +288,12 @@ export class KernelCore {
     this.reporter.report('kernel', err, taskName, taskType);
   }
 
-  /** Declared workers and tasks of a module that just started. */
-  private launchDeclaredWork(rt: ModuleRuntime): void {
-    launchDeclaredWork(this, rt, this.plan(rt));
-    this.fleetWork.launch(rt);
+  /** Declared workers and tasks of a module that just started; true when it had any. */
+  private launchDeclaredWork(rt: ModuleRuntime): boolean {
+    const plan = this.plan(rt);
+    launchDeclaredWork(this, rt, plan);
+    const fleet = this.fleetWork.launch(rt);
+    return fleet || plan.workers.length > 0 || plan.tasks.length > 0;
   }
 
   private onStatus(rt: ModuleRuntime, from: ModuleStatus, to: ModuleStatus): void {
@@ -309,6 +311,8 @@ export class KernelCore {
             ? 'stop'
             : undefined;
     const durationMs = step === undefined ? undefined : rt.durations[step];
+    // Listeners and the logger are not the module's step: the next step reads the clock anew.
+    this.lifecycle.forgetClock();
     this.telemetry.publish({
       type: 'module-status',
       module: rt.name,

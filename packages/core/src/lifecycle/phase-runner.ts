@@ -25,6 +25,8 @@ export interface Phase<N> {
   readonly haltOnError: boolean;
   /** Checked before each launch: true stops launching (a shutdown began). */
   readonly halted?: () => boolean;
+  /** Told when a synchronous pass of launches begins (true) and ends (false). */
+  readonly pass?: (inside: boolean) => void;
 }
 
 /** The outcome of a phase. */
@@ -84,8 +86,14 @@ class PhaseRun<N> {
   private drain(): void {
     if (this.draining) return; // a synchronous finish inside the loop: the loop goes on
     this.draining = true;
-    while (this.next < this.ready.length) this.launch(this.ready[this.next++]!);
-    this.draining = false;
+    const { pass } = this.phase;
+    pass?.(true);
+    try {
+      while (this.next < this.ready.length) this.launch(this.ready[this.next++]!);
+    } finally {
+      pass?.(false);
+      this.draining = false;
+    }
     if (this.inFlight === 0) this.finish();
   }
 

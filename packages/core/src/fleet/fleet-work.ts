@@ -90,6 +90,8 @@ export class FleetWork {
 
   /** Checks a module's `@Job` and `@OnEvent` options at `Kernel.create` (the decorators only record). */
   plan(rt: ModuleRuntime, sourceName: (hookSource: unknown) => string): void {
+    const { meta } = rt;
+    if (meta.jobs.length === 0 && meta.tasks.length === 0 && meta.hooks.length === 0) return;
     const declared: Declared = { jobs: [], tasks: [], hooks: [] };
     for (const job of rt.meta.jobs) {
       const plan = resolveJobOptions(rt.meta.className, String(job.method), job.options);

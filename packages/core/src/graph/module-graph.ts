@@ -36,8 +36,14 @@ export class ModuleGraph {
     // One empty map for every module that declares no events (the bus only reads them).
     const noEvents: ReadonlyMap<string, boolean> = new Map();
 
-    const add = (cls: unknown, via: string): ModuleNode => {
-      if (!isModuleClass(cls)) throw notAModule(cls, via);
+    // How a class was reached, spelled out only for an error: no string per edge.
+    const add = (
+      cls: unknown,
+      via: Via,
+      from?: ModuleNode,
+      at?: number | string | symbol,
+    ): ModuleNode => {
+      if (!isModuleClass(cls)) throw notAModule(cls, viaText(via, from, at));
       const known = byClass.get(cls);
       if (known !== undefined) return known;
       const meta = readModuleMeta(cls);
@@ -66,7 +72,7 @@ export class ModuleGraph {
     if (!Array.isArray(modules)) {
       throw kernelOptionError('modules', '`modules` must be an array of @Module classes.');
     }
-    modules.forEach((cls, i) => add(cls, `Kernel.create({ modules }) at index ${i}`));
+    modules.forEach((cls, i) => add(cls, 'modules', undefined, i));
 
     for (let i = 0; i < queue.length; i++) {
       const node = queue[i]!;
@@ -81,17 +87,16 @@ export class ModuleGraph {
       }
       for (const ref of dependsOn) {
         if (typeof ref === 'string') byNameRefs.push({ node, name: ref });
-        else link(node, add(refClass(ref), `dependsOn of ${node.name}`));
+        else link(node, add(refClass(ref), 'dependsOn', node));
       }
       node.tokens.forEach((token, index) => {
-        if (isModuleClass(token))
-          link(node, add(token, `constructor parameter #${index} of ${node.name}`));
+        if (isModuleClass(token)) link(node, add(token, 'parameter', node, index));
         else if (hasMethodMetadata(token)) throw decoratorOutsideModule(token as ModuleClass);
       });
       // A hook's source class joins the graph, but a hook is not a dependency.
       for (const hook of node.meta.hooks) {
         if (typeof hook.source === 'function')
-          add(refClass(hook.source), `@OnEvent on ${node.name}.${String(hook.method)}`);
+          add(refClass(hook.source), 'hook', node, hook.method);
         else if (typeof hook.source !== 'string')
           throw badHookSource(node, hook.method, hook.source);
       }
@@ -209,6 +214,27 @@ function declaredEvents(
     if (!map.has(name)) map.set(name, typeof decl === 'string' ? true : decl.expose !== false);
   }
   return map;
+}
+
+type Via = 'modules' | 'dependsOn' | 'parameter' | 'hook';
+
+/** `dependsOn of api`, `constructor parameter #1 of api`, …: where a class was found. */
+function viaText(
+  via: Via,
+  from: ModuleNode | undefined,
+  at: number | string | symbol | undefined,
+): string {
+  const name = from?.name ?? '';
+  switch (via) {
+    case 'modules':
+      return `Kernel.create({ modules }) at index ${String(at)}`;
+    case 'dependsOn':
+      return `dependsOn of ${name}`;
+    case 'parameter':
+      return `constructor parameter #${String(at)} of ${name}`;
+    case 'hook':
+      return `@OnEvent on ${name}.${String(at)}`;
+  }
 }
 
 function notAModule(value: unknown, via: string): KeelError {

@@ -177,11 +177,11 @@ export class KernelCore {
     });
     this.fleetWork = new FleetWork(this.fleet, this.scheduler, options.stopTimeoutMs);
     // Plan, then construct: the whole graph is checked before any constructor runs.
+    const sourceName = (source: unknown): string =>
+      typeof source === 'string' ? source : this.graph.nameOf(refClass(source as ModuleClass));
     for (const rt of this.runtimes) {
       this.plans.set(rt, planModule(rt.name, rt.meta, this.graph, this.events));
-      this.fleetWork.plan(rt, (source) =>
-        typeof source === 'string' ? source : this.graph.nameOf(refClass(source as ModuleClass)),
-      );
+      this.fleetWork.plan(rt, sourceName);
     }
     this.fleet.declares = {
       tasks: [...this.fleetWork.taskKeys],

@@ -446,7 +446,7 @@ function dependenciesOf(m: ModuleRuntime): readonly ModuleRuntime[] {
 
 /** A module's position in its graph's dependency order: distinct, below the module count. */
 function slotOf(m: ModuleRuntime): number {
-  return m.node.index;
+  return m.index;
 }
 
 function dependentsOf(m: ModuleRuntime): readonly ModuleRuntime[] {

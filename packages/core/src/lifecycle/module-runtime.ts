@@ -46,6 +46,8 @@ export class ModuleRuntime implements WorkOwner {
   /** The runtimes of its dependencies and dependents, linked once by the kernel ({@link link}). */
   dependencies: readonly ModuleRuntime[] = NONE;
   dependents: readonly ModuleRuntime[] = NONE;
+  /** `node.index`, kept here: phases index their counts by it (one object fewer to touch). */
+  readonly index: number;
   /** Which start completed this module's last run (1 = first); 0 before any. */
   startedSeq = 0;
   /** Names of work that was still running when the last stop overran (shared empty: none). */
@@ -70,6 +72,7 @@ export class ModuleRuntime implements WorkOwner {
     private readonly host: RuntimeHost,
   ) {
     this.meta = meta;
+    this.index = node.index;
     this.failure = new FailureTracker((state) => host.onFailure(this, state));
   }
 

@@ -11,6 +11,9 @@ import { assertTransition, MODULE_TRANSITIONS, type ModuleStatus } from '../work
 /** The one empty list every runtime starts with (frozen: never written). */
 const NONE: readonly never[] = Object.freeze([]);
 
+/** The instance of a module not constructed yet (frozen: shared by every such runtime). */
+const NO_INSTANCE: LifecycleMethods & Record<string | symbol, unknown> = Object.freeze({});
+
 /** What a module runtime needs from its kernel. */
 export interface RuntimeHost {
   readonly clock: Clock;
@@ -32,7 +35,7 @@ export interface LifecycleMethods {
  * work, its failure state and timings. The lifecycle moves it; work managers ask it.
  */
 export class ModuleRuntime implements WorkOwner {
-  instance: LifecycleMethods & Record<string | symbol, unknown> = {};
+  instance: LifecycleMethods & Record<string | symbol, unknown> = NO_INSTANCE;
   /** Metadata that drives workers, tasks and hooks (the replacement's, when overridden). */
   readonly meta: ModuleMeta;
   readonly activities = new ActivitySet();
@@ -78,8 +81,9 @@ export class ModuleRuntime implements WorkOwner {
 
   /** Links the runtimes of its dependencies and dependents, once, arrays sized exactly. */
   link(byName: (name: string) => ModuleRuntime): void {
-    this.dependencies = this.node.dependencies.map(byName);
-    this.dependents = this.node.dependents.map(byName);
+    const { dependencies, dependents } = this.node;
+    if (dependencies.length > 0) this.dependencies = dependencies.map(byName);
+    if (dependents.length > 0) this.dependents = dependents.map(byName);
   }
 
   /** A pino child logger with `{ module: name }`. */

@@ -147,6 +147,7 @@ export class FleetWork {
 
   /** Closes a module's fleet work as it begins to stop; its stop waits for the closing. */
   stop(rt: ModuleRuntime): void {
+    if (this.open.size === 0) return; // no module has fleet work open
     const open = this.open.get(rt);
     if (open === undefined) return;
     this.open.delete(rt);

@@ -354,8 +354,8 @@ export class Lifecycle {
     began?: number,
   ): Promise<void> | undefined {
     // Reflect.get, not instance[step]: every module is its own class, so a keyed load here
-    // is megamorphic and misses V8's stub cache (~0.5 µs per call at 1,000 modules, ~10× a
-    // generic lookup); same semantics.
+    // is megamorphic and misses V8's stub cache (in a micro-benchmark of 1,000 classes,
+    // 250-680 ns a call against 30-70 ns); same semantics.
     const method: unknown = Reflect.get(m.instance, step);
     if (typeof method !== 'function') {
       m.durations[step] = began === undefined ? 0 : this.now() - began;

@@ -63,7 +63,7 @@ export class EventBus {
   /** Adds a hook; the caller checked the module and event at create time. */
   addHook(module: string, event: string, hook: Hook): void {
     const source = this.sources.get(module)!;
-    const hooks = (source.hooks ??= new Map());
+    const hooks = (source.hooks ??= new Map<string, Hook[]>());
     const list = hooks.get(event);
     if (list === undefined) hooks.set(event, [hook]);
     else list.push(hook);

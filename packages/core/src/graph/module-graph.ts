@@ -110,6 +110,12 @@ export class ModuleGraph {
       link(node, target);
     }
 
+    // Grown by push (capacity 16 and up): kept for the kernel's life, so copied to size.
+    for (const node of queue) {
+      const n = node as { dependencies: string[]; dependents: string[] };
+      if (n.dependencies.length > 0) n.dependencies = n.dependencies.slice();
+      if (n.dependents.length > 0) n.dependents = n.dependents.slice();
+    }
     return new ModuleGraph(order(queue, byName), byName, byClass);
   }
 

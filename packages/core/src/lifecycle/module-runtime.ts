@@ -76,7 +76,12 @@ export class ModuleRuntime implements WorkOwner {
   ) {
     this.meta = meta;
     this.index = node.index;
-    this.failure = new FailureTracker((state) => host.onFailure(this, state));
+    this.failure = new FailureTracker(this);
+  }
+
+  /** @internal Its failure tracker's listener: tells the kernel. */
+  failureChanged(state: FailureState): void {
+    this.host.onFailure(this, state);
   }
 
   /** Links the runtimes of its dependencies and dependents, once, arrays sized exactly. */

@@ -7,6 +7,7 @@ export default tseslint.config(
   {
     ignores: [
       '**/dist/**',
+      'packages/core/build/**',
       '**/node_modules/**',
       'coverage/**',
       'test/types/fixtures/**',

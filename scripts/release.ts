@@ -43,10 +43,7 @@ const manifests = PACKAGES.map((p) => JSON.parse(readFileSync(file(p), 'utf8')) 
 const next = bump(manifests[0]!.version, how);
 const minor = next.split('.').slice(0, 2).join('.');
 
-execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b'], {
-  cwd: ROOT,
-  stdio: 'inherit',
-});
+execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' }); // tsc, then core's bundle
 console.log(`${dry ? '[dry run] ' : ''}release ${manifests[0]!.version} -> ${next}`);
 const out = join(ROOT, 'release');
 if (!dry) mkdirSync(out, { recursive: true });

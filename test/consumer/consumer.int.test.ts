@@ -68,7 +68,7 @@ describe('a consumer outside the workspace', () => {
   let packed: Packed[] = [];
 
   beforeAll(async () => {
-    await sh(ROOT, process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b']);
+    await sh(ROOT, 'npm', ['run', 'build']); // tsc, then core's bundle (rollup)
     const args = ['pack', '--json', '--pack-destination', tarballs];
     for (const p of PACKAGES) args.push('-w', `packages/${p}`);
     await sh(ROOT, 'mkdir', ['-p', tarballs]);

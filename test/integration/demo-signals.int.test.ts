@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
-// The built demo: `npm test` runs `tsc -b` before Jest, so it exists there.
+// The built demo: `npm test` runs `npm run build` before Jest, so it exists there.
 const MAIN = fileURLToPath(new URL('../../packages/demo/dist/main.js', import.meta.url));
 const BUILT = existsSync(MAIN);
-const MISSING = `${MAIN} is missing: build first with \`npx tsc -b\` (npm test does this before Jest).`;
+const MISSING = `${MAIN} is missing: build first with \`npm run build\` (npm test does this before Jest).`;
 
 /** Bounds for every wait on the child: generous for slow CI, far below Jest's timeout. */
 const ONLINE_WITHIN_MS = 10_000;
@@ -122,7 +122,7 @@ afterEach(() => {
 });
 
 describe('the demo service as a process', () => {
-  it('is built (run `npx tsc -b` first)', () => {
+  it('is built (run `npm run build` first)', () => {
     if (!BUILT) throw new Error(MISSING);
   });
 

@@ -10,13 +10,13 @@ import type {
 
 /**
  * The built replica entry. Under Jest this file runs from bench/src, so the compiled entry in
- * bench/dist is used (`tsc -b` builds it; `npm test` type-checks, and so builds, first).
+ * bench/dist is used (`npm run build` builds it; `npm test` builds first).
  */
 function replicaEntry(): string {
   const here = fileURLToPath(new URL('../scenarios/jobs-replica.js', import.meta.url));
   const built = here.replace(/([\\/])bench[\\/]src[\\/]/, '$1bench$1dist$1');
   if (!existsSync(built)) {
-    throw new Error(`bench replica entry ${built} is missing: run \`npx tsc -b bench\` first`);
+    throw new Error(`bench replica entry ${built} is missing: run \`npm run build\` first`);
   }
   return built;
 }

@@ -10,6 +10,8 @@ import {
   type FleetTaskRun,
   type FleetTaskSpec,
 } from '@keel/core';
+import { WatchedRedis } from '@keel/redis';
+import type { RedisOptions as IORedisOptions } from 'ioredis';
 import { bounded, describe } from './bounded.js';
 import { FleetTasks, type TaskCoordinator } from './fleet-tasks.js';
 import { JobConsumer } from './job-consumer.js';
@@ -31,6 +33,11 @@ const MAX_PRIORITY = 2_097_152;
 
 type AdminClient = IRedisClient;
 
+/** What BullMQ gives a client it creates from options without a `retryStrategy`: 1 s to 20 s. */
+function bullmqRetryStrategy(times: number): number {
+  return Math.max(Math.min(Math.exp(times), 20_000), 1_000);
+}
+
 /**
  * Durable jobs and fleet tasks on BullMQ for one replica: the `enqueue`, `consume`,
  * `scheduleTask` and `snapshot().queues/tasks` parts of a Keel `FleetConnection`.
@@ -39,6 +46,8 @@ type AdminClient = IRedisClient;
 export class BullmqJobs {
   private readonly options: ResolvedOptions;
   private readonly producers = new Map<string, Queue>();
+  /** Each queue's client: given to BullMQ, which does not close a client it did not create. */
+  private readonly clients = new Map<Queue, WatchedRedis>();
   private readonly consumers = new Map<string, JobConsumer>();
   private readonly policies: RetryPolicies;
   private readonly optionsOf = new WeakMap<RetryPolicy, JobsOptions>();
@@ -74,16 +83,26 @@ export class BullmqJobs {
   }
 
   private newQueue(name: string): Queue {
-    const queue = new Queue(name, {
-      connection: { ...this.options.connection, enableOfflineQueue: false },
-      prefix: this.options.prefix,
-    });
-    queue.on('error', (err) =>
+    // Our own client, not options: BullMQ's would arm ioredis' timer per command for the
+    // connection's `commandTimeout`; a WatchedRedis keeps that bound with one per client.
+    const client = new WatchedRedis(
+      {
+        retryStrategy: bullmqRetryStrategy,
+        ...(this.options.connection as IORedisOptions),
+        enableOfflineQueue: false,
+      },
+      this.options.clock,
+    );
+    const logError = (err: unknown): void =>
       this.options.logger.debug(
         { queue: name, err: describe(err) },
         'BullMQ queue connection error',
-      ),
-    );
+      );
+    // BullMQ stops listening when the queue closes; the client lives a little longer.
+    client.on('error', () => undefined);
+    const queue = new Queue(name, { connection: client, prefix: this.options.prefix });
+    queue.on('error', logError);
+    this.clients.set(queue, client);
     return queue;
   }
 
@@ -335,9 +354,19 @@ export class BullmqJobs {
     const { clock, closeCallTimeoutMs } = this.options;
     const queues = [...this.producers.values(), ...(this.admin === undefined ? [] : [this.admin])];
     await Promise.all(
-      queues.map((q) =>
-        bounded(q.close(), closeCallTimeoutMs, clock, 'queue close').catch(() => q.disconnect()),
-      ),
+      queues.map(async (q) => {
+        const client = this.clients.get(q);
+        await bounded(q.close(), closeCallTimeoutMs, clock, 'queue close').catch(() =>
+          q.disconnect(),
+        );
+        if (client === undefined) return;
+        this.clients.delete(q);
+        await bounded(client.quit(), closeCallTimeoutMs, clock, 'queue client quit').catch(() =>
+          client.disconnect(),
+        );
+        // Its 'end' (which stops the watchdog too) may come a turn later: no timer left now.
+        client.watchdog?.stop();
+      }),
     );
   }
 }

@@ -315,6 +315,41 @@ describe('BullmqJobs against a real Redis', () => {
     }
   });
 
+  it("fails an enqueue after the connection's commandTimeout while Redis holds the reply, with one timer for all", async () => {
+    const { jobs } = makeJobs(redis.port, freshService('held'), {
+      connection: { host: '127.0.0.1', port: redis.port, commandTimeout: 200 },
+      statsIntervalMs: 60_000,
+    });
+    open.push(jobs);
+    await jobs.declareQueue('held', { attempts: 1, backoff: { type: 'fixed', delayMs: 0 } });
+    await jobs.enqueue('held', '{"n":0}'); // connected, scripts loaded
+    const admin = new Redis(redis.port, '127.0.0.1');
+    const timers = (): number =>
+      process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    try {
+      const before = timers();
+      await admin.client('PAUSE', 800, 'ALL');
+      const started = Date.now();
+      const held = Array.from({ length: 50 }, (_, n) =>
+        jobs.enqueue('held', JSON.stringify({ n })).then(
+          () => undefined,
+          (err: Error) => err,
+        ),
+      );
+      // ioredis' own commandTimeout would arm 50 timers here; the watchdog arms one.
+      expect(timers() - before).toBeLessThan(5);
+      const errors = await Promise.all(held);
+      const took = Date.now() - started;
+      expect(errors.every((e) => e?.message === 'Command timed out')).toBe(true);
+      expect(took).toBeGreaterThanOrEqual(199);
+      expect(took).toBeLessThan(700);
+      await admin.client('UNPAUSE');
+      expect(await jobs.enqueue('held', '{"n":99}')).not.toBe('');
+    } finally {
+      admin.disconnect();
+    }
+  });
+
   it('warns at start when maxmemory-policy is not noeviction, and not when it is', async () => {
     const evicting = await startRedisServer({ args: ['--maxmemory-policy', 'allkeys-lru'] });
     try {

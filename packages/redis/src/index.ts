@@ -7,3 +7,4 @@ export type { RedisFleetOptions, ResolvedRedisFleetOptions } from './options.js'
 export { ioredisOptions, reconnectDelay } from './redis-options.js';
 export type { ClientKind } from './redis-options.js';
 export { FleetKeys } from './keys.js';
+export { CommandWatchdog, WatchedRedis, COMMAND_TIMED_OUT } from './command-watchdog.js';

@@ -18,6 +18,7 @@ import {
 } from '@keel/core';
 import { Redis, type RedisOptions } from 'ioredis';
 import { abandon } from './abandon.js';
+import { WatchedRedis } from './command-watchdog.js';
 import { describeError } from './describe-error.js';
 import { FleetKeys } from './keys.js';
 import { maskUrl, type ResolvedRedisFleetOptions } from './options.js';
@@ -141,7 +142,7 @@ export class RedisFleetConnection implements FleetConnection {
     signal: AbortSignal,
   ): Promise<RedisFleetConnection> {
     const target = maskUrl(options.url);
-    const command = new Redis(ioredisOptions(options, 'command'));
+    const command = new WatchedRedis(ioredisOptions(options, 'command'), host.clock);
     let lastError = '';
     command.on('error', (error: unknown) => (lastError = describeError(error)));
     try {
@@ -178,13 +179,16 @@ export class RedisFleetConnection implements FleetConnection {
   /** One more ioredis client with this connection's settings, disconnected by `close()`. */
   createClient(kind: ClientKind, name?: string): Redis {
     const options = this.redisOptions(kind);
-    const client = new Redis({
-      ...options,
-      // CLIENT SETNAME refuses spaces: keep names to a safe alphabet.
-      ...(name === undefined
-        ? {}
-        : { connectionName: `${options.connectionName}:${name.replace(/[^\w.:>@-]/g, '_')}` }),
-    });
+    const client = new WatchedRedis(
+      {
+        ...options,
+        // CLIENT SETNAME refuses spaces: keep names to a safe alphabet.
+        ...(name === undefined
+          ? {}
+          : { connectionName: `${options.connectionName}:${name.replace(/[^\w.:>@-]/g, '_')}` }),
+      },
+      this.host.clock,
+    );
     // An error event without a listener would be printed by ioredis; the link state shows it.
     client.on('error', (error: unknown) =>
       this.host.logger.debug({ err: describeError(error) }, 'fleet client error'),

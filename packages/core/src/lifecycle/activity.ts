@@ -1,4 +1,5 @@
 import type { TaskType } from '../errors/module-error.js';
+import { WorkRecord } from '../work/work-owner.js';
 
 /** One piece of running module work. */
 export interface Activity {
@@ -15,8 +16,8 @@ export interface Activity {
 export class ActivitySet {
   // An intrusive list, not a Set: begin/end run per hook and microtask, and hashing a fresh
   // object into a Set costs more than the rest of the record.
-  private head: Entry | undefined = undefined;
-  private tail: Entry | undefined = undefined;
+  private head: WorkRecord | undefined = undefined;
+  private tail: WorkRecord | undefined = undefined;
   private count = 0;
   private idleWaiters: Array<() => void> | undefined = undefined;
 
@@ -26,15 +27,28 @@ export class ActivitySet {
 
   /** Counts `name` as running until the returned (idempotent) end function is called. */
   begin(kind: TaskType, name: string, now: number): () => void {
-    const entry = new Entry(kind, name, now, this.tail);
+    const entry = new WorkRecord();
+    this.enter(entry, kind, name, now);
+    return () => this.end(entry);
+  }
+
+  /** Counts `name` as running in a record the caller reuses, until {@link end}. */
+  enter(entry: WorkRecord, kind: TaskType, name: string, now: number): void {
+    if (!entry.ended) this.end(entry);
+    entry.kind = kind;
+    entry.name = name;
+    entry.since = now;
+    entry.ended = false;
+    entry.prev = this.tail;
+    entry.next = undefined;
     if (this.tail === undefined) this.head = entry;
     else this.tail.next = entry;
     this.tail = entry;
     this.count++;
-    return () => this.end(entry);
   }
 
-  private end(entry: Entry): void {
+  /** Stops counting `entry`; harmless when it is not counted. */
+  end(entry: WorkRecord): void {
     if (entry.ended) return;
     entry.ended = true;
     const { prev, next } = entry;
@@ -55,7 +69,10 @@ export class ActivitySet {
   /** A snapshot of what runs now. */
   list(): Activity[] {
     const out: Activity[] = [];
-    for (let e = this.head; e !== undefined; e = e.next) out.push(e);
+    // Copies: a record is reused for the owner's next piece of work.
+    for (let e = this.head; e !== undefined; e = e.next) {
+      out.push({ kind: e.kind, name: e.name, since: e.since });
+    }
     return out;
   }
 
@@ -72,15 +89,4 @@ export class ActivitySet {
     this.idleWaiters = undefined;
     for (const wake of waiters) wake();
   }
-}
-
-class Entry implements Activity {
-  next: Entry | undefined = undefined;
-  ended = false;
-  constructor(
-    readonly kind: TaskType,
-    readonly name: string,
-    readonly since: number,
-    public prev: Entry | undefined,
-  ) {}
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { WorkOwner } from '../work/work-owner.js';
+import type { WorkOwner, WorkRecord } from '../work/work-owner.js';
 import type { ModuleMeta } from '../decorators/metadata.js';
 import type { ModuleError, TaskType } from '../errors/module-error.js';
 import { FailureTracker, type FailureState } from '../failure/failure-state.js';
@@ -166,6 +166,14 @@ export class ModuleRuntime implements WorkOwner {
 
   begin(kind: TaskType, name: string, now?: number): () => void {
     return this.activities.begin(kind, name, now ?? this.host.clock.now());
+  }
+
+  enter(record: WorkRecord, kind: TaskType, name: string, now?: number): void {
+    this.activities.enter(record, kind, name, now ?? this.host.clock.now());
+  }
+
+  leave(record: WorkRecord): void {
+    this.activities.end(record);
   }
 
   report(err: unknown, taskName: string, taskType: TaskType): ModuleError {

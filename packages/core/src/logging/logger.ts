@@ -1,9 +1,20 @@
-import { pino, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger, pino as Pino } from 'pino';
 import { KeelError } from '../errors/keel-error.js';
+
+/**
+ * pino, loaded at the first default logger or redaction: it is a third of `import('@keel/core')`,
+ * and a service that passes its own logger has loaded it already. Its CommonJS build loads
+ * synchronously, so `Kernel.create` stays synchronous.
+ */
+let loaded: typeof Pino | undefined;
+function loadPino(): typeof Pino {
+  return (loaded ??= (createRequire(import.meta.url)('pino') as typeof import('pino')).pino);
+}
 
 /** The default logger: pino at 'info' on stdout, with the given paths redacted. */
 export function defaultLogger(redact: readonly string[]): Logger {
-  return pino({ level: 'info', redact: { paths: [...redact], censor: '[redacted]' } });
+  return loadPino()({ level: 'info', redact: { paths: [...redact], censor: '[redacted]' } });
 }
 
 /**
@@ -13,7 +24,7 @@ export function defaultLogger(redact: readonly string[]): Logger {
  */
 export function withRedaction(logger: Logger, redact: readonly string[]): Logger {
   if (redact.length === 0) return logger;
-  const { stringifiersSym, redactFmtSym } = pino.symbols;
+  const { stringifiersSym, redactFmtSym } = loadPino().symbols;
   const own = (logger as unknown as Record<symbol, Record<symbol, unknown> | undefined>)[
     stringifiersSym
   ];

@@ -95,6 +95,11 @@ export class MicroTaskSlots {
     this.pump();
   }
 
+  /** True when a task timeslot is free now: {@link waitForIdle} would resolve at once. */
+  idleNow(): boolean {
+    return this.draining || this.idle();
+  }
+
   /**
    * Resolves when a slot is free and no microtask waits (a task timeslot: lower than low),
    * or after `maxWaitMs` at most. Takes no slot.

@@ -1,7 +1,16 @@
 import { endedByAbort } from '../errors/abort.js';
 import type { Clock } from '../time/clock.js';
 import type { Timer, TimerHeap } from '../time/timer-heap.js';
-import { TaskRun, type TaskState } from './task-state.js';
+import { RunRecord, TaskRun, type TaskState } from './task-state.js';
+
+/** True for a value `await` would wait for. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
 
 /** How long a queued task waits for an idle microtask slot at most, as in portbase. */
 export const TIMESLOT_WAIT_MS = 30_000;
@@ -10,6 +19,8 @@ export const SLOT_HOLD_MS = 60_000;
 
 /** Where queued tasks get their timeslot: the microtask limiter. */
 export interface TimeslotSource {
+  /** True when a task may run now without waiting. */
+  idleNow(): boolean;
   waitForIdle(maxWaitMs: number): Promise<void>;
 }
 
@@ -36,7 +47,9 @@ export interface TaskRunnerHost {
  * Per run it allocates only what the run needs: the running tasks form one intrusive list
  * in start order, which is also the slot-hold lane (ONE timer entry for the earliest hold
  * deadline, re-aimed when it fires), and each module signal gets ONE abort listener for
- * all the runs of its tasks (no listener added and removed per run).
+ * all the runs of its tasks (no listener added and removed per run). A function that returns
+ * no promise ends its run synchronously, and one that cannot read its arguments gets no
+ * `AbortController` (see {@link mayReadArguments}).
  */
 export class TaskRunner {
   private slots = 0;
@@ -53,17 +66,19 @@ export class TaskRunner {
     return this.slots;
   }
 
-  /** Takes a slot and runs `task` in the background. */
+  /** Takes a slot and runs `task`: at once when the microtask limiter is idle. */
   launch(task: TaskState): void {
     task.busy = true;
     task.holdsSlot = true;
     this.slots++;
-    void this.run(task);
+    // No promise and no microtask hop when the timeslot is free now (the usual case).
+    if (this.host.microtasks.idleNow()) this.start(task);
+    else void this.waitThenStart(task);
   }
 
   /** The task was canceled or dropped: abort its run and give its slot back. */
   abort(task: TaskState, reason: unknown): void {
-    if (reason !== undefined && task.isRunning) task.run?.controller?.abort(reason);
+    if (reason !== undefined && task.isRunning) task.record?.controller?.abort(reason);
     this.release(task);
   }
 
@@ -72,13 +87,25 @@ export class TaskRunner {
     this.host.onError(err, task);
   }
 
-  private async run(task: TaskState): Promise<void> {
-    let ran = false;
+  private async waitThenStart(task: TaskState): Promise<void> {
     try {
       await this.host.microtasks.waitForIdle(TIMESLOT_WAIT_MS);
-      if (task.fn !== undefined && this.host.isRunnable(task)) {
+    } catch (err) {
+      this.host.onError(err, task);
+      this.end(task);
+      return;
+    }
+    this.start(task);
+  }
+
+  /** Calls the function if the task may still run; else the run is dropped. */
+  private start(task: TaskState): void {
+    let ran = false;
+    try {
+      const fn = task.fn;
+      if (fn !== undefined && this.host.isRunnable(task)) {
         ran = true;
-        await this.execute(task, task.fn);
+        this.execute(task, fn);
       }
     } catch (err) {
       this.host.onError(err, task);
@@ -87,34 +114,95 @@ export class TaskRunner {
     }
   }
 
-  private async execute(task: TaskState, fn: NonNullable<TaskState['fn']>): Promise<void> {
+  /**
+   * Runs the function; a run that returns no promise ends synchronously (no promise, no
+   * microtask), one that returns a promise ends when it settles.
+   */
+  private execute(task: TaskState, fn: NonNullable<TaskState['fn']>): void {
     const { owner, name } = task;
     const run = (task.run ??= new TaskRun(task));
-    const controller = (run.controller ??= new AbortController());
-    const signal = controller.signal;
-    this.watch(task.generation);
-    const end = owner.begin('task', name);
-    const { timers } = this.host;
-    const startedAt = timers.now();
+    const record = (task.record ??= new RunRecord());
+    const signal = this.signalOf(task, record);
+    const end = this.count(owner, run, name);
+    const startedAt = this.host.timers.now();
     this.link(task, run, startedAt + SLOT_HOLD_MS);
     task.isRunning = true;
-    run.runs++;
+    record.runs++;
+    let pending: PromiseLike<unknown> | undefined;
     try {
-      await fn(signal, task);
+      const result = fn(signal, task);
+      if (isThenable(result)) pending = result;
     } catch (err) {
+      this.failed(task, record, err, signal);
+    }
+    if (pending === undefined) {
+      this.finish(task, record, startedAt, end);
+      return;
+    }
+    // A thenable whose `then` throws rejects this promise: reported as the run's error.
+    Promise.resolve(pending).then(
+      () => this.finish(task, record, startedAt, end),
+      (err: unknown) => {
+        this.failed(task, record, err, signal);
+        this.finish(task, record, startedAt, end);
+      },
+    );
+  }
+
+  /** Counts the run on its module: in the run's reused record when the module offers it. */
+  private count(owner: TaskState['owner'], run: TaskRun, name: string): (() => void) | undefined {
+    if (owner.enter === undefined || owner.leave === undefined) return owner.begin('task', name);
+    owner.enter(run.activity, 'task', name);
+    return undefined;
+  }
+
+  /**
+   * The run's signal: the task's own (made once, kept from run to run) when its function
+   * may read its arguments; else the module run's signal, which no one can see anyway.
+   */
+  private signalOf(task: TaskState, record: RunRecord): AbortSignal {
+    if (record.controller !== undefined) return record.controller.signal;
+    if (!task.readsSignal) return task.generation;
+    this.watch(task.generation);
+    return (record.controller = new AbortController()).signal;
+  }
+
+  private failed(task: TaskState, record: RunRecord, err: unknown, signal: AbortSignal): void {
+    const { owner, name } = task;
+    try {
       if (endedByAbort(err, signal)) {
         owner.logger.debug({ task: name }, 'task ended by its abort');
       } else {
-        run.failures++;
-        run.lastError = err;
+        record.failures++;
+        record.lastError = err;
         owner.report(err, name, 'task');
       }
-    } finally {
+    } catch (internal) {
+      this.host.onError(internal, task);
+    }
+  }
+
+  /** The run ended: never throws (it may run from a promise callback). */
+  private finish(
+    task: TaskState,
+    record: RunRecord,
+    startedAt: number,
+    end: (() => void) | undefined,
+  ): void {
+    try {
       task.isRunning = false;
-      run.lastDurationMs = timers.now() - startedAt;
+      record.lastDurationMs = this.host.timers.now() - startedAt;
+      const run = task.run!;
       this.unlink(task, run);
-      end();
+      if (end !== undefined) end();
+      else task.owner.leave!(run.activity);
+    } catch (err) {
+      this.host.onError(err, task);
+    }
+    try {
       this.end(task);
+    } catch (err) {
+      this.host.onError(err, task);
     }
   }
 
@@ -126,7 +214,7 @@ export class TaskRunner {
       'abort',
       () => {
         for (let t = this.first; t !== undefined; t = t.run!.next) {
-          if (t.generation === generation) t.run!.controller?.abort(generation.reason);
+          if (t.generation === generation) t.record?.controller?.abort(generation.reason);
         }
       },
       { once: true },

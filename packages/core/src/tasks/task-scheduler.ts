@@ -12,7 +12,7 @@ import {
   OwnerTasks,
   TaskState,
   type TaskGroup,
-  type TaskRun,
+  TaskRun,
   type Cadence,
   type DueAction,
   type TaskFn,
@@ -60,10 +60,17 @@ export class TaskScheduler implements TaskOps {
   private readonly owners = new Map<WorkOwner, OwnerTasks>();
   /** What the tasks of a module's current run share (one record, not three fields each). */
   private readonly groups = new WeakMap<WorkOwner, TaskGroup>();
+  private lastGroup: TaskGroup | undefined = undefined;
   private readonly concurrency: number;
   private started = false;
   private stopped = false;
+  /**
+   * Queue-and-run states of tasks that went idle, for the next ones to be queued (a few:
+   * each still names its last task until reused, dropped when a module or the kernel stops).
+   */
+  private readonly spareRuns: TaskRun[] = [];
   private dispatchPending = false;
+  private dispatching = false;
   private canceledReason: unknown = undefined;
 
   constructor(options: TaskSchedulerOptions) {
@@ -117,11 +124,15 @@ export class TaskScheduler implements TaskOps {
 
   private groupOf(owner: WorkOwner): TaskGroup {
     const generation = owner.signal;
+    // Tasks come in runs of one module: no WeakMap lookup for each.
+    const last = this.lastGroup;
+    if (last !== undefined && last.owner === owner && last.generation === generation) return last;
     let group = this.groups.get(owner);
     if (group === undefined || group.generation !== generation) {
       group = { ops: this, owner, generation };
       this.groups.set(owner, group);
     }
+    this.lastGroup = group;
     return group;
   }
 
@@ -140,10 +151,13 @@ export class TaskScheduler implements TaskOps {
     }
     this.owners.clear();
     this.queue.clear();
+    this.spareRuns.length = 0;
+    this.lastGroup = undefined;
   }
 
   /** A module began to stop: drops its tasks for good and aborts its running ones. */
   dropOwner(owner: WorkOwner): void {
+    if (this.lastGroup?.owner === owner) this.lastGroup = undefined;
     const tasks = this.owners.size === 0 ? undefined : this.owners.get(owner);
     if (tasks === undefined) {
       this.queue.forget(owner);
@@ -153,6 +167,8 @@ export class TaskScheduler implements TaskOps {
     const reason: unknown = owner.signal.aborted ? owner.signal.reason : this.cancelReason();
     for (const task of tasks.drain()) this.discard(task, reason);
     this.queue.forget(owner);
+    // Spares still name the tasks they served: none keeps a stopped module's task alive.
+    this.spareRuns.length = 0;
   }
 
   /** A task of `owner` that is queued, scheduled or running, by name (declared tasks always are). */
@@ -248,6 +264,11 @@ export class TaskScheduler implements TaskOps {
   }
 
   /** @internal */
+  takeRun(task: TaskState): TaskRun {
+    return this.spareRuns.pop()?.reuse(task) ?? new TaskRun(task);
+  }
+
+  /** @internal */
   cancel(task: TaskState): void {
     this.discard(task, this.cancelReason());
   }
@@ -276,7 +297,8 @@ export class TaskScheduler implements TaskOps {
   }
 
   private requestDispatch(): void {
-    if (this.dispatchPending || !this.started || this.stopped) return;
+    // A dispatch in progress sees the change: its loop checks queue and slots again.
+    if (this.dispatchPending || this.dispatching || !this.started || this.stopped) return;
     this.dispatchPending = true;
     queueMicrotask(() => this.dispatch());
   }
@@ -284,8 +306,18 @@ export class TaskScheduler implements TaskOps {
   /** Fills free run slots from the queue; coalesced, so a burst of queue() calls sorts first. */
   private dispatch(): void {
     this.dispatchPending = false;
-    if (this.stopped) return;
-    while (this.runner.slotsInUse < this.concurrency) {
+    if (this.stopped || this.dispatching) return;
+    this.dispatching = true;
+    try {
+      this.fillSlots();
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  /** Runs whose function returns no promise end within `launch`: the loop goes on with the next. */
+  private fillSlots(): void {
+    while (!this.stopped && this.runner.slotsInUse < this.concurrency) {
       const link = this.queue.next();
       if (link === undefined) return;
       const task = link.task;
@@ -330,10 +362,10 @@ export class TaskScheduler implements TaskOps {
     } else if (task.cadence !== undefined && task.dueAt === undefined && !task.queued) {
       // Repeat from the END of the run, unless the run scheduled or queued itself.
       if (task.cadenceWall) {
-        const next = task.cadence(this.clock.now(), task.run?.runs ?? 0);
+        const next = task.cadence(this.clock.now(), task.record?.runs ?? 0);
         if (next !== undefined) this.schedule(task, next);
       } else {
-        const next = task.cadence(this.timers.now(), task.run?.runs ?? 0);
+        const next = task.cadence(this.timers.now(), task.record?.runs ?? 0);
         if (next !== undefined) this.scheduleIn(task, next);
       }
     }
@@ -383,16 +415,26 @@ export class TaskScheduler implements TaskOps {
     else if (task.index < 0 || task.at !== at) this.timers.move(task, at);
   }
 
-  /** Keeps `task` in its module's list while it is engaged (O(1) either way). */
+  /**
+   * Keeps `task` in its module's list while it is engaged (O(1) either way), and drops its
+   * queue-and-run state once it is neither queued nor busy.
+   */
   private track(task: TaskState): void {
-    const list = task.ownerList;
+    const run = task.run;
+    if (run !== undefined && !task.busy && run.idle) {
+      task.run = undefined;
+      if (this.spareRuns.length < MAX_SPARE_RUNS) this.spareRuns.push(run);
+    }
+    const tracked = task.tracked;
     if (task.engaged && !task.isCanceled) {
-      if (list !== undefined) return;
+      if (tracked) return;
       const owner = task.owner;
       let tasks = this.owners.get(owner);
       if (tasks === undefined) this.owners.set(owner, (tasks = new OwnerTasks()));
       tasks.push(task);
-    } else if (list !== undefined) {
+    } else if (tracked) {
+      const list = this.owners.get(task.owner);
+      if (list === undefined) return;
       list.remove(task);
       if (list.size === 0) this.owners.delete(task.owner);
     }
@@ -421,6 +463,9 @@ export class TaskScheduler implements TaskOps {
 function whole(at: number): number {
   return Math.ceil(at);
 }
+
+/** Enough for a burst of timers that fire together; the rest are made and dropped. */
+const MAX_SPARE_RUNS = 256;
 
 function checkConcurrency(value: number): number {
   if (Number.isInteger(value) && value >= 1) return value;

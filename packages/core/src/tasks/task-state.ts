@@ -1,10 +1,11 @@
-import type { WorkOwner } from '../work/work-owner.js';
+import { WorkRecord, type WorkOwner } from '../work/work-owner.js';
 import { QueueNode } from '../util/linked-queue.js';
 import type { Schedule } from '../time/schedule.js';
 import type { DeadlineLane, LaneNode } from '../time/deadline-lanes.js';
 import type { TimerEntry } from '../time/timer-heap.js';
 import { KeelError } from '../errors/keel-error.js';
 import { toMs, type Duration } from '../time/duration.js';
+import { mayReadArguments } from './signal-use.js';
 
 /** A task body: gets a signal (aborted on cancel or module stop) and its own handle. */
 export type TaskFn = (signal: AbortSignal, task: TaskHandle) => unknown;
@@ -32,6 +33,8 @@ export interface TaskOps {
   cancel(task: TaskState): void;
   /** The task's timer entry is due. */
   onTimer(task: TaskState): void;
+  /** A queue-and-run state for `task` (a spare one when there is). */
+  takeRun(task: TaskState): TaskRun;
 }
 
 /**
@@ -78,22 +81,22 @@ export class TaskHandle {
 
   /** How many runs started. */
   get runs(): number {
-    return this.task.run?.runs ?? 0;
+    return this.task.record?.runs ?? 0;
   }
 
   /** How many runs failed (a run ended by its abort is not a failure). */
   get failures(): number {
-    return this.task.run?.failures ?? 0;
+    return this.task.record?.failures ?? 0;
   }
 
   /** Duration of the last finished run in ms, or null. */
   get lastDurationMs(): number | null {
-    return this.task.run?.lastDurationMs ?? null;
+    return this.task.record?.lastDurationMs ?? null;
   }
 
   /** The error of the last failed run, if any. */
   get lastError(): unknown {
-    return this.task.run?.lastError;
+    return this.task.record?.lastError;
   }
 
   /** Appends it to the normal queue (once; a running task runs again after this run). */
@@ -165,7 +168,8 @@ export class TaskHandle {
 /** A task's place in one queue; a task has one per queue kind, so it is in each at most once. */
 export class TaskLink extends QueueNode<TaskLink> {
   constructor(
-    readonly task: TaskState,
+    /** Reassigned only when its spare {@link TaskRun} is reused. */
+    public task: TaskState,
     readonly kind: QueueKind,
   ) {
     super();
@@ -173,9 +177,10 @@ export class TaskLink extends QueueNode<TaskLink> {
 }
 
 /**
- * What a task's queueing and runs leave behind: its queue places and deadline, statistics,
- * and what its runner reuses from run to run. Made when it is first queued: most scheduled
- * tasks are canceled or rescheduled before, and keep only the {@link TaskState}.
+ * A task's place in the queues and among running tasks, while it is queued or busy: its
+ * queue places, its max-delay deadline and its place in the runner's list. Dropped once the
+ * task is neither (most tasks fire once: nothing of it outlives the run, so a fired timer
+ * leaves no young object to copy and promote).
  */
 export class TaskRun implements LaneNode<TaskRun> {
   /** Its places in the two queues, made when first queued there. */
@@ -189,18 +194,43 @@ export class TaskRun implements LaneNode<TaskRun> {
   lane: DeadlineLane<TaskRun> | undefined = undefined;
   lanePrev: TaskRun | undefined = undefined;
   laneNext: TaskRun | undefined = undefined;
-  runs = 0;
-  failures = 0;
-  lastDurationMs: number | undefined = undefined;
-  lastError: unknown = undefined;
-  controller: AbortController | undefined = undefined;
   /** Its place in the runner's list of running tasks (start order), while it runs. */
   prev: TaskState | undefined = undefined;
   next: TaskState | undefined = undefined;
   /** When its run gives its slot back at the latest (the timer heap's time). */
   holdUntil = 0;
+  /** Its run counted on its module (reused from run to run, and with the spare). */
+  readonly activity = new WorkRecord();
 
-  constructor(readonly task: TaskState) {}
+  constructor(public task: TaskState) {}
+
+  /** True when nothing refers to it any more: in no queue, lane or running list. */
+  get idle(): boolean {
+    return (
+      this.lane === undefined &&
+      this.prioritized?.queue === undefined &&
+      this.normal?.queue === undefined &&
+      this.prev === undefined &&
+      this.next === undefined
+    );
+  }
+
+  /** Hands a spare (idle) one over to `task`. */
+  reuse(task: TaskState): this {
+    this.task = task;
+    if (this.prioritized !== undefined) this.prioritized.task = task;
+    if (this.normal !== undefined) this.normal.task = task;
+    return this;
+  }
+}
+
+/** What a task's runs leave behind: statistics and the signal reused from run to run. */
+export class RunRecord {
+  runs = 0;
+  failures = 0;
+  lastDurationMs: number | undefined = undefined;
+  lastError: unknown = undefined;
+  controller: AbortController | undefined = undefined;
 }
 
 /**
@@ -209,11 +239,10 @@ export class TaskRun implements LaneNode<TaskRun> {
  * `schedule()`/repeat time: the task itself is its timer entry (`at`/`index`/`seq`). The
  * max-delay deadline of a queued run is in its {@link TaskRun}, in a deadline lane.
  * It sits in its module's list of engaged tasks through `ownerPrev`/`ownerNext` (no `Set`
- * entry per task). Times are whole milliseconds (see the scheduler's `whole`).
+ * entry per task, and a bit, not a field, says it is in it). Times are whole milliseconds (see the scheduler's `whole`).
  */
 export class TaskState extends TaskHandle implements TimerEntry {
-  /** Its module's list of engaged tasks (the scheduler's). */
-  ownerList: OwnerTasks | undefined = undefined;
+  /** Its place in its module's list of engaged tasks (the scheduler's), while `tracked`. */
   ownerPrev: TaskState | undefined = undefined;
   ownerNext: TaskState | undefined = undefined;
   /** Monotonic times (the timer heap's). */
@@ -224,8 +253,10 @@ export class TaskState extends TaskHandle implements TimerEntry {
   at = 0;
   index = -1;
   seq = 0;
-  /** Made when first queued (see {@link TaskRun}). */
+  /** While queued or busy (see {@link TaskRun}). */
   run: TaskRun | undefined = undefined;
+  /** Made when it first runs (see {@link RunRecord}). */
+  record: RunRecord | undefined = undefined;
   /** Its booleans, as bits of one small integer (see the accessors). */
   private bits = 0;
   /** How it repeats and waits; shared by every task that keeps the defaults. */
@@ -301,6 +332,26 @@ export class TaskState extends TaskHandle implements TimerEntry {
     this.bits = on ? this.bits | HOLDS_SLOT : this.bits & ~HOLDS_SLOT;
   }
 
+  /** In its module's list of engaged tasks. */
+  get tracked(): boolean {
+    return (this.bits & TRACKED) !== 0;
+  }
+
+  set tracked(on: boolean) {
+    this.bits = on ? this.bits | TRACKED : this.bits & ~TRACKED;
+  }
+
+  /** Its function may read its signal (checked once, at its first run). */
+  get readsSignal(): boolean {
+    let bits = this.bits;
+    if ((bits & SIGNAL_CHECKED) === 0) {
+      bits |= SIGNAL_CHECKED;
+      if (this.fn === undefined || mayReadArguments(this.fn)) bits |= READS_SIGNAL;
+      this.bits = bits;
+    }
+    return (bits & READS_SIGNAL) !== 0;
+  }
+
   /** The cadence returns wall times (cron) rather than monotonic ones (`repeat`). */
   get cadenceWall(): boolean {
     return (this.bits & CADENCE_WALL) !== 0;
@@ -354,7 +405,7 @@ export class TaskState extends TaskHandle implements TimerEntry {
 
   /** Its place in the queue of `kind`, made on first use. */
   link(kind: QueueKind): TaskLink {
-    const run = (this.run ??= new TaskRun(this));
+    const run = (this.run ??= this.ops.takeRun(this));
     return (run[kind] ??= new TaskLink(this, kind));
   }
 
@@ -392,6 +443,9 @@ const BUSY = 2;
 const RUNNING = 4;
 const HOLDS_SLOT = 8;
 const CADENCE_WALL = 16;
+const SIGNAL_CHECKED = 32;
+const READS_SIGNAL = 64;
+const TRACKED = 128;
 
 /** The engaged tasks of one module, in the order they became engaged (intrusive). */
 export class OwnerTasks {
@@ -400,7 +454,7 @@ export class OwnerTasks {
   size = 0;
 
   push(task: TaskState): void {
-    task.ownerList = this;
+    task.tracked = true;
     task.ownerPrev = this.tail;
     task.ownerNext = undefined;
     if (this.tail === undefined) this.head = task;
@@ -409,14 +463,16 @@ export class OwnerTasks {
     this.size++;
   }
 
+  /** Removes `task`, which must be in this list. */
   remove(task: TaskState): void {
-    if (task.ownerList !== this) return;
+    if (!task.tracked) return;
     const { ownerPrev: prev, ownerNext: next } = task;
     if (prev === undefined) this.head = next;
     else prev.ownerNext = next;
     if (next === undefined) this.tail = prev;
     else next.ownerPrev = prev;
-    task.ownerList = task.ownerPrev = task.ownerNext = undefined;
+    task.ownerPrev = task.ownerNext = undefined;
+    task.tracked = false;
     this.size--;
   }
 

@@ -26,7 +26,7 @@ export interface TaskSchedulerStats {
 
 /** A JSON-serialisable view of one task. */
 export function describeTask(task: TaskState): TaskInfo {
-  const run = task.run;
+  const run = task.record;
   const error = run?.lastError;
   return {
     name: task.name,

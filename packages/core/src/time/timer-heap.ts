@@ -42,21 +42,16 @@ const MAX_TIMEOUT = 2_147_483_647;
 
 /**
  * Every deadline of one kernel in a binary min-heap, with ONE armed clock timer for the
- * earliest. Adding, cancelling and moving a deadline are O(log n); the clock timer is
- * re-armed only when the earliest deadline moves earlier (an early wake-up simply re-arms).
+ * earliest. Adding, cancelling and moving a deadline are O(log n) at worst and O(1) on
+ * average for random due times (a new or removed entry is near the bottom, where most
+ * entries are); the clock timer is re-armed only when the earliest deadline moves earlier
+ * (an early wake-up simply re-arms).
  */
 export class TimerHeap {
   private readonly heap: Entry[] = [];
   private handle: unknown = undefined;
   private armedAt = Infinity;
   private seq = 0;
-  /**
-   * Cancelled entries still in the heap array, and where (lazy deletion, no object per
-   * cancel): such an entry reads as not pending (`index` -1) but keeps its place and its
-   * order until it reaches the top or a compaction; moving it again revives it in place,
-   * never as a second copy.
-   */
-  private readonly deadAt = new Map<Entry, number>();
   private firing = false;
   private closed = false;
   private readonly monotonic: () => number;
@@ -88,7 +83,7 @@ export class TimerHeap {
 
   /** Number of pending deadlines. */
   get size(): number {
-    return this.heap.length - this.deadAt.size;
+    return this.heap.length;
   }
 
   /** Calls `fn` once the monotonic clock reaches `at` (never earlier). */
@@ -96,9 +91,8 @@ export class TimerHeap {
     const entry = new FnEntry(at, this.seq++, fn);
     // A closed heap never fires and holds nothing.
     if (this.closed) return entry;
-    entry.index = this.heap.length;
     this.heap.push(entry);
-    this.up(entry.index);
+    this.up(this.heap.length - 1);
     this.arm();
     return entry;
   }
@@ -108,20 +102,15 @@ export class TimerHeap {
     return this.at(this.monotonic() + ms, fn);
   }
 
-  /** Cancels a pending deadline; a fired or cancelled one is ignored. */
+  /**
+   * Cancels a pending deadline; a fired or cancelled one is ignored. Removed at once (the
+   * last entry takes its place, a sift of O(1) levels on average): no tombstone to skip,
+   * count or compact later, and no map of them.
+   */
   cancel(timer: Timer | undefined): void {
     const entry = timer as Entry | undefined;
     if (entry === undefined || entry.index < 0) return;
-    const index = entry.index;
-    if (index === 0 || index === this.heap.length - 1) {
-      this.removeAt(index);
-      this.dropDeadTop();
-    } else {
-      // Lazy deletion: O(1) now instead of a sift; the entry keeps its place (and order).
-      entry.index = -1;
-      this.deadAt.set(entry, index);
-      if (this.deadAt.size * 2 > this.heap.length) this.compact();
-    }
+    this.removeAt(entry.index);
     if (this.heap.length === 0) this.disarm();
   }
 
@@ -132,21 +121,15 @@ export class TimerHeap {
   move(timer: Timer, at: number): void {
     const entry = timer as Entry;
     if (this.closed) return;
-    if (entry.index < 0) {
-      // Cancelled but still in place: revive it there; else add it.
-      const position = this.deadAt.size === 0 ? undefined : this.deadAt.get(entry);
-      if (position !== undefined) {
-        this.deadAt.delete(entry);
-        entry.index = position;
-      } else {
-        entry.index = this.heap.length;
-        this.heap.push(entry);
-      }
-    }
     entry.at = at;
     entry.seq = this.seq++;
-    this.up(entry.index);
-    this.down(entry.index);
+    if (entry.index < 0) {
+      this.heap.push(entry);
+      this.up(this.heap.length - 1);
+    } else {
+      this.up(entry.index);
+      this.down(entry.index);
+    }
     this.arm();
   }
 
@@ -205,9 +188,7 @@ export class TimerHeap {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const pending = this.heap
-      .filter((e) => e.index >= 0)
-      .sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const pending = [...this.heap].sort((a, b) => a.at - b.at || a.seq - b.seq);
     this.clear();
     for (const entry of pending) {
       try {
@@ -227,12 +208,10 @@ export class TimerHeap {
   clear(): void {
     for (const entry of this.heap) entry.index = -1;
     this.heap.length = 0;
-    this.deadAt.clear();
     this.disarm();
   }
 
   private arm(): void {
-    this.dropDeadTop();
     const first = this.heap[0];
     if (first === undefined || this.firing) return;
     if (this.handle !== undefined && this.armedAt <= first.at) return;
@@ -260,9 +239,7 @@ export class TimerHeap {
         first !== undefined && first.at <= this.monotonic();
         first = this.heap[0]
       ) {
-        const dead = first.index < 0;
         this.removeAt(0);
-        if (dead) continue;
         try {
           first.fire();
         } catch (err) {
@@ -275,48 +252,17 @@ export class TimerHeap {
     }
   }
 
-  /** Pops cancelled entries off the top, so the armed time is always a live entry's. */
-  private dropDeadTop(): void {
-    while (this.heap.length > 0 && this.heap[0]!.index < 0) this.removeAt(0);
-  }
-
-  /** More than half are cancelled: drop them all and rebuild the heap in O(n). */
-  private compact(): void {
-    const heap = this.heap;
-    let length = 0;
-    for (const entry of heap) {
-      if (entry.index < 0) continue;
-      entry.index = length;
-      heap[length++] = entry;
-    }
-    heap.length = length;
-    this.deadAt.clear();
-    for (let i = (length >> 1) - 1; i >= 0; i--) this.down(i);
-  }
-
   private removeAt(index: number): void {
     const heap = this.heap;
     const removed = heap[index]!;
     const last = heap.pop()!;
-    if (removed.index < 0) this.deadAt.delete(removed);
-    else removed.index = -1;
+    removed.index = -1;
     if (index < heap.length) {
       heap[index] = last;
-      this.place(last, index);
-      this.up(index);
-      this.down(this.position(last));
+      last.index = index;
+      if (index > 0 && this.less(last, heap[(index - 1) >> 1]!)) this.up(index);
+      else this.down(index);
     }
-  }
-
-  /** Records an entry's new position, keeping a cancelled one cancelled. */
-  private place(entry: Entry, index: number): void {
-    if (entry.index < 0) this.deadAt.set(entry, index);
-    else entry.index = index;
-  }
-
-  /** Where an entry is in the heap array (live or cancelled in place). */
-  private position(entry: Entry): number {
-    return entry.index >= 0 ? entry.index : this.deadAt.get(entry)!;
   }
 
   private less(a: Entry, b: Entry): boolean {
@@ -331,11 +277,11 @@ export class TimerHeap {
       const parent = heap[parentIndex]!;
       if (!this.less(entry, parent)) break;
       heap[index] = parent;
-      this.place(parent, index);
+      parent.index = index;
       index = parentIndex;
     }
     heap[index] = entry;
-    this.place(entry, index);
+    entry.index = index;
   }
 
   private down(index: number): void {
@@ -351,10 +297,10 @@ export class TimerHeap {
       const candidate = heap[child]!;
       if (!this.less(candidate, entry)) break;
       heap[index] = candidate;
-      this.place(candidate, index);
+      candidate.index = index;
       index = child;
     }
     heap[index] = entry;
-    this.place(entry, index);
+    entry.index = index;
   }
 }

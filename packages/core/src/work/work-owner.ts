@@ -25,6 +25,28 @@ export interface WorkOwner {
    * clock's wall time) spares a clock read when a caller begins many at once.
    */
   begin(kind: TaskType, name: string, now?: number): () => void;
+  /**
+   * As {@link begin}, with a record the caller keeps from one piece of work to the next (a
+   * task's runs): no closure and no record per run. Pair each with one {@link leave}.
+   * Optional: a caller falls back to `begin` without it.
+   */
+  enter?(record: WorkRecord, kind: TaskType, name: string, now?: number): void;
+  /** Ends what {@link enter} counted; harmless when it is not counted. */
+  leave?(record: WorkRecord): void;
   /** Reports a failure of module code as a `ModuleError` and returns it. */
   report(err: unknown, taskName: string, taskType: TaskType): ModuleError;
+}
+
+/**
+ * One piece of running work in its module's list (owned by the module's activity set while
+ * counted; `ended` otherwise). Callers of {@link WorkOwner.enter} keep one and reuse it.
+ */
+export class WorkRecord {
+  kind: TaskType = 'task';
+  name = '';
+  /** Clock time it began. */
+  since = 0;
+  prev: WorkRecord | undefined = undefined;
+  next: WorkRecord | undefined = undefined;
+  ended = true;
 }

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import type { WorkOwner } from '../../src/work/work-owner.js';
+import type { WorkOwner, WorkRecord } from '../../src/work/work-owner.js';
 import { ModuleError, type TaskType } from '../../src/errors/module-error.js';
 import type { ModuleStatus } from '../../src/work/module-status.js';
 
@@ -39,6 +39,20 @@ export class FakeOwner implements WorkOwner {
       ended = true;
       this.active.set(kind, (this.active.get(kind) ?? 0) - 1);
     };
+  }
+
+  enter(record: WorkRecord, kind: TaskType, name: string): void {
+    if (!record.ended) this.leave(record);
+    record.kind = kind;
+    record.name = name;
+    record.ended = false;
+    this.active.set(kind, (this.active.get(kind) ?? 0) + 1);
+  }
+
+  leave(record: WorkRecord): void {
+    if (record.ended) return;
+    record.ended = true;
+    this.active.set(record.kind, (this.active.get(record.kind) ?? 0) - 1);
   }
 
   report(err: unknown, taskName: string, taskType: TaskType): ModuleError {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { TimerHeap } from '../../src/time/timer-heap.js';
 import { FakeClock } from '@keel/testing';
 
@@ -48,5 +49,82 @@ describe('TimerHeap cancel (lazy deletion)', () => {
     timers.cancel(all[3]);
     timers.close();
     expect(fired).toEqual([0, 1, 4, 5]);
+  });
+});
+
+describe('TimerHeap against a model (property)', () => {
+  type Op =
+    | { kind: 'add'; at: number }
+    | { kind: 'cancel'; pick: number }
+    | { kind: 'move'; pick: number; at: number }
+    | { kind: 'advance'; ms: number };
+
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ kind: fc.constant('add' as const), at: fc.integer({ min: 0, max: 60 }) }),
+    fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
+    fc.record({
+      kind: fc.constant('move' as const),
+      pick: fc.nat(),
+      at: fc.integer({ min: 0, max: 60 }),
+    }),
+    fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 15 }) }),
+  );
+
+  it('fires in due order (first added or moved first among equals), never early, once', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 80 }), async (ops) => {
+        const { clock, timers } = setup();
+        const fired: Array<{ id: number; at: number; firedAt: number }> = [];
+        const handles: Array<ReturnType<TimerHeap['at']>> = [];
+        // The model: pending id -> [due time, order of its last add or move].
+        const model = new Map<number, [number, number]>();
+        const dueOf: number[] = [];
+        let order = 0;
+        const expected: number[] = [];
+        const fireModel = (until: number): void => {
+          const due = [...model].filter(([, [at]]) => at <= until);
+          due.sort((a, b) => a[1][0] - b[1][0] || a[1][1] - b[1][1]);
+          for (const [id] of due) {
+            expected.push(id);
+            model.delete(id);
+          }
+        };
+        for (const o of ops) {
+          if (o.kind === 'add') {
+            const id = handles.length;
+            const at = clock.monotonic() + o.at;
+            dueOf[id] = at;
+            handles.push(
+              timers.at(at, () => fired.push({ id, at: dueOf[id]!, firedAt: clock.monotonic() })),
+            );
+            model.set(id, [at, order++]);
+          } else if (o.kind === 'cancel' && handles.length > 0) {
+            const id = o.pick % handles.length;
+            timers.cancel(handles[id]);
+            model.delete(id);
+          } else if (o.kind === 'move' && handles.length > 0) {
+            const id = o.pick % handles.length;
+            const at = clock.monotonic() + o.at;
+            timers.move(handles[id]!, at);
+            dueOf[id] = at;
+            model.set(id, [at, order++]);
+          } else if (o.kind === 'advance') {
+            // Step by step: entries due at one time fire together, earlier times first.
+            for (let i = 0; i < o.ms; i++) {
+              await clock.advance(1);
+              fireModel(clock.monotonic());
+            }
+          }
+          expect(timers.size).toBe(model.size);
+        }
+        await clock.advance(100);
+        fireModel(clock.monotonic());
+        expect(fired.map((f) => f.id)).toEqual(expected);
+        for (const f of fired) expect(f.firedAt).toBeGreaterThanOrEqual(f.at);
+        expect(timers.size).toBe(0);
+        expect(clock.pendingTimers).toBe(0);
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { startRedisServer, type RedisServer } from '@keel/testing';
 import { Redis } from 'ioredis';
 
-/** The fixture runs on the built packages: `npx tsc -b` first (npm test does). */
+/** The fixture runs on the built packages: `npm run build` first (npm test does). */
 export const FIXTURE = fileURLToPath(new URL('../fixtures/replica.mjs', import.meta.url));
 const BUILT = fileURLToPath(new URL('../../../../packages/redis/dist/index.js', import.meta.url));
 export const READY = existsSync(BUILT);
-export const MISSING = `${BUILT} is missing: build first with \`npx tsc -b\`.`;
+export const MISSING = `${BUILT} is missing: build first with \`npm run build\`.`;
 
 /** One line the fixture printed. */
 export interface Fact {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { KeelError } from '../../errors/keel-error.js';
 import type { FleetProvider } from '../../specs/fleet-provider.js';
@@ -13,14 +12,23 @@ export interface LocalFleetOptions {
 }
 
 /**
+ * Six hex digits that tell apart kernels of one process (or a reused pid). Not a secret, so
+ * Math.random: node:crypto would add ~10 ms (its streams and ciphers) to every import.
+ */
+function randomSuffix(): string {
+  return Math.floor(Math.random() * 0x1000000)
+    .toString(16)
+    .padStart(6, '0');
+}
+
+/**
  * The fleet of one: the kernel's provider when no `fleet` option is given. The only
  * replica holds every lease (singletons are active, first token 1); fleet events, jobs
  * (retries and backoff on the kernel clock) and `fleet: 'once'` tasks run in this process.
  * Nothing is durable: queued jobs and pending events end with the process.
  */
 export function localFleet(options: LocalFleetOptions = {}): FleetProvider {
-  const replicaId =
-    options.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const replicaId = options.replicaId ?? `${hostname()}-${process.pid}-${randomSuffix()}`;
   if (typeof replicaId !== 'string' || replicaId === '') {
     throw new KeelError(
       'E_INVALID_OPTION',

@@ -1,0 +1,35 @@
+// @ts-check
+// @keel/core ships as one ESM file: importing 90 modules one by one cost more than the
+// code in them (Node resolves, stats, reads and compiles each file on its own).
+// tsc still compiles (decorator metadata) into packages/core/build/ and writes the .d.ts
+// into dist/; rollup only joins tsc's output. `npm run build` runs both.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** @param {string} path */
+const core = (path) => join(import.meta.dirname, 'packages/core', path);
+
+/**
+ * Loads each of tsc's files with its source map, so the bundle's map points at src/*.ts.
+ * @type {import('rollup').Plugin}
+ */
+const tscSourceMaps = {
+  name: 'tsc-source-maps',
+  load(id) {
+    return { code: readFileSync(id, 'utf8'), map: readFileSync(`${id}.map`, 'utf8') };
+  },
+};
+
+/** @type {import('rollup').RollupOptions} */
+export default {
+  input: core('build/index.js'),
+  // Dependencies and node: builtins stay imports; only the package's own files are joined.
+  external: (id) => !id.startsWith('.') && !id.startsWith('/'),
+  plugins: [tscSourceMaps],
+  output: {
+    file: core('dist/index.js'),
+    format: 'es',
+    sourcemap: true,
+    sourcemapExcludeSources: true,
+  },
+};

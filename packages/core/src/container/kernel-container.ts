@@ -34,7 +34,7 @@ export class KernelContainer {
   /** Values made by factories that declare `dispose`, in creation order. */
   private readonly disposables: Array<{ provider: Provider; value: unknown }> = [];
   /** Constructor tokens by class: each class's metadata is walked once per kernel. */
-  private readonly tokenCache = new Map<ModuleClass, unknown[]>();
+  private readonly tokenCache = new Map<ModuleClass, readonly unknown[]>();
   private constructing: unknown = undefined;
 
   constructor(providers: readonly Provider[], contextToken: ModuleClass) {
@@ -174,7 +174,7 @@ export class KernelContainer {
   }
 
   /** A class's constructor tokens, read from its metadata once per kernel. */
-  private tokensOf(cls: ModuleClass): unknown[] {
+  private tokensOf(cls: ModuleClass): readonly unknown[] {
     let tokens = this.tokenCache.get(cls);
     if (tokens === undefined) {
       tokens = constructorTokens(cls);

@@ -5,6 +5,7 @@ import type { TaskScheduler } from '../tasks/task-scheduler.js';
 import type { TaskHandle } from '../tasks/task-handle.js';
 import type { WorkerRunner } from '../workers/worker-runner.js';
 import type { WorkOwner } from '../work/work-owner.js';
+import type { ModuleRuntime } from '../lifecycle/module-runtime.js';
 import type { ModuleRef } from '../decorators/metadata.js';
 import type { Clock } from '../time/clock.js';
 import type { TimerHeap } from '../time/timer-heap.js';
@@ -27,13 +28,17 @@ export interface ContextKernel {
   module(ref: ModuleRef): { readonly name: string };
 }
 
-/** The kernel services a module context delegates to. */
+/**
+ * The kernel services a module context delegates to: one object for every module of a
+ * kernel (what differs per module is looked up by its runtime, when first asked).
+ */
 export interface ContextServices {
-  readonly kernel: ContextKernel;
+  /** The module's `ctx.kernel` (made on first read: most modules never read it). */
+  kernelOf(runtime: ModuleRuntime): ContextKernel;
   readonly clock: Clock;
   readonly timers: TimerHeap;
-  /** This module's parsed command-line flags. */
-  readonly flags: Readonly<Record<string, FlagValue>>;
+  /** A module's parsed command-line flags. */
+  flagsOf(module: string): Readonly<Record<string, FlagValue>>;
   readonly workers: WorkerRunner;
   readonly scheduler: TaskScheduler;
   readonly microtasks: MicroTaskLimiter;

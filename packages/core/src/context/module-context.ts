@@ -9,6 +9,7 @@ import { KeelError } from '../errors/keel-error.js';
 import { badArgumentError, notAFunctionError, typeName } from '../errors/catalog.js';
 import type { FlagValue } from '../decorators/metadata.js';
 import type {
+  ContextKernel,
   ContextServices,
   MicroTaskOptions,
   SignalMicroTaskOptions,
@@ -42,6 +43,7 @@ export interface TriggerOptions {
  */
 export class ModuleContext {
   private fleetContext: FleetContext | undefined = undefined;
+  private kernelView: ContextKernel | undefined = undefined;
 
   /** @internal Created by the kernel; inject it, do not construct it. */
   constructor(
@@ -78,7 +80,11 @@ export class ModuleContext {
    * (start, a task, a hook) does not wait for that code (docs/lifecycle.md).
    */
   get kernel(): KernelOfContext {
-    return this.services.kernel as unknown as KernelOfContext;
+    return this.kernelOf() as unknown as KernelOfContext;
+  }
+
+  private kernelOf(): ContextKernel {
+    return (this.kernelView ??= this.services.kernelOf(this.runtime));
   }
 
   /** The kernel clock's time in ms: use it instead of `Date.now()` so tests can control time. */
@@ -103,13 +109,14 @@ export class ModuleContext {
 
   /** The value of a command-line flag this module declares in `@Module({ flags })`. */
   flag<T extends FlagValue = FlagValue>(name: string): T {
-    if (!(name in this.services.flags)) {
+    const flags = this.services.flagsOf(this.name);
+    if (!(name in flags)) {
       throw badArgumentError(
         `Module "${this.name}" reads flag --${name}, which it does not declare. Add it to @Module({ flags }).`,
         { module: this.name, details: { flag: name } },
       );
     }
-    return this.services.flags[name] as T;
+    return flags[name] as T;
   }
 
   /** Aborted when this module begins to stop; a fresh one for every start. */
@@ -212,7 +219,7 @@ export class ModuleContext {
     if (this.ownsKey(event.module)) return event.event;
     let owner: string;
     try {
-      owner = this.services.kernel.module(event.module as ModuleRef).name;
+      owner = this.kernelOf().module(event.module as ModuleRef).name;
     } catch {
       owner = typeof event.module === 'string' ? event.module : 'another module';
     }

@@ -168,8 +168,8 @@ export interface ModuleMeta {
   /** The class whose decorators these are: declaration errors name it, as it is written. */
   className: string;
   options: ModuleOptions;
-  workers: WorkerMeta[];
-  tasks: TaskMeta[];
-  hooks: HookMeta[];
-  jobs: JobMeta[];
+  workers: readonly WorkerMeta[];
+  tasks: readonly TaskMeta[];
+  hooks: readonly HookMeta[];
+  jobs: readonly JobMeta[];
 }

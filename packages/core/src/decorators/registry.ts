@@ -18,6 +18,9 @@ const TASKS_KEY = Symbol.for('keel:tasks');
 const HOOKS_KEY = Symbol.for('keel:hooks');
 const JOBS_KEY = Symbol.for('keel:jobs');
 
+/** The records of a kind a class does not declare: one frozen list for all. */
+const NONE: readonly never[] = Object.freeze([]);
+
 type MethodKind = 'workers' | 'tasks' | 'hooks' | 'jobs';
 type MethodKey = typeof WORKERS_KEY | typeof TASKS_KEY | typeof HOOKS_KEY | typeof JOBS_KEY;
 
@@ -100,7 +103,12 @@ export function readModuleMeta(ctor: ModuleClass): ModuleMeta {
  * method again replaces the records an ancestor made for that method: an overridden
  * `@Worker` runs once, as the subclass declares it.
  */
-function inherited<T extends { method: string | symbol }>(key: MethodKey, ctor: ModuleClass): T[] {
+function inherited<T extends { method: string | symbol }>(
+  key: MethodKey,
+  ctor: ModuleClass,
+): readonly T[] {
+  // `in` walks the class's chain without allocating: most modules declare none of a kind.
+  if (!(key in ctor)) return NONE;
   const chain: T[][] = [];
   for (
     let c: unknown = ctor;

@@ -34,15 +34,12 @@ export interface EventBusHost {
   now(): number;
 }
 
-/** A declared event: one map lookup per trigger finds both what it is and who hooks it. */
-interface EventSlot {
-  readonly exposed: boolean;
-  readonly hooks: Hook[];
-}
-
 interface Source {
   readonly owner: WorkOwner;
-  readonly events: Map<string, EventSlot>;
+  /** event name → exposed */
+  readonly events: ReadonlyMap<string, boolean>;
+  /** Made with the first hook: most modules of a large graph have none. */
+  hooks: Map<string, Hook[]> | undefined;
 }
 
 /**
@@ -56,9 +53,7 @@ export class EventBus {
 
   /** Registers a module and the events it declares. */
   addSource(owner: WorkOwner, events: ReadonlyMap<string, boolean>): void {
-    const slots = new Map<string, EventSlot>();
-    for (const [event, exposed] of events) slots.set(event, { exposed, hooks: [] });
-    this.sources.set(owner.name, { owner, events: slots });
+    this.sources.set(owner.name, { owner, events, hooks: undefined });
   }
 
   /** True when `module` declares `event`. */
@@ -68,7 +63,11 @@ export class EventBus {
 
   /** Adds a hook; the caller checked the module and event at create time. */
   addHook(module: string, event: string, hook: Hook): void {
-    this.sources.get(module)!.events.get(event)!.hooks.push(hook);
+    const source = this.sources.get(module)!;
+    const hooks = (source.hooks ??= new Map<string, Hook[]>());
+    const list = hooks.get(event);
+    if (list === undefined) hooks.set(event, [hook]);
+    else list.push(hook);
   }
 
   /**
@@ -99,8 +98,8 @@ export class EventBus {
     fleet?: FleetPublish,
   ): Promise<void> {
     const source = this.sources.get(module)!;
-    const slot = source.events.get(event);
-    if (slot === undefined) {
+    const exposed = source.events.get(event);
+    if (exposed === undefined) {
       const known = [...source.events.keys()].map((e) => `"${e}"`).join(', ') || 'none';
       throw new KeelError(
         'E_EVENT_UNKNOWN',
@@ -109,11 +108,10 @@ export class EventBus {
       );
     }
     // A fleet trigger is checked (exposed, JSON payload) before anything runs.
-    const exposed = slot.exposed;
     const published = fleet?.(module, event, exposed, data);
     this.host.onEvent(module, event, data, exposed);
-    const hooks = slot.hooks;
-    if (hooks.length === 0 || !trigger.onlineSoon) return published ?? RESOLVED;
+    const hooks = source.hooks?.get(event);
+    if (hooks === undefined || !trigger.onlineSoon) return published ?? RESOLVED;
     // Made at the first hook that returns a promise: a trigger of synchronous hooks costs none.
     let delivery: Delivery | undefined;
     if (published !== undefined) (delivery = new Delivery(this.host.now())).track(published);

@@ -31,7 +31,17 @@ export function worse(a: FailureStatus, b: FailureStatus): FailureStatus {
 export class FailureTracker {
   private current: FailureState = NO_FAILURE;
 
-  constructor(private readonly onChange: (state: FailureState) => void) {}
+  /** `listener`: a function, or an owner's `failureChanged` (no closure per owner). */
+  constructor(
+    private readonly listener:
+      ((state: FailureState) => void) | { failureChanged(state: FailureState): void },
+  ) {}
+
+  private onChange(state: FailureState): void {
+    const { listener } = this;
+    if (typeof listener === 'function') listener(state);
+    else listener.failureChanged(state);
+  }
 
   get state(): FailureState {
     return this.current;

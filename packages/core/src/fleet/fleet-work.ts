@@ -90,6 +90,8 @@ export class FleetWork {
 
   /** Checks a module's `@Job` and `@OnEvent` options at `Kernel.create` (the decorators only record). */
   plan(rt: ModuleRuntime, sourceName: (hookSource: unknown) => string): void {
+    const { meta } = rt;
+    if (meta.jobs.length === 0 && meta.tasks.length === 0 && meta.hooks.length === 0) return;
     const declared: Declared = { jobs: [], tasks: [], hooks: [] };
     for (const job of rt.meta.jobs) {
       const plan = resolveJobOptions(rt.meta.className, String(job.method), job.options);
@@ -131,19 +133,21 @@ export class FleetWork {
   }
 
   /** Opens a module's fleet work right after its start() resolved. */
-  launch(rt: ModuleRuntime): void {
+  launch(rt: ModuleRuntime): boolean {
     const c = this.fleet.connection;
     const declared = this.declared.get(rt);
-    if (c === undefined || declared === undefined) return;
+    if (c === undefined || declared === undefined) return false;
     const open: Open[] = [];
     for (const job of declared.jobs) open.push(this.consume(c, rt, job.method, job.plan));
     for (const task of declared.tasks) open.push(this.scheduleOnce(c, rt, task));
     for (const hook of declared.hooks) open.push(this.subscribe(c, hook));
     this.open.set(rt, open);
+    return true;
   }
 
   /** Closes a module's fleet work as it begins to stop; its stop waits for the closing. */
   stop(rt: ModuleRuntime): void {
+    if (this.open.size === 0) return; // no module has fleet work open
     const open = this.open.get(rt);
     if (open === undefined) return;
     this.open.delete(rt);

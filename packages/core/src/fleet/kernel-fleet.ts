@@ -190,6 +190,7 @@ export class KernelFleet {
 
   /** A singleton reached offline: once its whole group is offline, the lease is given up. */
   onStopped(rt: ModuleRuntime): void {
+    if (this.groupOf.size === 0) return; // no singletons: every module's stop asks
     const g = this.groupOf.get(rt);
     if (g === undefined || g.state !== 'active') return;
     if (g.members.some((m) => m.status !== 'offline')) return;

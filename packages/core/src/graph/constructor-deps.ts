@@ -4,16 +4,23 @@ import type { ModuleClass } from '../decorators/metadata.js';
 // tsyringe keeps `@inject` tokens under this key on the class (tsyringe/src/reflection-helpers).
 const INJECTION_TOKENS = 'injectionTokens';
 
+/** No parameters: one frozen list for every such class. */
+const NONE: readonly never[] = Object.freeze([]);
+
 /**
  * The constructor parameter tokens of a class: the emitted `design:paramtypes`, with
  * `@inject(token)` overrides by index. Works without `emitDecoratorMetadata` when every
  * parameter has an `@inject`.
  */
-export function constructorTokens(cls: ModuleClass): unknown[] {
-  const types = (Reflect.getMetadata('design:paramtypes', cls) as unknown[] | undefined) ?? [];
-  const params = [...types];
-  const injected =
-    (Reflect.getOwnMetadata(INJECTION_TOKENS, cls) as Record<string, unknown> | undefined) ?? {};
+export function constructorTokens(cls: ModuleClass): readonly unknown[] {
+  const types = Reflect.getMetadata('design:paramtypes', cls) as unknown[] | undefined;
+  const injected = Reflect.getOwnMetadata(INJECTION_TOKENS, cls) as
+    Record<string, unknown> | undefined;
+  // The common cases (no `@inject`, often no parameters) copy nothing they do not return.
+  if (injected === undefined) {
+    return types === undefined || types.length === 0 ? NONE : Array.from(types, unwrapToken);
+  }
+  const params = [...(types ?? [])];
   for (const [index, token] of Object.entries(injected)) params[Number(index)] = token;
   return params.map(unwrapToken);
 }

@@ -33,9 +33,17 @@ export class ModuleGraph {
     const byClass = new Map<ModuleClass, ModuleNode>();
     const byNameRefs: Array<{ node: ModuleNode; name: string }> = [];
     const queue: ModuleNode[] = [];
+    // One empty map for every module that declares no events (the bus only reads them).
+    const noEvents: ReadonlyMap<string, boolean> = new Map();
 
-    const add = (cls: unknown, via: string): ModuleNode => {
-      if (!isModuleClass(cls)) throw notAModule(cls, via);
+    // How a class was reached, spelled out only for an error: no string per edge.
+    const add = (
+      cls: unknown,
+      via: Via,
+      from?: ModuleNode,
+      at?: number | string | symbol,
+    ): ModuleNode => {
+      if (!isModuleClass(cls)) throw notAModule(cls, viaText(via, from, at));
       const known = byClass.get(cls);
       if (known !== undefined) return known;
       const meta = readModuleMeta(cls);
@@ -52,7 +60,8 @@ export class ModuleGraph {
         dependencies: [],
         dependents: [],
         tokens: constructorTokens(cls),
-        events: declaredEvents(name, meta.options.events ?? []),
+        events:
+          meta.options.events === undefined ? noEvents : declaredEvents(name, meta.options.events),
       };
       byName.set(name, node);
       byClass.set(cls, node);
@@ -63,7 +72,7 @@ export class ModuleGraph {
     if (!Array.isArray(modules)) {
       throw kernelOptionError('modules', '`modules` must be an array of @Module classes.');
     }
-    modules.forEach((cls, i) => add(cls, `Kernel.create({ modules }) at index ${i}`));
+    modules.forEach((cls, i) => add(cls, 'modules', undefined, i));
 
     for (let i = 0; i < queue.length; i++) {
       const node = queue[i]!;
@@ -78,17 +87,16 @@ export class ModuleGraph {
       }
       for (const ref of dependsOn) {
         if (typeof ref === 'string') byNameRefs.push({ node, name: ref });
-        else link(node, add(refClass(ref), `dependsOn of ${node.name}`));
+        else link(node, add(refClass(ref), 'dependsOn', node));
       }
       node.tokens.forEach((token, index) => {
-        if (isModuleClass(token))
-          link(node, add(token, `constructor parameter #${index} of ${node.name}`));
+        if (isModuleClass(token)) link(node, add(token, 'parameter', node, index));
         else if (hasMethodMetadata(token)) throw decoratorOutsideModule(token as ModuleClass);
       });
       // A hook's source class joins the graph, but a hook is not a dependency.
       for (const hook of node.meta.hooks) {
         if (typeof hook.source === 'function')
-          add(refClass(hook.source), `@OnEvent on ${node.name}.${String(hook.method)}`);
+          add(refClass(hook.source), 'hook', node, hook.method);
         else if (typeof hook.source !== 'string')
           throw badHookSource(node, hook.method, hook.source);
       }
@@ -102,7 +110,13 @@ export class ModuleGraph {
       link(node, target);
     }
 
-    return new ModuleGraph(order(queue), byName, byClass);
+    // Grown by push (capacity 16 and up): kept for the kernel's life, so copied to size.
+    for (const node of queue) {
+      const n = node as { dependencies: string[]; dependents: string[] };
+      if (n.dependencies.length > 0) n.dependencies = n.dependencies.slice();
+      if (n.dependents.length > 0) n.dependents = n.dependents.slice();
+    }
+    return new ModuleGraph(order(queue, byName), byName, byClass);
   }
 
   /** The node for a class, name or forward reference, if it is in this graph. */
@@ -147,31 +161,41 @@ function link(from: ModuleNode, to: ModuleNode): void {
   }
 }
 
-/** Kahn's algorithm, stable in discovery order; a leftover means a cycle, which is named. */
-function order(nodes: ModuleNode[]): ModuleNode[] {
-  const byName = new Map(nodes.map((n) => [n.name, n]));
-  const remaining = new Map(nodes.map((n) => [n.name, n.dependencies.length]));
-  const ready = nodes.filter((n) => n.dependencies.length === 0);
-  const sorted: ModuleNode[] = [];
+/**
+ * Kahn's algorithm, stable in discovery order; a leftover means a cycle, which is named.
+ * `index` holds the discovery position while sorting (counts in a typed array, no map).
+ */
+function order(
+  nodes: readonly ModuleNode[],
+  byName: ReadonlyMap<string, ModuleNode>,
+): ModuleNode[] {
+  const remaining = new Int32Array(nodes.length);
+  const ready: ModuleNode[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]!;
+    node.index = i;
+    remaining[i] = node.dependencies.length;
+    if (node.dependencies.length === 0) ready.push(node);
+  }
   for (let i = 0; i < ready.length; i++) {
-    const node = ready[i]!;
-    node.index = sorted.length;
-    sorted.push(node);
-    for (const dependent of node.dependents) {
-      const left = remaining.get(dependent)! - 1;
-      remaining.set(dependent, left);
-      if (left === 0) ready.push(byName.get(dependent)!);
+    for (const dependent of ready[i]!.dependents) {
+      const next = byName.get(dependent)!;
+      if (--remaining[next.index]! === 0) ready.push(next);
     }
   }
-  if (sorted.length < nodes.length) {
-    const stuck = nodes.filter((n) => n.index < 0).map((n) => n.name);
+  if (ready.length < nodes.length) {
+    const stuck = nodes.filter((n) => remaining[n.index]! > 0).map((n) => n.name);
     const cycle = findCycle(stuck, (name) => byName.get(name)!.dependencies) ?? stuck;
     throw moduleCycleError(cycle);
   }
-  return sorted;
+  for (let i = 0; i < ready.length; i++) ready[i]!.index = i;
+  return ready;
 }
 
-function declaredEvents(module: string, events: readonly EventDeclaration[]): Map<string, boolean> {
+function declaredEvents(
+  module: string,
+  events: readonly EventDeclaration[],
+): ReadonlyMap<string, boolean> {
   const map = new Map<string, boolean>();
   if (!Array.isArray(events)) {
     throw declarationOptionError(
@@ -196,6 +220,27 @@ function declaredEvents(module: string, events: readonly EventDeclaration[]): Ma
     if (!map.has(name)) map.set(name, typeof decl === 'string' ? true : decl.expose !== false);
   }
   return map;
+}
+
+type Via = 'modules' | 'dependsOn' | 'parameter' | 'hook';
+
+/** `dependsOn of api`, `constructor parameter #1 of api`, …: where a class was found. */
+function viaText(
+  via: Via,
+  from: ModuleNode | undefined,
+  at: number | string | symbol | undefined,
+): string {
+  const name = from?.name ?? '';
+  switch (via) {
+    case 'modules':
+      return `Kernel.create({ modules }) at index ${String(at)}`;
+    case 'dependsOn':
+      return `dependsOn of ${name}`;
+    case 'parameter':
+      return `constructor parameter #${String(at)} of ${name}`;
+    case 'hook':
+      return `@OnEvent on ${name}.${String(at)}`;
+  }
 }
 
 function notAModule(value: unknown, via: string): KeelError {

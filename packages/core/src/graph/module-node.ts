@@ -14,5 +14,5 @@ export interface ModuleNode {
   /** Constructor parameter tokens, read once from metadata (the container reuses them). */
   readonly tokens: readonly unknown[];
   /** Declared events: name → exposed. */
-  readonly events: Map<string, boolean>;
+  readonly events: ReadonlyMap<string, boolean>;
 }

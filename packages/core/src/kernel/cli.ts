@@ -34,7 +34,10 @@ export function parseCli(nodes: readonly ModuleNode[], cli: CliOptions | undefin
   // Short letters, by owner: -h is the kernel's --help.
   const shorts = new Map<string, string>([['h', 'the kernel (--help)']]);
   for (const node of nodes) {
-    for (const [flag, spec] of Object.entries(node.meta.options.flags ?? {})) {
+    // Most modules declare no flags: no entries array for them.
+    const declared = node.meta.options.flags;
+    if (declared === undefined) continue;
+    for (const [flag, spec] of Object.entries(declared)) {
       const taken = owners.get(flag);
       if (taken !== undefined) {
         throw new KeelError(
@@ -93,9 +96,13 @@ export function parseCli(nodes: readonly ModuleNode[], cli: CliOptions | undefin
     record[flag] = parsed[flag];
     values.set(module, record);
   }
+  let text: string | undefined;
   return {
     help: parsed['help'] === true,
-    helpText: helpText(nodes, cli?.name ?? 'service'),
+    // Built when read (only --help prints it): a large graph boots without it.
+    get helpText() {
+      return (text ??= helpText(nodes, cli?.name ?? 'service'));
+    },
     values,
   };
 }
@@ -103,7 +110,9 @@ export function parseCli(nodes: readonly ModuleNode[], cli: CliOptions | undefin
 function helpText(nodes: readonly ModuleNode[], name: string): string {
   const lines = [`Usage: ${name} [options]`, '', 'Options:', row('help', HELP)];
   for (const node of nodes) {
-    const flags = Object.entries(node.meta.options.flags ?? {});
+    const declared = node.meta.options.flags;
+    if (declared === undefined) continue;
+    const flags = Object.entries(declared);
     if (flags.length === 0) continue;
     lines.push('', `${node.name}:`);
     for (const [flag, spec] of flags) lines.push(row(flag, spec));

@@ -1,7 +1,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import { ModuleContext } from '../context/module-context.js';
-import type { ContextKernel } from '../context/context-services.js';
+import type { ContextKernel, ContextServices } from '../context/context-services.js';
 import type { KernelState } from './kernel-state.js';
 import type { WorkOwner } from '../work/work-owner.js';
 import { KernelContainer } from '../container/kernel-container.js';
@@ -77,10 +77,9 @@ export class KernelCore {
     );
     // The graph first: modules may add redact paths (`@Module({ redact })`) to the logger.
     this.graph = ModuleGraph.build(options.modules);
-    const redact = [
-      ...options.redact,
-      ...this.graph.nodes.flatMap((n) => n.meta.options.redact ?? []),
-    ];
+    const redact = [...options.redact];
+    for (const n of this.graph.nodes)
+      if (n.meta.options.redact) redact.push(...n.meta.options.redact);
     this.logger = withRedaction(
       options.logger ?? defaultLogger(redact),
       options.logger ? redact : [],
@@ -129,6 +128,7 @@ export class KernelCore {
       limit: this.limit,
       startTimeoutMs: options.startTimeoutMs,
       stopTimeoutMs: options.stopTimeoutMs,
+      moduleCount: this.graph.nodes.length,
       afterStart: (rt) => this.launchDeclaredWork(rt),
       beginStop: (rt) => {
         this.scheduler.dropOwner(rt);
@@ -156,10 +156,8 @@ export class KernelCore {
       this.events.addSource(rt, node.events);
       return rt;
     });
-    for (const rt of this.runtimes) {
-      for (const name of rt.node.dependencies) rt.dependencies.push(this.byName.get(name)!);
-      for (const name of rt.node.dependents) rt.dependents.push(this.byName.get(name)!);
-    }
+    const byName = (name: string): ModuleRuntime => this.byName.get(name)!;
+    for (const rt of this.runtimes) rt.link(byName);
     this.fleet = new KernelFleet({
       provider: options.fleet ?? localFleet(),
       clock: this.clock,
@@ -179,11 +177,11 @@ export class KernelCore {
     });
     this.fleetWork = new FleetWork(this.fleet, this.scheduler, options.stopTimeoutMs);
     // Plan, then construct: the whole graph is checked before any constructor runs.
+    const sourceName = (source: unknown): string =>
+      typeof source === 'string' ? source : this.graph.nameOf(refClass(source as ModuleClass));
     for (const rt of this.runtimes) {
       this.plans.set(rt, planModule(rt.name, rt.meta, this.graph, this.events));
-      this.fleetWork.plan(rt, (source) =>
-        typeof source === 'string' ? source : this.graph.nameOf(refClass(source as ModuleClass)),
-      );
+      this.fleetWork.plan(rt, sourceName);
     }
     this.fleet.declares = {
       tasks: [...this.fleetWork.taskKeys],
@@ -208,40 +206,43 @@ export class KernelCore {
 
   private constructAll(kernelFor: (rt: ModuleRuntime) => ContextKernel): void {
     const lazy = new Set<unknown>();
+    // One services object for every context: a large graph allocates no copy per module.
+    const services: ContextServices = {
+      kernelOf: kernelFor,
+      clock: this.clock,
+      timers: this.timers,
+      flagsOf: (module) => this.cli.values.get(module) ?? {},
+      workers: this.workers,
+      scheduler: this.scheduler,
+      microtasks: this.microtasks,
+      events: this.events,
+      fleet: this.fleet,
+      fleetWork: this.fleetWork,
+      startServiceWorker: (o, name, fn, opts) => this.startServiceWorker(o, name, fn, opts),
+    };
     for (const rt of this.runtimes) {
-      const context = new ModuleContext(rt, {
-        kernel: kernelFor(rt),
-        clock: this.clock,
-        timers: this.timers,
-        flags: this.cli.values.get(rt.name) ?? {},
-        workers: this.workers,
-        scheduler: this.scheduler,
-        microtasks: this.microtasks,
-        events: this.events,
-        fleet: this.fleet,
-        fleetWork: this.fleetWork,
-        startServiceWorker: (o, name, fn, opts) => this.startServiceWorker(o, name, fn, opts),
-      });
-      const construct = (): void => {
-        rt.instance = this.container.constructModule(
-          rt.name,
-          rt.node.cls,
-          rt.node.tokens,
-          context,
-        ) as ModuleRuntime['instance'];
-      };
+      const context = new ModuleContext(rt, services);
       // A module that needs an async provider is built in start(), before its prep.
       if (this.container.needsAsync(rt.node.cls, lazy)) {
         lazy.add(rt.node.cls);
         this.lazyConstruction.set(rt, async () => {
           await this.container.resolveAsyncFor(rt.node.cls);
-          construct();
+          this.construct(rt, context);
         });
       } else {
-        construct();
+        this.construct(rt, context);
       }
     }
     for (const rt of this.runtimes) registerHooks(this, rt, this.plan(rt));
+  }
+
+  private construct(rt: ModuleRuntime, context: ModuleContext): void {
+    rt.instance = this.container.constructModule(
+      rt.name,
+      rt.node.cls,
+      rt.node.tokens,
+      context,
+    ) as ModuleRuntime['instance'];
   }
 
   /** The module's plan, made at Kernel.create. */
@@ -287,10 +288,12 @@ export class KernelCore {
     this.reporter.report('kernel', err, taskName, taskType);
   }
 
-  /** Declared workers and tasks of a module that just started. */
-  private launchDeclaredWork(rt: ModuleRuntime): void {
-    launchDeclaredWork(this, rt, this.plan(rt));
-    this.fleetWork.launch(rt);
+  /** Declared workers and tasks of a module that just started; true when it had any. */
+  private launchDeclaredWork(rt: ModuleRuntime): boolean {
+    const plan = this.plan(rt);
+    launchDeclaredWork(this, rt, plan);
+    const fleet = this.fleetWork.launch(rt);
+    return fleet || plan.workers.length > 0 || plan.tasks.length > 0;
   }
 
   private onStatus(rt: ModuleRuntime, from: ModuleStatus, to: ModuleStatus): void {
@@ -308,6 +311,8 @@ export class KernelCore {
             ? 'stop'
             : undefined;
     const durationMs = step === undefined ? undefined : rt.durations[step];
+    // Listeners and the logger are not the module's step: the next step reads the clock anew.
+    this.lifecycle.forgetClock();
     this.telemetry.publish({
       type: 'module-status',
       module: rt.name,

@@ -36,9 +36,8 @@ export class Kernel {
   private constructor(options: KernelOptions) {
     this.machine = new KernelMachine(resolveOptions(options));
     const { core } = this.machine;
-    for (const rt of core.runtimes) {
-      this.handles.set(rt.name, new ModuleHandle(rt, core, (name) => this.restart(name)));
-    }
+    const restart = (name: string): Promise<void> => this.restart(name);
+    for (const rt of core.runtimes) this.handles.set(rt.name, new ModuleHandle(rt, core, restart));
     // Constructors may read kernel.modules: the handles exist before the first one runs.
     core.constructModules((rt) => this.viewFor(rt));
   }

@@ -47,6 +47,8 @@ export interface ModulePlan {
   readonly hooks: readonly HookPlan[];
 }
 
+const NONE: readonly never[] = Object.freeze([]);
+
 const NO_WORK: ModuleMeta = {
   className: '',
   options: {},
@@ -77,6 +79,10 @@ export function planModule(
   graph: ModuleGraph,
   events: EventBus,
 ): ModulePlan {
+  // Most modules of a large graph declare no work: one shared plan shape, no arrays.
+  if (meta.workers.length === 0 && meta.tasks.length === 0 && meta.hooks.length === 0) {
+    return { meta, workers: NONE, tasks: NONE, hooks: NONE };
+  }
   // Declaration errors name the class as written (`@Task Db.tick`), as the decorator would.
   const cls = meta.className;
   const workers: WorkerPlan[] = meta.workers.map((worker) => {

@@ -19,7 +19,7 @@ export class ActivitySet {
   private head: WorkRecord | undefined = undefined;
   private tail: WorkRecord | undefined = undefined;
   private count = 0;
-  private idleWaiters: Array<() => void> = [];
+  private idleWaiters: Array<() => void> | undefined = undefined;
 
   get size(): number {
     return this.count;
@@ -63,7 +63,7 @@ export class ActivitySet {
   /** Resolves once nothing runs (at once if nothing does). */
   idle(): Promise<void> {
     if (this.count === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
   }
 
   /** A snapshot of what runs now. */
@@ -84,9 +84,9 @@ export class ActivitySet {
   }
 
   private wakeIdle(): void {
-    if (this.idleWaiters.length === 0) return;
     const waiters = this.idleWaiters;
-    this.idleWaiters = [];
+    if (waiters === undefined) return;
+    this.idleWaiters = undefined;
     for (const wake of waiters) wake();
   }
 }

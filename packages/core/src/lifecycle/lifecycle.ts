@@ -14,8 +14,13 @@ export interface LifecycleHost {
   readonly limit: LimitFunction;
   readonly startTimeoutMs: number;
   readonly stopTimeoutMs: number;
-  /** Launches the module's declared workers and tasks, right after its start() resolved. */
-  afterStart(runtime: ModuleRuntime): void;
+  /** How many modules the kernel has (every module's `node.index` is below it). */
+  readonly moduleCount: number;
+  /**
+   * Launches the module's declared workers and tasks, right after its start() resolved;
+   * true when it launched any (module code may have run).
+   */
+  afterStart(runtime: ModuleRuntime): boolean;
   /** Drops the module's queued and scheduled tasks as it begins to stop. */
   beginStop(runtime: ModuleRuntime): void;
   report(runtime: ModuleRuntime, err: unknown, taskName: string, taskType: TaskType): ModuleError;
@@ -30,6 +35,9 @@ export interface LifecycleHost {
 
 type Step = 'prep' | 'start' | 'stop';
 
+/** A stop that overran nothing: one frozen list, not one per module per stop. */
+const NOTHING_OVERRAN: readonly string[] = Object.freeze([]);
+
 /** Share of `stopTimeout` that waiting for a module's work may use; stop() keeps the rest. */
 const WORK_SHARE = 0.75;
 
@@ -40,6 +48,18 @@ const WORK_SHARE = 0.75;
 export class Lifecycle {
   /** Starts completed so far: each module's `startedSeq` orders the stops. */
   private started = 0;
+  /**
+   * Synchronous passes of a phase under way, and the clock reading that ended the last step
+   * in the current one: the next step of the same pass begins at it. The clock can be a
+   * syscall (~0.2 µs); a graph of synchronous steps then reads it once per step, not twice.
+   * Forgotten whenever code other than the kernel's may have run since.
+   */
+  private passes = 0;
+  private mark: number | undefined = undefined;
+  private readonly pass = (inside: boolean): void => {
+    this.passes += inside ? 1 : -1;
+    this.mark = undefined;
+  };
 
   constructor(private readonly host: LifecycleHost) {}
 
@@ -121,10 +141,13 @@ export class Lifecycle {
       nodes: modules,
       waitsFor: direction === 'up' ? dependenciesOf : dependentsOf,
       unblocks: direction === 'up' ? dependentsOf : dependenciesOf,
+      slot: slotOf,
+      slots: this.host.moduleCount,
       run,
       limit: this.host.limit,
       haltOnError,
       ...(halted === undefined ? {} : { halted }),
+      pass: this.pass,
     });
   }
 
@@ -134,7 +157,11 @@ export class Lifecycle {
   private prepOne(m: ModuleRuntime): Promise<void> | undefined {
     m.transition('preparing');
     const before = this.host.beforePrep(m);
-    if (before !== undefined) return this.prepAfter(m, before);
+    if (before !== undefined) {
+      const preparing = this.prepAfter(m, before);
+      this.mark = undefined; // async providers' factories may have run
+      return preparing;
+    }
     let running: Promise<void> | undefined;
     try {
       running = this.call(m, 'prep');
@@ -187,7 +214,7 @@ export class Lifecycle {
     let running: Promise<void> | undefined;
     try {
       running = this.call(m, 'start');
-      if (running === undefined) this.host.afterStart(m);
+      if (running === undefined && this.host.afterStart(m)) this.mark = undefined;
     } catch (err) {
       return this.startFailed(m, err);
     }
@@ -224,7 +251,10 @@ export class Lifecycle {
 
   private markOnline(m: ModuleRuntime): void {
     m.startedSeq = ++this.started;
-    m.failure.resolve(`${m.name}:start-failed`);
+    // Only a failed start is cleared: no id string per module when there is none.
+    if (m.failure.state.status !== 'none' && m.failure.resolve(`${m.name}:start-failed`)) {
+      this.mark = undefined; // the change reached listeners
+    }
     m.transition('online');
   }
 
@@ -239,32 +269,35 @@ export class Lifecycle {
   }
 
   private stopOne(m: ModuleRuntime): Promise<void> | undefined {
-    const began = this.host.timers.now();
+    const began = this.stepBegins();
     m.transition('stopping');
     this.host.beginStop(m);
-    m.overran = [];
+    m.overran = NOTHING_OVERRAN;
     // Waiting for work takes a deadline and a promise: only when there is some.
     if (m.activities.size > 0 && !m.detached) return this.stopAfterWork(m, began);
-    return this.callStop(m, began);
+    return this.callStop(m, began, this.host.stopTimeoutMs);
   }
 
   private async stopAfterWork(m: ModuleRuntime, began: number): Promise<void> {
     await this.awaitWork(m, this.host.stopTimeoutMs * WORK_SHARE);
-    await this.callStop(m, began);
+    const { timers, stopTimeoutMs } = this.host;
+    await this.callStop(m, began, Math.max(0, stopTimeoutMs - (timers.now() - began)));
   }
 
-  /** Calls stop() with what is left of `stopTimeout`; a failure is reported, never thrown. */
-  private callStop(m: ModuleRuntime, began: number): Promise<void> | undefined {
-    const { timers, stopTimeoutMs } = this.host;
-    const left = Math.max(0, stopTimeoutMs - (timers.now() - began));
+  /**
+   * Calls stop() with `left` ms of `stopTimeout`; a failure is reported, never thrown.
+   * `durations.stop` runs from `began` (the stop's start, waiting for work included).
+   */
+  private callStop(m: ModuleRuntime, began: number, left: number): Promise<void> | undefined {
     let running: Promise<void> | undefined;
     try {
-      running = this.call(m, 'stop', left);
+      running = this.call(m, 'stop', left, began);
     } catch (err) {
       this.stopFailed(m, err);
     }
     if (running === undefined) {
-      this.markOffline(m, began);
+      // call() measured durations.stop already: no second clock read.
+      m.transition('offline');
       return undefined;
     }
     return running.then(
@@ -290,7 +323,7 @@ export class Lifecycle {
 
   /** Waits up to `ms` for the module's running work; reports what overran. */
   private async awaitWork(m: ModuleRuntime, ms: number): Promise<void> {
-    m.overran = [];
+    m.overran = NOTHING_OVERRAN;
     if (m.activities.size === 0 || m.detached) return;
     const result = await withDeadline(untilDetached(m, m.activities.idle()), ms, this.host.timers);
     if (!result.timedOut || m.detached) return;
@@ -313,24 +346,31 @@ export class Lifecycle {
    * deadline, no activity record, no promise); otherwise the returned promise settles when
    * the method's work does, bounded by its deadline; prep and start count as work.
    */
-  private call(m: ModuleRuntime, step: Step, budget?: number): Promise<void> | undefined {
-    const instance: Record<string, unknown> = m.instance;
-    const method = instance[step];
+  private call(
+    m: ModuleRuntime,
+    step: Step,
+    budget?: number,
+    /** When the step began, if the caller read the clock already (a stop): one read fewer. */
+    began?: number,
+  ): Promise<void> | undefined {
+    // Reflect.get, not instance[step]: every module is its own class, so a keyed load here
+    // is megamorphic and misses V8's stub cache (in a micro-benchmark of 1,000 classes,
+    // 250-680 ns a call against 30-70 ns); same semantics.
+    const method: unknown = Reflect.get(m.instance, step);
     if (typeof method !== 'function') {
-      m.durations[step] = 0;
+      m.durations[step] = began === undefined ? 0 : this.now() - began;
       return undefined;
     }
-    const timers = this.host.timers;
-    const began = timers.now();
+    const start = began ?? this.stepBegins();
     const token = m.beginStep();
     let returned: unknown;
     try {
       returned = (method as () => unknown).call(m.instance);
     } finally {
-      m.durations[step] = timers.now() - began;
+      m.durations[step] = this.now() - start;
     }
     if (!isThenable(returned)) return undefined;
-    return this.awaitCall(m, step, returned, budget ?? this.host.startTimeoutMs, began, token);
+    return this.awaitCall(m, step, returned, budget ?? this.host.startTimeoutMs, start, token);
   }
 
   private async awaitCall(
@@ -370,7 +410,25 @@ export class Lifecycle {
     }
   }
 
+  /** Code other than the kernel's ran (a status listener, say): the next step reads the clock. */
+  forgetClock(): void {
+    this.mark = undefined;
+  }
+
+  /** When a step begins: the reading that ended the previous step of this pass, if valid. */
+  private stepBegins(): number {
+    return this.mark ?? this.now();
+  }
+
+  /** Reads the clock; inside a synchronous pass the reading also begins the next step. */
+  private now(): number {
+    const now = this.host.timers.now();
+    if (this.passes > 0) this.mark = now;
+    return now;
+  }
+
   private fail(m: ModuleRuntime, step: Step, err: unknown): void {
+    this.mark = undefined; // the report reaches listeners
     this.host.report(m, err, `${step} module`, step);
     const title = `${step === 'prep' ? 'Preparing' : step === 'start' ? 'Starting' : 'Stopping'} module ${m.name} failed`;
     m.failure.set(
@@ -382,11 +440,16 @@ export class Lifecycle {
   }
 }
 
-function dependenciesOf(m: ModuleRuntime): ModuleRuntime[] {
+function dependenciesOf(m: ModuleRuntime): readonly ModuleRuntime[] {
   return m.dependencies;
 }
 
-function dependentsOf(m: ModuleRuntime): ModuleRuntime[] {
+/** A module's position in its graph's dependency order: distinct, below the module count. */
+function slotOf(m: ModuleRuntime): number {
+  return m.index;
+}
+
+function dependentsOf(m: ModuleRuntime): readonly ModuleRuntime[] {
   return m.dependents;
 }
 

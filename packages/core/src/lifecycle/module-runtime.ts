@@ -8,6 +8,12 @@ import type { Clock } from '../time/clock.js';
 import { ActivitySet } from './activity.js';
 import { assertTransition, MODULE_TRANSITIONS, type ModuleStatus } from '../work/module-status.js';
 
+/** The one empty list every runtime starts with (frozen: never written). */
+const NONE: readonly never[] = Object.freeze([]);
+
+/** The instance of a module not constructed yet (frozen: shared by every such runtime). */
+const NO_INSTANCE: LifecycleMethods & Record<string | symbol, unknown> = Object.freeze({});
+
 /** What a module runtime needs from its kernel. */
 export interface RuntimeHost {
   readonly clock: Clock;
@@ -29,7 +35,7 @@ export interface LifecycleMethods {
  * work, its failure state and timings. The lifecycle moves it; work managers ask it.
  */
 export class ModuleRuntime implements WorkOwner {
-  instance: LifecycleMethods & Record<string | symbol, unknown> = {};
+  instance: LifecycleMethods & Record<string | symbol, unknown> = NO_INSTANCE;
   /** Metadata that drives workers, tasks and hooks (the replacement's, when overridden). */
   readonly meta: ModuleMeta;
   readonly activities = new ActivitySet();
@@ -40,20 +46,22 @@ export class ModuleRuntime implements WorkOwner {
   enabledAsDependency = false;
   /** Milliseconds the last prep, start and stop took. */
   readonly durations: { prep?: number; start?: number; stop?: number } = {};
-  /** The runtimes of its dependencies and dependents, linked once by the kernel. */
-  readonly dependencies: ModuleRuntime[] = [];
-  readonly dependents: ModuleRuntime[] = [];
+  /** The runtimes of its dependencies and dependents, linked once by the kernel ({@link link}). */
+  dependencies: readonly ModuleRuntime[] = NONE;
+  dependents: readonly ModuleRuntime[] = NONE;
+  /** `node.index`, kept here: phases index their counts by it (one object fewer to touch). */
+  readonly index: number;
   /** Which start completed this module's last run (1 = first); 0 before any. */
   startedSeq = 0;
-  /** Names of work that was still running when the last stop overran. */
-  overran: string[] = [];
+  /** Names of work that was still running when the last stop overran (shared empty: none). */
+  overran: readonly string[] = NONE;
   private current: ModuleStatus = 'dead';
   private forced = false;
   // Made on first use: most modules of a large graph never read their signal or logger.
   private controller: AbortController | undefined = undefined;
   private aborted = false;
   private childLogger: Logger | undefined = undefined;
-  private onlineWaiters: Array<(online: boolean) => void> = [];
+  private onlineWaiters: Array<(online: boolean) => void> | undefined = undefined;
   private detachedFlag = false;
   /** Lifecycle steps begun so far, and which one was in flight when the module detached. */
   private steps = 0;
@@ -67,7 +75,20 @@ export class ModuleRuntime implements WorkOwner {
     private readonly host: RuntimeHost,
   ) {
     this.meta = meta;
-    this.failure = new FailureTracker((state) => host.onFailure(this, state));
+    this.index = node.index;
+    this.failure = new FailureTracker(this);
+  }
+
+  /** @internal Its failure tracker's listener: tells the kernel. */
+  failureChanged(state: FailureState): void {
+    this.host.onFailure(this, state);
+  }
+
+  /** Links the runtimes of its dependencies and dependents, once, arrays sized exactly. */
+  link(byName: (name: string) => ModuleRuntime): void {
+    const { dependencies, dependents } = this.node;
+    if (dependencies.length > 0) this.dependencies = dependencies.map(byName);
+    if (dependents.length > 0) this.dependents = dependents.map(byName);
   }
 
   /** A pino child logger with `{ module: name }`. */
@@ -100,7 +121,7 @@ export class ModuleRuntime implements WorkOwner {
   whenOnline(): Promise<boolean> {
     if (this.current === 'online') return Promise.resolve(true);
     if (!this.onlineSoon) return Promise.resolve(false);
-    return new Promise((resolve) => this.onlineWaiters.push(resolve));
+    return new Promise((resolve) => (this.onlineWaiters ??= []).push(resolve));
   }
 
   /**
@@ -204,9 +225,9 @@ export class ModuleRuntime implements WorkOwner {
   }
 
   private settleWaiters(online: boolean): void {
-    if (this.onlineWaiters.length === 0) return;
     const waiters = this.onlineWaiters;
-    this.onlineWaiters = [];
+    if (waiters === undefined) return;
+    this.onlineWaiters = undefined;
     for (const settle of waiters) settle(online);
   }
 }

@@ -9,6 +9,12 @@ export interface Phase<N> {
   /** Nodes of this phase that wait for `node`. */
   readonly unblocks: (node: N) => readonly N[];
   /**
+   * A distinct integer in [0, `slots`) per node of the graph: the run keeps its counts in
+   * typed arrays indexed by it instead of maps keyed by node (no hashing, little garbage).
+   */
+  readonly slot: (node: N) => number;
+  readonly slots: number;
+  /**
    * Runs one node: `undefined` when it finished synchronously, a promise when it goes on
    * asynchronously. A synchronous throw is a failure of the node, like a rejection.
    */
@@ -19,6 +25,8 @@ export interface Phase<N> {
   readonly haltOnError: boolean;
   /** Checked before each launch: true stops launching (a shutdown began). */
   readonly halted?: () => boolean;
+  /** Told when a synchronous pass of launches begins (true) and ends (false). */
+  readonly pass?: (inside: boolean) => void;
 }
 
 /** The outcome of a phase. */
@@ -46,9 +54,10 @@ export function runPhase<N>(phase: Phase<N>): Promise<PhaseResult<N>> {
 class PhaseRun<N> {
   readonly result: Promise<PhaseResult<N>>;
   private resolve!: (result: PhaseResult<N>) => void;
-  /** Per node of the phase: how many of the nodes it waits for have not finished yet. */
-  private readonly pending = new Map<N, number>();
-  private readonly launched = new Set<N>();
+  /** Per slot: how many of the nodes it waits for have not finished yet; -1: not in the phase. */
+  private readonly pending: Int32Array;
+  /** Per slot: 1 once the node was launched. */
+  private readonly launched: Uint8Array;
   private readonly done: N[] = [];
   private readonly failed: Array<{ node: N; error: unknown }> = [];
   /** Nodes whose turn came, not launched yet (a FIFO: `next` is its head). */
@@ -60,12 +69,14 @@ class PhaseRun<N> {
 
   constructor(private readonly phase: Phase<N>) {
     this.result = new Promise((resolve) => (this.resolve = resolve));
-    const { nodes, waitsFor } = phase;
-    for (const node of nodes) this.pending.set(node, 0);
+    const { nodes, waitsFor, slot } = phase;
+    this.pending = new Int32Array(phase.slots).fill(-1);
+    this.launched = new Uint8Array(phase.slots);
+    for (const node of nodes) this.pending[slot(node)] = 0;
     for (const node of nodes) {
       let count = 0;
-      for (const before of waitsFor(node)) if (this.pending.has(before)) count++;
-      this.pending.set(node, count);
+      for (const before of waitsFor(node)) if (this.pending[slot(before)]! >= 0) count++;
+      this.pending[slot(node)] = count;
       if (count === 0) this.ready.push(node);
     }
     this.drain();
@@ -75,14 +86,20 @@ class PhaseRun<N> {
   private drain(): void {
     if (this.draining) return; // a synchronous finish inside the loop: the loop goes on
     this.draining = true;
-    while (this.next < this.ready.length) this.launch(this.ready[this.next++]!);
-    this.draining = false;
+    const { pass } = this.phase;
+    pass?.(true);
+    try {
+      while (this.next < this.ready.length) this.launch(this.ready[this.next++]!);
+    } finally {
+      pass?.(false);
+      this.draining = false;
+    }
     if (this.inFlight === 0) this.finish();
   }
 
   private launch(node: N): void {
     if (this.isHalted()) return;
-    this.launched.add(node);
+    this.launched[this.phase.slot(node)] = 1;
     const { limit } = this.phase;
     if (limit.activeCount >= limit.concurrency || limit.pendingCount > 0) {
       // Every slot is taken: wait for one, then run (unless the phase halted meanwhile).
@@ -91,7 +108,7 @@ class PhaseRun<N> {
         node,
         limit(() => {
           if (!this.isHalted()) return this.phase.run(node);
-          this.launched.delete(node); // halted while queued for a slot: never ran
+          this.launched[this.phase.slot(node)] = 0; // halted while queued for a slot: never ran
           return undefined;
         }),
       );
@@ -120,7 +137,7 @@ class PhaseRun<N> {
     running.then(
       () => {
         this.inFlight--;
-        if (this.launched.has(node)) this.succeed(node);
+        if (this.launched[this.phase.slot(node)] === 1) this.succeed(node);
         this.drain();
       },
       (error: unknown) => {
@@ -144,10 +161,13 @@ class PhaseRun<N> {
 
   /** The nodes waiting for `node` count it as finished; those with none left are ready. */
   private release(node: N): void {
+    const { pending } = this;
+    const { slot } = this.phase;
     for (const next of this.phase.unblocks(node)) {
-      const left = this.pending.get(next);
-      if (left === undefined) continue; // not in this phase
-      this.pending.set(next, left - 1);
+      const at = slot(next);
+      const left = pending[at]!;
+      if (left < 0) continue; // not in this phase
+      pending[at] = left - 1;
       if (left === 1) this.ready.push(next);
     }
   }
@@ -158,7 +178,9 @@ class PhaseRun<N> {
   }
 
   private finish(): void {
-    const skipped = this.phase.nodes.filter((n) => !this.launched.has(n));
+    const { launched } = this;
+    const { slot } = this.phase;
+    const skipped = this.phase.nodes.filter((n) => launched[slot(n)] !== 1);
     this.resolve({ done: this.done, failed: this.failed, skipped });
   }
 }

@@ -79,6 +79,7 @@ export class RunQueue {
 
   /** Forgets the (emptied) parking place of a module. */
   forget(owner: WorkOwner): void {
+    if (this.parked.size === 0) return; // every module's stop asks: most have nothing parked
     const queue = this.parked.get(owner);
     this.parked.delete(owner);
     queue?.drain();

@@ -158,7 +158,7 @@ export class TaskScheduler implements TaskOps {
   /** A module began to stop: drops its tasks for good and aborts its running ones. */
   dropOwner(owner: WorkOwner): void {
     if (this.lastGroup?.owner === owner) this.lastGroup = undefined;
-    const tasks = this.owners.get(owner);
+    const tasks = this.owners.size === 0 ? undefined : this.owners.get(owner);
     if (tasks === undefined) {
       this.queue.forget(owner);
       return;

@@ -225,8 +225,6 @@ class HookRun implements WorkRecord {
   declare ended: boolean;
   declare private readonly hook: Hook;
   declare private readonly delivery: Delivery;
-  /** Only for an owner without `enter` (then `begin`'s end function). */
-  declare private readonly end: (() => void) | undefined;
 
   constructor(hook: Hook, delivery: Delivery, since: number) {
     this.kind = 'hook';
@@ -237,18 +235,11 @@ class HookRun implements WorkRecord {
     this.ended = true; // not counted yet: enter() counts it
     this.hook = hook;
     this.delivery = delivery;
-    const owner = hook.owner;
-    if (owner.enter !== undefined) {
-      owner.enter(this, 'hook', hook.name, since);
-      this.end = undefined;
-    } else {
-      this.end = owner.begin('hook', hook.name, since);
-    }
+    hook.owner.enter(this, 'hook', hook.name, since);
   }
 
   fulfilled(): void {
-    if (this.end === undefined) this.hook.owner.leave?.(this);
-    else this.end();
+    this.hook.owner.leave(this);
     this.delivery.settled();
   }
 

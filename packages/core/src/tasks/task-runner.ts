@@ -1,16 +1,8 @@
 import { endedByAbort } from '../errors/abort.js';
 import type { Clock } from '../time/clock.js';
 import type { Timer, TimerHeap } from '../time/timer-heap.js';
-import { RunRecord, TaskRun, type TaskState } from './task-state.js';
-
-/** True for a value `await` would wait for. */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
+import { isThenable } from '../util/thenable.js';
+import { RunRecord, type TaskRun, type TaskState } from './task-state.js';
 
 /** How long a queued task waits for an idle microtask slot at most, as in portbase. */
 export const TIMESLOT_WAIT_MS = 30_000;
@@ -120,10 +112,10 @@ export class TaskRunner {
    */
   private execute(task: TaskState, fn: NonNullable<TaskState['fn']>): void {
     const { owner, name } = task;
-    const run = (task.run ??= new TaskRun(task));
+    const run = (task.run ??= task.ops.takeRun(task));
     const record = (task.record ??= new RunRecord());
     const signal = this.signalOf(task, record);
-    const end = this.count(owner, run, name);
+    owner.enter(run.activity, 'task', name);
     const startedAt = this.host.timers.now();
     this.link(task, run, startedAt + SLOT_HOLD_MS);
     task.isRunning = true;
@@ -136,24 +128,17 @@ export class TaskRunner {
       this.failed(task, record, err, signal);
     }
     if (pending === undefined) {
-      this.finish(task, record, startedAt, end);
+      this.finish(task, record, startedAt);
       return;
     }
     // A thenable whose `then` throws rejects this promise: reported as the run's error.
     Promise.resolve(pending).then(
-      () => this.finish(task, record, startedAt, end),
+      () => this.finish(task, record, startedAt),
       (err: unknown) => {
         this.failed(task, record, err, signal);
-        this.finish(task, record, startedAt, end);
+        this.finish(task, record, startedAt);
       },
     );
-  }
-
-  /** Counts the run on its module: in the run's reused record when the module offers it. */
-  private count(owner: TaskState['owner'], run: TaskRun, name: string): (() => void) | undefined {
-    if (owner.enter === undefined || owner.leave === undefined) return owner.begin('task', name);
-    owner.enter(run.activity, 'task', name);
-    return undefined;
   }
 
   /**
@@ -183,19 +168,13 @@ export class TaskRunner {
   }
 
   /** The run ended: never throws (it may run from a promise callback). */
-  private finish(
-    task: TaskState,
-    record: RunRecord,
-    startedAt: number,
-    end: (() => void) | undefined,
-  ): void {
+  private finish(task: TaskState, record: RunRecord, startedAt: number): void {
     try {
       task.isRunning = false;
       record.lastDurationMs = this.host.timers.now() - startedAt;
       const run = task.run!;
       this.unlink(task, run);
-      if (end !== undefined) end();
-      else task.owner.leave!(run.activity);
+      task.owner.leave(run.activity);
     } catch (err) {
       this.host.onError(err, task);
     }

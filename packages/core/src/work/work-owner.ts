@@ -28,11 +28,10 @@ export interface WorkOwner {
   /**
    * As {@link begin}, with a record the caller keeps from one piece of work to the next (a
    * task's runs): no closure and no record per run. Pair each with one {@link leave}.
-   * Optional: a caller falls back to `begin` without it.
    */
-  enter?(record: WorkRecord, kind: TaskType, name: string, now?: number): void;
+  enter(record: WorkRecord, kind: TaskType, name: string, now?: number): void;
   /** Ends what {@link enter} counted; harmless when it is not counted. */
-  leave?(record: WorkRecord): void;
+  leave(record: WorkRecord): void;
   /** Reports a failure of module code as a `ModuleError` and returns it. */
   report(err: unknown, taskName: string, taskType: TaskType): ModuleError;
 }

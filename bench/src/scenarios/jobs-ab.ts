@@ -1,6 +1,6 @@
 /**
  * Jobs A/B in one process: a kernel on `bullmqFleet()` with one `@Job` module against a raw
- * BullMQ `Queue` + `Worker` with the same options (those of `jobs-replica.ts`), each on its
+ * BullMQ `Queue` + `Worker` with the same options (`raw-bullmq.ts`), each on its
  * own key prefix of one private redis-server. Rounds of `jobs` jobs (enqueued `batch` at a
  * time while the consumer runs) alternate the contenders (ABBA); CPU per job is this
  * process's `process.cpuUsage()` over a round, and the Keel ÷ raw ratio is taken per pair of
@@ -9,26 +9,12 @@
  * `node --cpu-prof bench/dist/scenarios/jobs-ab.js [rounds] [jobs] [concurrency]`.
  */
 import { pino } from 'pino';
-import { Queue, Worker } from 'bullmq';
 import { Job, Kernel, Module, ModuleContext } from '@keel/core';
 import { bullmqFleet } from '@keel/bullmq';
 import { startRedisServer } from '@keel/testing';
 import { Redis } from 'ioredis';
 import { quantile } from '../stats.js';
-
-/** The payload of every job, as in `jobs-replica.ts`. */
-interface Payload {
-  readonly p: number;
-  readonly t: number;
-}
-
-/** Job options of both contenders: what `BullmqJobs.enqueue` gives a job of a default `@Job`. */
-const JOB_OPTS = {
-  attempts: 1,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { count: 1000 },
-  removeOnFail: { count: 5000 },
-} as const;
+import { rawJobs, type Payload } from './raw-bullmq.js';
 
 export interface JobsAbArgs {
   /** Pairs of rounds. Default 8. */
@@ -116,36 +102,8 @@ async function keel(port: number, concurrency: number): Promise<Contender> {
 
 async function raw(port: number, concurrency: number): Promise<Contender> {
   const starts = new Starts();
-  const host = { host: '127.0.0.1', port };
-  const prefix = 'keel:ab-raw:bull';
-  const queue = new Queue('q', { connection: { ...host, enableOfflineQueue: false }, prefix });
-  const worker = new Worker(
-    'q',
-    (_job) => {
-      starts.started();
-      return Promise.resolve();
-    },
-    {
-      connection: { ...host, maxRetriesPerRequest: null, enableOfflineQueue: true },
-      prefix,
-      concurrency,
-      lockDuration: 30_000,
-      stalledInterval: 30_000,
-      maxStalledCount: 1,
-      removeOnComplete: JOB_OPTS.removeOnComplete,
-      removeOnFail: JOB_OPTS.removeOnFail,
-    },
-  );
-  await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
-  return {
-    name: 'raw',
-    starts,
-    enqueue: (data) => queue.add('q', data, JOB_OPTS),
-    close: async () => {
-      await worker.close();
-      await queue.close();
-    },
-  };
+  const jobs = await rawJobs(port, 'keel:ab-raw:bull', concurrency, () => starts.started());
+  return { name: 'raw', starts, enqueue: (data) => jobs.enqueue(data), close: () => jobs.close() };
 }
 
 /** One round: CPU µs per job of this process while `jobs` jobs are enqueued and started. */

@@ -25,20 +25,7 @@ import {
   type PhaseRecord,
   type ToReplica,
 } from './jobs-protocol.js';
-
-/** The payload of every job, for both contenders: its phase and when it was enqueued. */
-interface Payload {
-  readonly p: number;
-  readonly t: number;
-}
-
-/** Job options of both contenders: what `BullmqJobs.enqueue` gives a job of a default `@Job`. */
-const JOB_OPTS = {
-  attempts: 1,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { count: 1000 },
-  removeOnFail: { count: 5000 },
-} as const;
+import { rawJobs, type Payload } from './raw-bullmq.js';
 
 const send = (message: FromReplica): void => {
   process.send?.(message);
@@ -120,34 +107,9 @@ async function keelContender(config: JobsReplicaConfig, log: StartLog): Promise<
 
 async function rawContender(config: JobsReplicaConfig, log: StartLog): Promise<Contender> {
   // What bullmqFleet() gives BullMQ: the same key prefix, connections and worker settings.
-  const host = { host: '127.0.0.1', port: config.port };
-  const prefix = `keel:${config.service}:bull`;
-  const queue = new Queue('q', { connection: { ...host, enableOfflineQueue: false }, prefix });
-  const worker = new Worker(
-    'q',
-    (job) => {
-      log.started(job.data as Payload);
-      return Promise.resolve();
-    },
-    {
-      connection: { ...host, maxRetriesPerRequest: null, enableOfflineQueue: true },
-      prefix,
-      concurrency: config.concurrency,
-      lockDuration: 30_000,
-      stalledInterval: 30_000,
-      maxStalledCount: 1,
-      removeOnComplete: JOB_OPTS.removeOnComplete,
-      removeOnFail: JOB_OPTS.removeOnFail,
-    },
+  return rawJobs(config.port, `keel:${config.service}:bull`, config.concurrency, (job) =>
+    log.started(job.data as Payload),
   );
-  await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
-  return {
-    enqueue: (data) => queue.add('q', data, JOB_OPTS),
-    close: async () => {
-      await worker.close();
-      await queue.close();
-    },
-  };
 }
 
 const sleep = (ms: number): Promise<void> =>

@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { systemClock } from '@keel/core';
+import { systemClock, type Clock } from '@keel/core';
 import { FakeClock, startRedisServer, type RedisServer } from '@keel/testing';
 import { Redis } from 'ioredis';
 import { COMMAND_TIMED_OUT, WatchedRedis } from '../src/index.js';
@@ -23,6 +23,31 @@ async function silentServer(): Promise<{ port: number; close(): Promise<void> }>
         server.close(() => resolve());
       }),
   };
+}
+
+/** A connected client of {@link silentServer}: no reconnect, no offline queue. */
+async function silentClient(
+  port: number,
+  commandTimeout: number,
+  clock: Clock,
+): Promise<WatchedRedis> {
+  const client = new WatchedRedis(
+    {
+      host: '127.0.0.1',
+      port,
+      lazyConnect: true,
+      // The silent server answers neither INFO nor CLIENT SETINFO, which ready waits for.
+      enableReadyCheck: false,
+      disableClientInfo: true,
+      enableOfflineQueue: false,
+      commandTimeout,
+      retryStrategy: () => null,
+    },
+    clock,
+  );
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
 }
 
 /** Settles `promise` into a readable state without awaiting it. */
@@ -52,22 +77,7 @@ describe('WatchedRedis on a dead link', () => {
 
   it('fails each command exactly commandTimeout after it was sent, with one timer for all', async () => {
     const clock = new FakeClock();
-    const client = new WatchedRedis(
-      {
-        host: '127.0.0.1',
-        port: silent.port,
-        lazyConnect: true,
-        // The silent server answers neither INFO nor CLIENT SETINFO, which ready waits for.
-        enableReadyCheck: false,
-        disableClientInfo: true,
-        enableOfflineQueue: false,
-        commandTimeout: 500,
-        retryStrategy: () => null,
-      },
-      clock,
-    );
-    client.on('error', () => undefined);
-    await client.connect();
+    const client = await silentClient(silent.port, 500, clock);
     const first = Array.from({ length: 100 }, (_, i) => watch(client.get(`a${i}`)));
     expect(clock.pendingTimers).toBe(1);
     await clock.advance(200);
@@ -94,21 +104,7 @@ describe('WatchedRedis on a dead link', () => {
   });
 
   it('holds the bound on the real clock: a command fails at commandTimeout, late only by timer latency', async () => {
-    const client = new WatchedRedis(
-      {
-        host: '127.0.0.1',
-        port: silent.port,
-        lazyConnect: true,
-        enableReadyCheck: false,
-        disableClientInfo: true,
-        enableOfflineQueue: false,
-        commandTimeout: 150,
-        retryStrategy: () => null,
-      },
-      systemClock,
-    );
-    client.on('error', () => undefined);
-    await client.connect();
+    const client = await silentClient(silent.port, 150, systemClock);
     const started = performance.now();
     const error = await client.get('k').then(
       () => undefined,

@@ -2,14 +2,16 @@ import { createRequire } from 'node:module';
 import type { Logger, pino as Pino } from 'pino';
 import { KeelError } from '../errors/keel-error.js';
 
+const requireHere = createRequire(import.meta.url);
+
 /**
  * pino, loaded at the first default logger or redaction: it is a third of `import('@keel/core')`,
  * and a service that passes its own logger has loaded it already. Its CommonJS build loads
- * synchronously, so `Kernel.create` stays synchronous.
+ * synchronously, so `Kernel.create` stays synchronous; later calls hit require's cache (no
+ * module-level copy of our own).
  */
-let loaded: typeof Pino | undefined;
 function loadPino(): typeof Pino {
-  return (loaded ??= (createRequire(import.meta.url)('pino') as typeof import('pino')).pino);
+  return (requireHere('pino') as typeof import('pino')).pino;
 }
 
 /** The default logger: pino at 'info' on stdout, with the given paths redacted. */

@@ -379,7 +379,7 @@ export class TaskScheduler implements TaskOps {
       this.discard(task, undefined);
       return;
     }
-    if (task.dueAt !== undefined && task.dueAt <= this.timers.now()) {
+    if (task.dueAt !== undefined && this.timers.reached(task.dueAt)) {
       if (task.wallAt !== undefined && task.wallAt > this.clock.now()) {
         // The wall clock stepped back since it was scheduled: wait for the wall time.
         task.dueAt = whole(this.timers.fromWall(task.wallAt));

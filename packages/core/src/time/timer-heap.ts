@@ -1,5 +1,5 @@
 import { nextTurn } from '../util/next-turn.js';
-import { monotonicOf, type Clock } from './clock.js';
+import { monotonicOf, systemClock, type Clock } from './clock.js';
 
 /** A pending deadline in a {@link TimerHeap}. Keep it to cancel or move the deadline. */
 export interface Timer {
@@ -55,12 +55,27 @@ export class TimerHeap {
   private firing = false;
   private closed = false;
   private readonly monotonic: () => number;
+  /** The clock has a monotonic reading: a past reading is a lower bound of the time now. */
+  private readonly steady: boolean;
+  /** The latest monotonic reading of the heap, when {@link steady}. */
+  private reading = -Infinity;
+  /**
+   * Monotonic minus wall time, read once per synchronous turn (NaN: not read in this turn).
+   * Only for the system clock: a fake clock's wall time can be set within a turn.
+   */
+  private wallOffset = NaN;
+  private readonly cachesOffset: boolean;
+  private readonly forgetOffset = (): void => {
+    this.wallOffset = NaN;
+  };
 
   constructor(
     private readonly clock: Clock,
     private readonly onError: (err: unknown) => void,
   ) {
     this.monotonic = monotonicOf(clock);
+    this.steady = typeof clock.monotonic === 'function';
+    this.cachesOffset = clock === systemClock;
   }
 
   /**
@@ -71,14 +86,41 @@ export class TimerHeap {
     return this.monotonic();
   }
 
-  /** The monotonic time at which the wall clock will read `wallAt`, as of now. */
-  fromWall(wallAt: number): number {
-    return this.monotonic() + (wallAt - this.clock.now());
+  /**
+   * True once the monotonic clock reached `at`: from the heap's latest reading when that one
+   * already passed `at` (it reads the clock as it fires), else from a new one.
+   */
+  reached(at: number): boolean {
+    if (at <= this.reading) return true;
+    const now = this.monotonic();
+    if (this.steady) this.reading = now;
+    return at <= now;
   }
 
-  /** The wall time a monotonic `at` corresponds to, as of now. */
+  /**
+   * The monotonic time at which the wall clock will read `wallAt`, as of now. With the
+   * system clock, the offset between the two is read once per synchronous turn (again in
+   * the next): exact unless the wall clock steps within the turn, and then as if it had
+   * stepped just after the call.
+   */
+  fromWall(wallAt: number): number {
+    return wallAt + this.offset();
+  }
+
+  /** The wall time a monotonic `at` corresponds to, as of now (see {@link fromWall}). */
   toWall(at: number): number {
-    return this.clock.now() + (at - this.monotonic());
+    return at - this.offset();
+  }
+
+  /** Monotonic minus wall time. */
+  private offset(): number {
+    if (!this.cachesOffset) return this.monotonic() - this.clock.now();
+    let offset = this.wallOffset;
+    if (offset !== offset) {
+      offset = this.wallOffset = this.monotonic() - this.clock.now();
+      queueMicrotask(this.forgetOffset);
+    }
+    return offset;
   }
 
   /** Number of pending deadlines. */
@@ -233,12 +275,16 @@ export class TimerHeap {
     this.armedAt = Infinity;
     this.firing = true;
     try {
-      // Re-read the clock per entry: a callback may take time, and a due time is never early.
-      for (
-        let first = this.heap[0];
-        first !== undefined && first.at <= this.monotonic();
-        first = this.heap[0]
-      ) {
+      // One reading while it shows the next entry due, a new one when it does not (a
+      // callback may take time, and a due time is never early).
+      let now = this.monotonic();
+      if (this.steady) this.reading = now;
+      for (let first = this.heap[0]; first !== undefined; first = this.heap[0]) {
+        if (first.at > now) {
+          now = this.monotonic();
+          if (this.steady) this.reading = now;
+          if (first.at > now) break;
+        }
         this.removeAt(0);
         try {
           first.fire();

@@ -129,7 +129,7 @@ export class TaskScheduler implements TaskOps {
     if (last !== undefined && last.owner === owner && last.generation === generation) return last;
     let group = this.groups.get(owner);
     if (group === undefined || group.generation !== generation) {
-      group = { ops: this, owner, generation };
+      group = { ops: this, owner, generation, tasks: undefined };
       this.groups.set(owner, group);
     }
     this.lastGroup = group;
@@ -164,6 +164,8 @@ export class TaskScheduler implements TaskOps {
       return;
     }
     this.owners.delete(owner);
+    const group = this.groups.get(owner);
+    if (group !== undefined) group.tasks = undefined;
     const reason: unknown = owner.signal.aborted ? owner.signal.reason : this.cancelReason();
     for (const task of tasks.drain()) this.discard(task, reason);
     this.queue.forget(owner);
@@ -428,15 +430,24 @@ export class TaskScheduler implements TaskOps {
     const tracked = task.tracked;
     if (task.engaged && !task.isCanceled) {
       if (tracked) return;
-      const owner = task.owner;
-      let tasks = this.owners.get(owner);
-      if (tasks === undefined) this.owners.set(owner, (tasks = new OwnerTasks()));
+      const group = task.group;
+      let tasks = group.tasks;
+      if (tasks === undefined) {
+        const owner = group.owner;
+        tasks = this.owners.get(owner);
+        if (tasks === undefined) this.owners.set(owner, (tasks = new OwnerTasks()));
+        group.tasks = tasks;
+      }
       tasks.push(task);
     } else if (tracked) {
-      const list = this.owners.get(task.owner);
+      const group = task.group;
+      const list = group.tasks ?? this.owners.get(group.owner);
       if (list === undefined) return;
       list.remove(task);
-      if (list.size === 0) this.owners.delete(task.owner);
+      if (list.size === 0) {
+        this.owners.delete(group.owner);
+        group.tasks = undefined;
+      }
     }
   }
 

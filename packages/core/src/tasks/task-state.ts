@@ -264,7 +264,7 @@ export class TaskState extends TaskHandle implements TimerEntry {
 
   constructor(
     /** Its scheduler, module and module run: shared by the module run's tasks. */
-    private readonly group: TaskGroup,
+    readonly group: TaskGroup,
     readonly taskName: string,
     public fn: TaskFn | undefined,
   ) {
@@ -421,6 +421,8 @@ export interface TaskGroup {
   readonly owner: WorkOwner;
   /** The module's signal when they were created. */
   readonly generation: AbortSignal;
+  /** The scheduler's list of the module's engaged tasks, while it has one (no map lookup). */
+  tasks: OwnerTasks | undefined;
 }
 
 /** How a task repeats and waits; most tasks keep {@link DEFAULT_CONFIG}. */

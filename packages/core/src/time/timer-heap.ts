@@ -49,6 +49,11 @@ const MAX_TIMEOUT = 2_147_483_647;
  */
 export class TimerHeap {
   private readonly heap: Entry[] = [];
+  /**
+   * `heap[i].at` at `keys[i]`: a sift compares due times in one array instead of reading
+   * entries scattered in memory (it touches an entry only to move it).
+   */
+  private keys = new Float64Array(64);
   private handle: unknown = undefined;
   private armedAt = Infinity;
   private seq = 0;
@@ -133,6 +138,7 @@ export class TimerHeap {
     const entry = new FnEntry(at, this.seq++, fn);
     // A closed heap never fires and holds nothing.
     if (this.closed) return entry;
+    this.grow();
     this.heap.push(entry);
     this.up(this.heap.length - 1);
     this.arm();
@@ -166,6 +172,7 @@ export class TimerHeap {
     entry.at = at;
     entry.seq = this.seq++;
     if (entry.index < 0) {
+      this.grow();
       this.heap.push(entry);
       this.up(this.heap.length - 1);
     } else {
@@ -298,6 +305,14 @@ export class TimerHeap {
     }
   }
 
+  /** Makes room for one more entry in {@link keys}. */
+  private grow(): void {
+    if (this.heap.length < this.keys.length) return;
+    const keys = new Float64Array(this.keys.length * 2);
+    keys.set(this.keys);
+    this.keys = keys;
+  }
+
   private removeAt(index: number): void {
     const heap = this.heap;
     const removed = heap[index]!;
@@ -306,47 +321,66 @@ export class TimerHeap {
     if (index < heap.length) {
       heap[index] = last;
       last.index = index;
-      if (index > 0 && this.less(last, heap[(index - 1) >> 1]!)) this.up(index);
+      this.keys[index] = last.at;
+      if (index > 0 && this.less(last, (index - 1) >> 1)) this.up(index);
       else this.down(index);
     }
   }
 
-  private less(a: Entry, b: Entry): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  /** `entry` is due before the entry at `pos` (first added or moved first among equals). */
+  private less(entry: Entry, pos: number): boolean {
+    const at = entry.at;
+    const key = this.keys[pos]!;
+    return at < key || (at === key && entry.seq < this.heap[pos]!.seq);
   }
 
   private up(index: number): void {
     const heap = this.heap;
+    const keys = this.keys;
     const entry = heap[index]!;
     while (index > 0) {
       const parentIndex = (index - 1) >> 1;
+      if (!this.less(entry, parentIndex)) break;
       const parent = heap[parentIndex]!;
-      if (!this.less(entry, parent)) break;
       heap[index] = parent;
+      keys[index] = keys[parentIndex]!;
       parent.index = index;
       index = parentIndex;
     }
     heap[index] = entry;
+    keys[index] = entry.at;
     entry.index = index;
   }
 
   private down(index: number): void {
     const heap = this.heap;
+    const keys = this.keys;
     const length = heap.length;
     const entry = heap[index]!;
+    const at = entry.at;
+    const seq = entry.seq;
     for (;;) {
       const left = 2 * index + 1;
       if (left >= length) break;
       const right = left + 1;
       let child = left;
-      if (right < length && this.less(heap[right]!, heap[left]!)) child = right;
+      let key = keys[left]!;
+      if (right < length) {
+        const rightKey = keys[right]!;
+        if (rightKey < key || (rightKey === key && heap[right]!.seq < heap[left]!.seq)) {
+          child = right;
+          key = rightKey;
+        }
+      }
       const candidate = heap[child]!;
-      if (!this.less(candidate, entry)) break;
+      if (!(key < at || (key === at && candidate.seq < seq))) break;
       heap[index] = candidate;
+      keys[index] = key;
       candidate.index = index;
       index = child;
     }
     heap[index] = entry;
+    keys[index] = at;
     entry.index = index;
   }
 }

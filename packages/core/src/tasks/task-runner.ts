@@ -131,6 +131,8 @@ export class TaskRunner {
       this.finish(task, record, startedAt);
       return;
     }
+    // Only a run that outlives this call can overrun its hold.
+    this.aimHold(run.holdUntil);
     // A thenable whose `then` throws rejects this promise: reported as the run's error.
     Promise.resolve(pending).then(
       () => this.finish(task, record, startedAt),
@@ -200,7 +202,7 @@ export class TaskRunner {
     );
   }
 
-  /** Appends a starting run to the running list and aims the hold timer if it is the first. */
+  /** Appends a starting run to the running list. */
   private link(task: TaskState, run: TaskRun, holdUntil: number): void {
     run.holdUntil = holdUntil;
     run.prev = this.last;
@@ -208,10 +210,17 @@ export class TaskRunner {
     if (this.last === undefined) this.first = task;
     else this.last.run!.next = task;
     this.last = task;
+  }
+
+  /**
+   * A run went on past its call: the hold timer is aimed at its hold unless it is aimed
+   * already (at an earlier run's hold: it re-aims itself when it fires). A run that ends
+   * within its call never arms it (no timer entry added and removed per run).
+   */
+  private aimHold(holdUntil: number): void {
     const timer = this.holdTimer;
     if (timer === undefined) this.holdTimer = this.host.timers.at(holdUntil, () => this.holdUp());
     else if (timer.index < 0) this.host.timers.move(timer, holdUntil);
-    // Else it is aimed at an earlier run's hold, and re-aims itself when it fires.
   }
 
   private unlink(task: TaskState, run: TaskRun): void {

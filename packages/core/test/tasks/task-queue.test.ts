@@ -222,3 +222,21 @@ describe('TaskScheduler queue', () => {
     expect(runs).toBe(1);
   });
 });
+
+describe('TaskScheduler slot hold timer', () => {
+  it('is armed only for a run that outlives its call', async () => {
+    const { scheduler, owner, timers } = setupScheduler();
+    const sizes: number[] = [];
+    scheduler.newTask(owner, 'sync', () => void sizes.push(timers.size)).queue();
+    await settle();
+    const slow = gate();
+    scheduler.newTask(owner, 'async', () => slow.promise).queue();
+    await settle();
+    // The synchronous run saw no hold entry; the running async one has it.
+    expect(sizes).toEqual([0]);
+    expect(timers.size).toBe(1);
+    slow.open();
+    await settle();
+    expect(timers.size).toBe(0);
+  });
+});

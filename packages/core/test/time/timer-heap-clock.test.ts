@@ -10,7 +10,9 @@ const rethrow = (err: unknown): never => {
 const microtask = (): Promise<void> => new Promise((resolve) => queueMicrotask(resolve));
 
 describe('TimerHeap wall/monotonic offset', () => {
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
 
   it('system clock: reads the offset once per synchronous turn, again in the next', async () => {
     const timers = new TimerHeap(systemClock, rethrow);

@@ -158,7 +158,7 @@ export class TimerHeap {
   cancel(timer: Timer | undefined): void {
     const entry = timer as Entry | undefined;
     if (entry === undefined || entry.index < 0) return;
-    this.removeAt(entry.index);
+    this.removeAt(entry.index, entry);
     if (this.heap.length === 0) this.disarm();
   }
 
@@ -292,7 +292,7 @@ export class TimerHeap {
           if (this.steady) this.reading = now;
           if (first.at > now) break;
         }
-        this.removeAt(0);
+        this.removeAt(0, first);
         try {
           first.fire();
         } catch (err) {
@@ -313,9 +313,9 @@ export class TimerHeap {
     this.keys = keys;
   }
 
-  private removeAt(index: number): void {
+  /** Removes `removed`, which is at `index` (the caller has it: no read of the slot). */
+  private removeAt(index: number, removed: Entry): void {
     const heap = this.heap;
-    const removed = heap[index]!;
     const last = heap.pop()!;
     removed.index = -1;
     if (index < heap.length) {

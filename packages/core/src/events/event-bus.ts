@@ -28,10 +28,16 @@ export type FleetPublish = (
 
 /** What the bus needs from its kernel. */
 export interface EventBusHost {
-  /** Every trigger, for `kernel.on('event')`. */
-  onEvent(module: string, event: string, data: unknown, exposed: boolean): void;
+  /** Every trigger, for `kernel.on('event')`; `source` is the module whose event it is. */
+  onEvent(source: WorkOwner, event: string, data: unknown, exposed: boolean): void;
   /** The kernel clock's wall time: read once per trigger for all its hooks' work records. */
   now(): number;
+}
+
+/** A hook as the bus keeps it: with the spare runs it reuses. */
+interface BusHook extends Hook {
+  spareRuns: HookRun | undefined;
+  spareCount: number;
 }
 
 interface Source {
@@ -39,7 +45,7 @@ interface Source {
   /** event name → exposed */
   readonly events: ReadonlyMap<string, boolean>;
   /** Made with the first hook: most modules of a large graph have none. */
-  hooks: Map<string, Hook[]> | undefined;
+  hooks: Map<string, BusHook[]> | undefined;
 }
 
 /**
@@ -64,10 +70,20 @@ export class EventBus {
   /** Adds a hook; the caller checked the module and event at create time. */
   addHook(module: string, event: string, hook: Hook): void {
     const source = this.sources.get(module)!;
-    const hooks = (source.hooks ??= new Map<string, Hook[]>());
+    const hooks = (source.hooks ??= new Map<string, BusHook[]>());
+    // Its own object, every field set: one shape for all hooks, and the spares are the bus's.
+    const entry: BusHook = {
+      owner: hook.owner,
+      name: hook.name,
+      description: hook.description,
+      call: hook.call,
+      fleet: hook.fleet === true,
+      spareRuns: undefined,
+      spareCount: 0,
+    };
     const list = hooks.get(event);
-    if (list === undefined) hooks.set(event, [hook]);
-    else list.push(hook);
+    if (list === undefined) hooks.set(event, [entry]);
+    else list.push(entry);
   }
 
   /**
@@ -109,7 +125,7 @@ export class EventBus {
     }
     // A fleet trigger is checked (exposed, JSON payload) before anything runs.
     const published = fleet?.(module, event, exposed, data);
-    this.host.onEvent(module, event, data, exposed);
+    this.host.onEvent(source.owner, event, data, exposed);
     const hooks = source.hooks?.get(event);
     if (hooks === undefined || !trigger.onlineSoon) return published ?? RESOLVED;
     // Made at the first hook that returns a promise: a trigger of synchronous hooks costs none.
@@ -117,12 +133,11 @@ export class EventBus {
     if (published !== undefined) (delivery = new Delivery(this.host.now())).track(published);
     const bothOnline = trigger.status === 'online';
     for (const hook of hooks) {
-      if (!hook.owner.onlineSoon) continue;
-      if (fleet !== undefined && hook.fleet === true) continue; // it arrives through the fleet
+      if (fleet !== undefined && hook.fleet) continue; // it arrives through the fleet
+      const owner = hook.owner;
       // Fast path: both online, so the hook runs now; only a hook that returns a promise
       // is tracked.
-      if (bothOnline && hook.owner.status === 'online') {
-        const owner = hook.owner;
+      if (bothOnline && owner.status === 'online') {
         let result: unknown;
         try {
           result = hook.call(data, owner.signal);
@@ -130,8 +145,9 @@ export class EventBus {
           hookFailed(hook, err);
           continue;
         }
-        if (isThenable(result)) (delivery ??= new Delivery(this.host.now())).hook(hook, result);
-      } else {
+        if (result instanceof Promise || isThenable(result))
+          (delivery ??= new Delivery(this.host.now())).hook(hook, result);
+      } else if (owner.onlineSoon) {
         (delivery ??= new Delivery(this.host.now())).track(this.runWhenOnline(trigger, hook, data));
       }
     }
@@ -139,7 +155,7 @@ export class EventBus {
   }
 
   /** Runs a hook; a promise only when the hook returned one (then tracked as its module's work). */
-  private runNow(hook: Hook, data: unknown): Promise<void> | undefined {
+  private runNow(hook: BusHook, data: unknown): Promise<void> | undefined {
     let result: unknown;
     try {
       result = hook.call(data, hook.owner.signal);
@@ -153,7 +169,7 @@ export class EventBus {
     return delivery.done();
   }
 
-  private async runWhenOnline(trigger: WorkOwner, hook: Hook, data: unknown): Promise<void> {
+  private async runWhenOnline(trigger: WorkOwner, hook: BusHook, data: unknown): Promise<void> {
     const owner = hook.owner;
     if (trigger.status !== 'online' && !(await trigger.whenOnline())) return;
     if (owner.status !== 'online' && !(await owner.whenOnline())) return;
@@ -192,10 +208,13 @@ class Delivery {
   }
 
   /** Counts a hook's promise as work of its module until it settles; reports a rejection. */
-  hook(hook: Hook, result: PromiseLike<unknown>): void {
-    const run = new HookRun(hook, this, this.startedAt);
+  hook(hook: BusHook, result: PromiseLike<unknown>): void {
     this.pending++;
-    watch(run, result instanceof Promise ? result : Promise.resolve(result));
+    const run = HookRun.take(hook, this, this.startedAt);
+    (result instanceof Promise ? result : Promise.resolve(result)).then(
+      run.onFulfilled,
+      run.onRejected,
+    );
   }
 
   /** Settles once every tracked promise settled; never rejects. */
@@ -210,9 +229,13 @@ class Delivery {
   }
 }
 
+/** Spare runs kept per hook: as many as commonly run at once; beyond, runs are garbage. */
+const MAX_SPARE_RUNS = 16;
+
 /**
  * One running hook promise: its module's work record (a {@link WorkRecord} by shape) and its
- * trigger's pending count in one object, so a hook costs no record and end closure of its own.
+ * trigger's pending count in one object. Reused from run to run of its hook, with the two
+ * reactions made once, so a hook run allocates only what `then` itself does.
  * Not a subclass: `super()` and the base's field defines cost a tenth of a trigger.
  */
 class HookRun implements WorkRecord {
@@ -223,36 +246,60 @@ class HookRun implements WorkRecord {
   declare prev: WorkRecord | undefined;
   declare next: WorkRecord | undefined;
   declare ended: boolean;
-  declare private readonly hook: Hook;
-  declare private readonly delivery: Delivery;
+  declare linked: boolean;
+  declare private readonly hook: BusHook;
+  declare private delivery: Delivery | undefined;
+  /** The next spare of the same hook while this one is spare. */
+  declare private nextSpare: HookRun | undefined;
+  declare readonly onFulfilled: () => void;
+  declare readonly onRejected: (err: unknown) => void;
 
-  constructor(hook: Hook, delivery: Delivery, since: number) {
+  private constructor(hook: BusHook) {
     this.kind = 'hook';
     this.name = hook.name;
-    this.since = since;
+    this.since = 0;
     this.prev = undefined;
     this.next = undefined;
     this.ended = true; // not counted yet: enter() counts it
+    this.linked = false;
     this.hook = hook;
-    this.delivery = delivery;
-    hook.owner.enter(this, 'hook', hook.name, since);
+    this.delivery = undefined;
+    this.nextSpare = undefined;
+    this.onFulfilled = () => this.fulfilled();
+    this.onRejected = (err) => this.rejected(err);
   }
 
-  fulfilled(): void {
-    this.hook.owner.leave(this);
-    this.delivery.settled();
+  /** A spare run of `hook` (or a new one), counted as its module's work from `since`. */
+  static take(hook: BusHook, delivery: Delivery, since: number): HookRun {
+    let run = hook.spareRuns;
+    if (run === undefined) run = new HookRun(hook);
+    else {
+      hook.spareRuns = run.nextSpare;
+      hook.spareCount--;
+      run.nextSpare = undefined;
+    }
+    run.delivery = delivery;
+    hook.owner.enter(run, 'hook', hook.name, since);
+    return run;
   }
 
-  rejected(err: unknown): void {
+  private fulfilled(): void {
+    const hook = this.hook;
+    const delivery = this.delivery!;
+    this.delivery = undefined;
+    const count = hook.spareCount;
+    if (count < MAX_SPARE_RUNS) {
+      // Kept in its module's list while spare: the next run of the hook re-counts it there.
+      hook.owner.leave(this, true);
+      this.nextSpare = hook.spareRuns;
+      hook.spareRuns = this;
+      hook.spareCount = count + 1;
+    } else hook.owner.forget(this);
+    delivery.settled();
+  }
+
+  private rejected(err: unknown): void {
     hookFailed(this.hook, err);
     this.fulfilled();
   }
-}
-
-/** Its own function so the two reactions close over `run` alone. */
-function watch(run: HookRun, promise: Promise<unknown>): void {
-  promise.then(
-    () => run.fulfilled(),
-    (err: unknown) => run.rejected(err),
-  );
 }

@@ -120,7 +120,7 @@ export class KernelCore {
         }),
     });
     this.events = new EventBus({
-      onEvent: (module, event, data, exposed) => this.onEvent(module, event, data, exposed),
+      onEvent: (source, event, data, exposed) => this.onEvent(source, event, data, exposed),
       now: () => this.clock.now(),
     });
     this.lifecycle = new Lifecycle({
@@ -322,11 +322,10 @@ export class KernelCore {
     });
   }
 
-  private onEvent(module: string, event: string, data: unknown, exposed: boolean): void {
+  private onEvent(source: WorkOwner, event: string, data: unknown, exposed: boolean): void {
     // Every trigger would build an event: only when a listener or the debug log reads it.
-    if (!this.telemetry.observed('event') && !this.moduleLogger(module).isLevelEnabled('debug'))
-      return;
-    this.telemetry.publish({ type: 'module-event', module, event, data, exposed });
+    if (!this.telemetry.observed('event') && !source.logger.isLevelEnabled('debug')) return;
+    this.telemetry.publish({ type: 'module-event', module: source.name, event, data, exposed });
   }
 
   /** The pino child of a module (its level may differ from the kernel's), else the kernel's. */

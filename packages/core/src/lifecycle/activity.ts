@@ -32,32 +32,63 @@ export class ActivitySet {
     return () => this.end(entry);
   }
 
-  /** Counts `name` as running in a record the caller reuses, until {@link end}. */
+  /**
+   * Counts `name` as running in a record the caller reuses, until {@link end} or
+   * {@link park}. A record parked here is counted again where it is (no relinking).
+   */
   enter(entry: WorkRecord, kind: TaskType, name: string, now: number): void {
     if (!entry.ended) this.end(entry);
     entry.kind = kind;
     entry.name = name;
     entry.since = now;
     entry.ended = false;
+    if (!entry.linked) this.link(entry);
+    this.count++;
+  }
+
+  /** Stops counting `entry` and drops it from the list; harmless when it is not counted. */
+  end(entry: WorkRecord): void {
+    if (entry.ended) return;
+    entry.ended = true;
+    this.unlink(entry);
+    if (--this.count === 0) this.wakeIdle();
+  }
+
+  /**
+   * Stops counting `entry` but leaves it in the list (skipped there), so that entering it
+   * again costs two stores: for records reused run after run (a hook's). {@link forget} it
+   * before dropping it.
+   */
+  park(entry: WorkRecord): void {
+    if (entry.ended) return;
+    entry.ended = true;
+    if (--this.count === 0) this.wakeIdle();
+  }
+
+  /** Ends `entry` if counted and takes it out of the list (parked or not). */
+  forget(entry: WorkRecord): void {
+    if (!entry.ended) this.end(entry);
+    else this.unlink(entry);
+  }
+
+  private link(entry: WorkRecord): void {
+    entry.linked = true;
     entry.prev = this.tail;
     entry.next = undefined;
     if (this.tail === undefined) this.head = entry;
     else this.tail.next = entry;
     this.tail = entry;
-    this.count++;
   }
 
-  /** Stops counting `entry`; harmless when it is not counted. */
-  end(entry: WorkRecord): void {
-    if (entry.ended) return;
-    entry.ended = true;
+  private unlink(entry: WorkRecord): void {
+    if (!entry.linked) return;
+    entry.linked = false;
     const { prev, next } = entry;
     if (prev === undefined) this.head = next;
     else prev.next = next;
     if (next === undefined) this.tail = prev;
     else next.prev = prev;
     entry.prev = entry.next = undefined;
-    if (--this.count === 0) this.wakeIdle();
   }
 
   /** Resolves once nothing runs (at once if nothing does). */
@@ -71,7 +102,7 @@ export class ActivitySet {
     const out: Activity[] = [];
     // Copies: a record is reused for the owner's next piece of work.
     for (let e = this.head; e !== undefined; e = e.next) {
-      out.push({ kind: e.kind, name: e.name, since: e.since });
+      if (!e.ended) out.push({ kind: e.kind, name: e.name, since: e.since });
     }
     return out;
   }

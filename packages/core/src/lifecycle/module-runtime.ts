@@ -172,8 +172,13 @@ export class ModuleRuntime implements WorkOwner {
     this.activities.enter(record, kind, name, now ?? this.host.clock.now());
   }
 
-  leave(record: WorkRecord): void {
-    this.activities.end(record);
+  leave(record: WorkRecord, keep?: boolean): void {
+    if (keep === true) this.activities.park(record);
+    else this.activities.end(record);
+  }
+
+  forget(record: WorkRecord): void {
+    this.activities.forget(record);
   }
 
   report(err: unknown, taskName: string, taskType: TaskType): ModuleError {

@@ -30,8 +30,14 @@ export interface WorkOwner {
    * task's runs): no closure and no record per run. Pair each with one {@link leave}.
    */
   enter(record: WorkRecord, kind: TaskType, name: string, now?: number): void;
-  /** Ends what {@link enter} counted; harmless when it is not counted. */
-  leave(record: WorkRecord): void;
+  /**
+   * Ends what {@link enter} counted; harmless when it is not counted. With `keep`, the record
+   * stays in the module's list, uncounted and unlisted, so that entering it again is cheap
+   * (a record reused run after run); {@link forget} it before dropping it.
+   */
+  leave(record: WorkRecord, keep?: boolean): void;
+  /** Ends `record` if counted and drops what {@link leave} kept of it. */
+  forget(record: WorkRecord): void;
   /** Reports a failure of module code as a `ModuleError` and returns it. */
   report(err: unknown, taskName: string, taskType: TaskType): ModuleError;
 }
@@ -48,4 +54,6 @@ export class WorkRecord {
   prev: WorkRecord | undefined = undefined;
   next: WorkRecord | undefined = undefined;
   ended = true;
+  /** In its module's list (counted, or kept by `leave(record, true)`). */
+  linked = false;
 }

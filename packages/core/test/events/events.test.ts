@@ -119,6 +119,43 @@ describe('events', () => {
     k.expectNoLeaks();
   });
 
+  it('lists each running hook run, however many run at once, and only while it runs', async () => {
+    // Hook runs are reused from one trigger to the next (kept in the module's list while
+    // spare): 40 at once is more than are kept spare, so some are new and some dropped.
+    const gates = Array.from({ length: 40 }, () => deferred());
+    @Module({ name: 'feed', events: ['item'] })
+    class Feed {
+      constructor(readonly ctx: ModuleContext) {}
+    }
+    @Module({ name: 'store' })
+    class Store {
+      @OnEvent(Feed, 'item')
+      async save(i: number) {
+        await gates[i]!.promise;
+      }
+    }
+    const k = createTestKernel({ modules: [Feed, Store] });
+    await k.start();
+    const feed = k.get(Feed).ctx;
+    const hookRuns = () =>
+      k.inspect().modules['store']!.running.filter((a) => a.kind === 'hook').length;
+    for (let round = 0; round < 2; round++) {
+      const triggers = gates.map((_, i) => feed.triggerEvent('item', i));
+      expect(hookRuns()).toBe(40);
+      for (let i = 0; i < 40; i += 2) gates[i]!.resolve();
+      await Promise.all(triggers.filter((_, i) => i % 2 === 0));
+      expect(hookRuns()).toBe(20);
+      for (let i = 1; i < 40; i += 2) gates[i]!.resolve();
+      await Promise.all(triggers);
+      expect(hookRuns()).toBe(0);
+      for (let i = 0; i < 40; i++) gates[i] = deferred();
+    }
+    // A stop is not held by spare runs.
+    await k.shutdown();
+    k.expectNoErrors();
+    k.expectNoLeaks();
+  });
+
   it('reports every trigger to kernel.on("event") with its exposure', async () => {
     @Module({ name: 'vault', events: [{ name: 'secret', expose: false }, 'opened'] })
     class Vault {

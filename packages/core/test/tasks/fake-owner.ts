@@ -49,10 +49,14 @@ export class FakeOwner implements WorkOwner {
     this.active.set(kind, (this.active.get(kind) ?? 0) + 1);
   }
 
-  leave(record: WorkRecord): void {
+  leave(record: WorkRecord, _keep?: boolean): void {
     if (record.ended) return;
     record.ended = true;
     this.active.set(record.kind, (this.active.get(record.kind) ?? 0) - 1);
+  }
+
+  forget(record: WorkRecord): void {
+    this.leave(record);
   }
 
   report(err: unknown, taskName: string, taskType: TaskType): ModuleError {

@@ -206,6 +206,42 @@ export async function runJobsAbSingle(
   }
 }
 
+/**
+ * One contender idle: 500 warm-up jobs, 10 s to settle, then this process's CPU over
+ * `seconds` with no jobs, in ms per second: the timers' cost, charged to every job
+ * (`node jobs-ab.js idle keel 20`; with `--cpu-prof` to see what runs).
+ */
+export async function runJobsAbIdle(which: 'keel' | 'raw', seconds: number): Promise<number> {
+  const server = await startRedisServer();
+  try {
+    const c = await (which === 'keel' ? keel : raw)(server.port, 10);
+    const admin = new Redis(server.port, '127.0.0.1');
+    try {
+      await round(c, 500, 100, -1);
+      // Past the GCs V8's memory reducer runs after a burst: they are not the idle cost.
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+      await admin.config('RESETSTAT');
+      const before = process.cpuUsage();
+      const t0 = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+      const used = process.cpuUsage(before);
+      const elapsedMs = performance.now() - t0;
+      // What it asks Redis while idle, per second.
+      const stats = String(await admin.info('commandstats'));
+      const perS = [...stats.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)]
+        .filter(([, name]) => name !== 'info' && name !== 'config')
+        .map(([, name, calls]) => `${name} ${((Number(calls) * 1000) / elapsedMs).toFixed(2)}`);
+      console.log(`${which} idle: Redis commands per s: ${perS.join(', ')}`);
+      return (used.user + used.system) / elapsedMs;
+    } finally {
+      admin.disconnect();
+      await c.close();
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === 'single') {
   const [which, jobs, concurrency] = process.argv.slice(3);
   const us = await runJobsAbSingle(
@@ -214,6 +250,10 @@ if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === 'sing
     Number(concurrency ?? 10),
   );
   console.log(`${which}: ${us.toFixed(1)} CPU µs/job`);
+} else if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === 'idle') {
+  const [which, seconds] = process.argv.slice(3);
+  const msPerS = await runJobsAbIdle(which === 'raw' ? 'raw' : 'keel', Number(seconds ?? 20));
+  console.log(`${which} idle: ${msPerS.toFixed(2)} CPU ms/s`);
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   const [rounds, jobs, concurrency] = process.argv.slice(2).map(Number);
   const result = await runJobsAb({

@@ -6,6 +6,8 @@ export const COMMAND_TIMED_OUT = 'Command timed out';
 
 /** Compact the in-flight list once this many answered entries sit before its head. */
 const COMPACT_AT = 1024;
+/** Fewest entries behind the head before they are swept for answered ones. */
+const SWEEP_MIN = 256;
 
 /**
  * Fails a client's commands that wait longer than `timeoutMs` for their reply, with one
@@ -21,6 +23,8 @@ export class CommandWatchdog {
   private commands: (Command | undefined)[] = [];
   private deadlines: number[] = [];
   private head = 0;
+  /** Entries from the head on that trigger a sweep (see `dropAnswered`). */
+  private sweepAt = SWEEP_MIN;
   private timer: unknown;
   /** Not `timer !== undefined`: a Clock's handle may be any value. */
   private armed = false;
@@ -36,9 +40,10 @@ export class CommandWatchdog {
   }
 
   /**
-   * Commands tracked and not known answered. ioredis marks only a reply as answered, so a
-   * command that failed (an error reply, a closed link) is dropped at its deadline, where
-   * failing it again is a no-op; until then it holds the answered ones behind it.
+   * Commands held. ioredis marks only a reply as answered, so a command that failed (an
+   * error reply, a closed link) is held until its deadline, where failing it again is a
+   * no-op; answered ones behind it are held only until the next sweep (at most
+   * max(256, twice the unanswered ones)).
    */
   get pending(): number {
     this.dropAnswered();
@@ -62,6 +67,7 @@ export class CommandWatchdog {
     this.commands = [];
     this.deadlines = [];
     this.head = 0;
+    this.sweepAt = SWEEP_MIN;
   }
 
   private arm(deadline: number): void {
@@ -87,7 +93,12 @@ export class CommandWatchdog {
     if (this.head < commands.length) this.arm(deadlines[this.head]!);
   }
 
-  /** Drops answered commands at the head: replies come in send order, so that is most. */
+  /**
+   * Drops answered commands at the head: replies come in send order, so that is most. A
+   * failed command stays at the head until its deadline; the answered ones behind it are
+   * swept out once they double the list (amortised O(1) per command), or a single error
+   * reply would keep a busy client's commands, replies and payloads for `timeoutMs`.
+   */
   private dropAnswered(): void {
     const { commands } = this;
     while (this.head < commands.length && commands[this.head]!.isResolved) {
@@ -98,12 +109,32 @@ export class CommandWatchdog {
         commands.length = 0;
         this.deadlines.length = 0;
         this.head = 0;
+        this.sweepAt = SWEEP_MIN;
       }
+    } else if (commands.length - this.head >= this.sweepAt) {
+      this.sweep();
     } else if (this.head >= COMPACT_AT && this.head * 2 >= commands.length) {
       this.commands = commands.slice(this.head);
       this.deadlines = this.deadlines.slice(this.head);
       this.head = 0;
     }
+  }
+
+  /** Keeps only the unanswered commands, in order (so deadlines still only grow). */
+  private sweep(): void {
+    const { commands, deadlines } = this;
+    const kept: Command[] = [];
+    const due: number[] = [];
+    for (let i = this.head; i < commands.length; i++) {
+      const command = commands[i]!;
+      if (command.isResolved) continue;
+      kept.push(command);
+      due.push(deadlines[i]!);
+    }
+    this.commands = kept;
+    this.deadlines = due;
+    this.head = 0;
+    this.sweepAt = Math.max(SWEEP_MIN, 2 * kept.length);
   }
 }
 

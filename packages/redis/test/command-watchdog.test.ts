@@ -163,6 +163,30 @@ describe('WatchedRedis on a live link', () => {
     await until(() => client.status === 'end', 2_000, 'end');
   });
 
+  it('does not hold answered commands behind one that failed until its deadline', async () => {
+    const client = new WatchedRedis(
+      { ...urlParts(server.url), enableOfflineQueue: false, commandTimeout: 60_000 },
+      systemClock,
+    );
+    try {
+      await until(() => client.status === 'ready', 5_000, 'ready');
+      // An error reply: ioredis never marks the command answered, so it waits for its deadline.
+      const failed = client.call('NO-SUCH-COMMAND').then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      for (let i = 0; i < 10; i++) {
+        await Promise.all(Array.from({ length: 200 }, (_, k) => client.set(`s${k}`, String(i))));
+      }
+      expect((await failed)?.message).toMatch(/unknown command/i);
+      // Without sweeping, all 2 000 answered commands (and their replies) would stay for 60 s.
+      expect(client.watchdog!.pending).toBeLessThan(300);
+    } finally {
+      // Ends the watchdog's 60 s timer with the client.
+      client.disconnect();
+    }
+  });
+
   it('fails a command the server holds (CLIENT PAUSE) at the bound, then works again', async () => {
     const admin = new Redis(server.url, { maxRetriesPerRequest: null });
     const client = new WatchedRedis(

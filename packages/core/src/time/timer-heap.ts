@@ -41,11 +41,25 @@ type Entry = TimerEntry;
 const MAX_TIMEOUT = 2_147_483_647;
 
 /**
+ * Compact once the dead slots exceed this multiple of the live ones (plus
+ * {@link COMPACT_SLACK}): memory stays O(live), and each O(n) compaction is paid for by the
+ * ≥ 2n/3 cancels since the last one, so a cancel stays O(1) amortised.
+ */
+const COMPACT_RATIO = 2;
+/** Small heaps never compact: popping a few dead slots costs less than the pass. */
+const COMPACT_SLACK = 1024;
+
+const noop = (): void => {};
+
+/**
  * Every deadline of one kernel in a binary min-heap, with ONE armed clock timer for the
- * earliest. Adding, cancelling and moving a deadline are O(log n) at worst and O(1) on
- * average for random due times (a new or removed entry is near the bottom, where most
- * entries are); the clock timer is re-armed only when the earliest deadline moves earlier
- * (an early wake-up simply re-arms).
+ * earliest. Adding and moving a deadline are O(log n) at worst and O(1) on average for random
+ * due times (a new entry is near the bottom, where most entries are). Cancelling is O(1): the
+ * slot becomes a tombstone (the heap's own sentinel entry, its due time left in `keys`), so
+ * no other entry is touched; dead slots are dropped as they reach the top, all at once when
+ * the last live deadline goes, and by a compaction when they outnumber the live ones
+ * ({@link COMPACT_RATIO}). The clock timer is re-armed only when the earliest deadline moves
+ * earlier (an early wake-up simply re-arms).
  */
 export class TimerHeap {
   private readonly heap: Entry[] = [];
@@ -54,6 +68,14 @@ export class TimerHeap {
    * entries scattered in memory (it touches an entry only to move it).
    */
   private keys = new Float64Array(64);
+  /**
+   * What a cancelled slot holds: the heap must not keep a cancelled entry alive. Its `at`
+   * and `index` are never read (a slot's due time is in `keys`); `seq` -1 so that a dead slot
+   * sorts first among equal due times (dropped sooner, and a consistent order).
+   */
+  private readonly tomb: Entry = new FnEntry(NaN, -1, noop);
+  /** Tombstones in {@link heap}. */
+  private dead = 0;
   private handle: unknown = undefined;
   private armedAt = Infinity;
   private seq = 0;
@@ -130,7 +152,7 @@ export class TimerHeap {
 
   /** Number of pending deadlines. */
   get size(): number {
-    return this.heap.length;
+    return this.heap.length - this.dead;
   }
 
   /** Calls `fn` once the monotonic clock reaches `at` (never earlier). */
@@ -140,7 +162,7 @@ export class TimerHeap {
     if (this.closed) return entry;
     this.grow();
     this.heap.push(entry);
-    this.up(this.heap.length - 1);
+    this.up(this.heap.length - 1, at);
     this.arm();
     return entry;
   }
@@ -151,15 +173,18 @@ export class TimerHeap {
   }
 
   /**
-   * Cancels a pending deadline; a fired or cancelled one is ignored. Removed at once (the
-   * last entry takes its place, a sift of O(1) levels on average): no tombstone to skip,
-   * count or compact later, and no map of them.
+   * Cancels a pending deadline; a fired or cancelled one is ignored. Its slot becomes a
+   * tombstone without touching any other entry (removing it would sift, and the cache
+   * misses of that sift were most of a cancel's cost); the entry is out of the heap at once.
    */
   cancel(timer: Timer | undefined): void {
     const entry = timer as Entry | undefined;
     if (entry === undefined || entry.index < 0) return;
-    this.removeAt(entry.index, entry);
-    if (this.heap.length === 0) this.disarm();
+    this.heap[entry.index] = this.tomb;
+    entry.index = -1;
+    const live = this.heap.length - ++this.dead;
+    if (live === 0) this.clear();
+    else if (this.dead > COMPACT_RATIO * live + COMPACT_SLACK) this.compact();
   }
 
   /**
@@ -174,10 +199,10 @@ export class TimerHeap {
     if (entry.index < 0) {
       this.grow();
       this.heap.push(entry);
-      this.up(this.heap.length - 1);
+      this.up(this.heap.length - 1, at);
     } else {
-      this.up(entry.index);
-      this.down(entry.index);
+      this.up(entry.index, at);
+      this.down(entry.index, at);
     }
     this.arm();
   }
@@ -237,7 +262,10 @@ export class TimerHeap {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const pending = [...this.heap].sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const tomb = this.tomb;
+    const pending = this.heap
+      .filter((entry) => entry !== tomb)
+      .sort((a, b) => a.at - b.at || a.seq - b.seq);
     this.clear();
     for (const entry of pending) {
       try {
@@ -255,19 +283,52 @@ export class TimerHeap {
 
   /** Drops every deadline and the armed clock timer. */
   clear(): void {
-    for (const entry of this.heap) entry.index = -1;
+    // Only live entries need it (dead slots hold the tomb); none are left when the last
+    // cancel cleared.
+    if (this.heap.length > this.dead) for (const entry of this.heap) entry.index = -1;
     this.heap.length = 0;
+    this.dead = 0;
     this.disarm();
   }
 
   private arm(): void {
-    const first = this.heap[0];
-    if (first === undefined || this.firing) return;
-    if (this.handle !== undefined && this.armedAt <= first.at) return;
+    if (this.firing) return;
+    // Arm for the earliest LIVE deadline, not a cancelled one.
+    while (this.heap[0] === this.tomb) this.dropTop();
+    if (this.heap.length === 0) return;
+    const at = this.keys[0]!;
+    if (this.handle !== undefined && this.armedAt <= at) return;
     this.disarm();
-    const delay = Math.min(MAX_TIMEOUT, Math.max(0, first.at - this.monotonic()));
-    this.armedAt = first.at;
+    const delay = Math.min(MAX_TIMEOUT, Math.max(0, at - this.monotonic()));
+    this.armedAt = at;
     this.handle = this.clock.setTimeout(() => this.fire(), delay);
+  }
+
+  /** Drops the tombstone at the top. */
+  private dropTop(): void {
+    this.removeAt(0);
+    this.dead--;
+  }
+
+  /**
+   * Drops every tombstone: the live entries keep their relative order in the array (with
+   * their keys) and a bottom-up heapify restores the heap, O(n).
+   */
+  private compact(): void {
+    const heap = this.heap;
+    const keys = this.keys;
+    const tomb = this.tomb;
+    let j = 0;
+    for (let i = 0; i < heap.length; i++) {
+      const entry = heap[i]!;
+      if (entry === tomb) continue;
+      heap[j] = entry;
+      keys[j] = keys[i]!;
+      entry.index = j++;
+    }
+    heap.length = j;
+    this.dead = 0;
+    for (let i = (j >> 1) - 1; i >= 0; i--) this.down(i, keys[i]!);
   }
 
   private disarm(): void {
@@ -286,13 +347,20 @@ export class TimerHeap {
       // callback may take time, and a due time is never early).
       let now = this.monotonic();
       if (this.steady) this.reading = now;
+      const tomb = this.tomb;
       for (let first = this.heap[0]; first !== undefined; first = this.heap[0]) {
-        if (first.at > now) {
+        if (first === tomb) {
+          this.dropTop();
+          continue;
+        }
+        const at = this.keys[0]!;
+        if (at > now) {
           now = this.monotonic();
           if (this.steady) this.reading = now;
-          if (first.at > now) break;
+          if (at > now) break;
         }
-        this.removeAt(0, first);
+        this.removeAt(0);
+        first.index = -1;
         try {
           first.fire();
         } catch (err) {
@@ -313,34 +381,37 @@ export class TimerHeap {
     this.keys = keys;
   }
 
-  /** Removes `removed`, which is at `index` (the caller has it: no read of the slot). */
-  private removeAt(index: number, removed: Entry): void {
+  /**
+   * Empties the slot at `index` (the last entry takes it); the caller resets the removed
+   * entry's `index`. The moving entry's due time comes from `keys` (it may be the tomb).
+   */
+  private removeAt(index: number): void {
     const heap = this.heap;
     const last = heap.pop()!;
-    removed.index = -1;
-    if (index < heap.length) {
+    const length = heap.length;
+    if (index < length) {
+      const at = this.keys[length]!;
       heap[index] = last;
-      last.index = index;
-      this.keys[index] = last.at;
-      if (index > 0 && this.less(last, (index - 1) >> 1)) this.up(index);
-      else this.down(index);
+      if (index > 0 && this.less(at, last.seq, (index - 1) >> 1)) this.up(index, at);
+      else this.down(index, at);
     }
   }
 
-  /** `entry` is due before the entry at `pos` (first added or moved first among equals). */
-  private less(entry: Entry, pos: number): boolean {
-    const at = entry.at;
+  /** Due at `at` with `seq` is before the slot at `pos` (first added or moved first among equals). */
+  private less(at: number, seq: number, pos: number): boolean {
     const key = this.keys[pos]!;
-    return at < key || (at === key && entry.seq < this.heap[pos]!.seq);
+    return at < key || (at === key && seq < this.heap[pos]!.seq);
   }
 
-  private up(index: number): void {
+  /** Sifts the entry at `index`, due at `at` (its key: an entry's own `at` is not read). */
+  private up(index: number, at: number): void {
     const heap = this.heap;
     const keys = this.keys;
     const entry = heap[index]!;
+    const seq = entry.seq;
     while (index > 0) {
       const parentIndex = (index - 1) >> 1;
-      if (!this.less(entry, parentIndex)) break;
+      if (!this.less(at, seq, parentIndex)) break;
       const parent = heap[parentIndex]!;
       heap[index] = parent;
       keys[index] = keys[parentIndex]!;
@@ -348,16 +419,16 @@ export class TimerHeap {
       index = parentIndex;
     }
     heap[index] = entry;
-    keys[index] = entry.at;
+    keys[index] = at;
     entry.index = index;
   }
 
-  private down(index: number): void {
+  /** Sifts the entry at `index`, due at `at`, down. */
+  private down(index: number, at: number): void {
     const heap = this.heap;
     const keys = this.keys;
     const length = heap.length;
     const entry = heap[index]!;
-    const at = entry.at;
     const seq = entry.seq;
     for (;;) {
       const left = 2 * index + 1;

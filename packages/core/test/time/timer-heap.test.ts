@@ -128,3 +128,95 @@ describe('TimerHeap against a model (property)', () => {
     );
   });
 });
+
+describe('TimerHeap tombstones', () => {
+  // The heap's private slots, to check what it still references.
+  type Slots = { heap: Array<{ index: number }>; dead: number };
+  const slots = (timers: TimerHeap): Slots => timers as unknown as Slots;
+
+  // Deterministic due times (xorshift32), spread over [1, spread].
+  function dues(n: number, spread: number): number[] {
+    let seed = 0x2545f491;
+    return Array.from({ length: n }, () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return 1 + ((seed >>> 0) % spread);
+    });
+  }
+
+  it('a cancelled entry leaves the heap at once and is re-added cleanly by move', async () => {
+    const { clock, timers, fired } = setup();
+    const a = timers.at(10, () => fired.push(1));
+    const b = timers.at(20, () => fired.push(2));
+    timers.cancel(a);
+    expect(a.index).toBe(-1);
+    expect(slots(timers).heap).not.toContain(a);
+    timers.cancel(a); // ignored: already out
+    expect(timers.size).toBe(1);
+    timers.move(a, 30);
+    expect(timers.size).toBe(2);
+    expect(slots(timers).heap[a.index]).toBe(a);
+    await clock.advance(40);
+    expect(fired).toEqual([2, 1]);
+    expect(b.index).toBe(-1);
+  });
+
+  it('a cancelled top is dropped without firing, and the clock is armed for a live one', async () => {
+    const { clock, timers, fired } = setup();
+    const first = timers.at(5, () => fired.push(5));
+    timers.at(15, () => fired.push(15));
+    timers.cancel(first);
+    timers.at(25, () => fired.push(25));
+    // At most an early wake-up at the cancelled due time, which re-arms for a live one.
+    expect(clock.pendingTimers).toBe(1);
+    await clock.advance(10);
+    expect(fired).toEqual([]);
+    expect(clock.nextTimerAt).toBe(15);
+    await clock.advance(20);
+    expect(fired).toEqual([15, 25]);
+    expect(slots(timers).heap.length).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('cancelling every entry clears the heap and the armed timer at once', () => {
+    const { clock, timers } = setup();
+    const all = dues(3000, 1000).map((at) => timers.at(at, () => {}));
+    for (const t of all) timers.cancel(t);
+    expect(timers.size).toBe(0);
+    expect(slots(timers).heap.length).toBe(0);
+    expect(slots(timers).dead).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('compaction bounds the dead, keeps indexes right and due order, and dead never fire', async () => {
+    const { clock, timers, fired } = setup();
+    const at = dues(6000, 500);
+    const all = at.map((due, i) => timers.at(due, () => fired.push(i)));
+    const cancelled = new Set<number>();
+    for (let i = 0; i < all.length; i++) {
+      if (i % 5 === 0) continue;
+      timers.cancel(all[i]);
+      cancelled.add(i);
+      const { heap, dead } = slots(timers);
+      expect(dead).toBeLessThanOrEqual(2 * (heap.length - dead) + 1024);
+    }
+    const { heap, dead } = slots(timers);
+    // 4800 cancelled of 6000: at least one compaction ran.
+    expect(heap.length).toBeLessThan(6000);
+    expect(timers.size).toBe(1200);
+    expect(heap.length - dead).toBe(1200);
+    for (let i = 0; i < all.length; i++) {
+      if (cancelled.has(i)) expect(heap).not.toContain(all[i]);
+      else expect(heap[all[i]!.index]).toBe(all[i]);
+    }
+    await clock.advance(1000);
+    const expected = all
+      .map((_, i) => i)
+      .filter((i) => !cancelled.has(i))
+      .sort((x, y) => at[x]! - at[y]! || x - y);
+    expect(fired).toEqual(expected);
+    expect(slots(timers).heap.length).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});

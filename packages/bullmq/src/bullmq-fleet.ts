@@ -32,8 +32,13 @@ export interface BullmqFleetOptions extends RedisFleetOptions {
   readonly lockDuration?: Duration;
   /** How often workers look for stalled jobs. Default `'30s'`. */
   readonly stalledInterval?: Duration;
-  /** How often queue counts are refreshed for `inspect()`. Default `'1s'`. */
+  /** How often queue counts are refreshed for `inspect()` while it is read. Default `'1s'`. */
   readonly statsInterval?: Duration;
+  /**
+   * Refreshing of queue counts pauses after this long without an `inspect()` read; the next
+   * read resumes it. Default `'60s'`, or two `statsInterval` if that is longer.
+   */
+  readonly statsIdle?: Duration;
   /** How often the scheduler leader reconciles fleet-task schedulers. Default `'5s'`. */
   readonly reconcileInterval?: Duration;
   /** Completed jobs kept per queue. Default 1000. */
@@ -65,6 +70,7 @@ export function bullmqFleet(options: BullmqFleetOptions): BullmqFleetProvider {
     lockDuration,
     stalledInterval,
     statsInterval,
+    statsIdle,
     reconcileInterval,
     keepCompleted,
     keepFailed,
@@ -77,6 +83,7 @@ export function bullmqFleet(options: BullmqFleetOptions): BullmqFleetProvider {
     lockDurationMs: ms(lockDuration, 'lockDuration'),
     stalledIntervalMs: ms(stalledInterval, 'stalledInterval'),
     statsIntervalMs: ms(statsInterval, 'statsInterval'),
+    statsIdleMs: ms(statsIdle, 'statsIdle'),
     reconcileIntervalMs: ms(reconcileInterval, 'reconcileInterval'),
     keepCompleted,
     keepFailed,

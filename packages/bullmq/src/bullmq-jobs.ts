@@ -64,7 +64,13 @@ export class BullmqJobs {
     this.tasks =
       options.coordinator === undefined
         ? undefined
-        : new FleetTasks(this.options, options.coordinator, (name) => this.queue(name), client);
+        : new FleetTasks(
+            this.options,
+            options.coordinator,
+            (name) => this.queue(name),
+            client,
+            () => this.stats.touch(),
+          );
     this.stats = new QueueStats(
       this.options,
       () => this.userQueues(),
@@ -328,12 +334,18 @@ export class BullmqJobs {
     return this.tasks?.leading ?? false;
   }
 
-  /** Refreshes the cached counts now (the periodic refresh does it every `statsIntervalMs`). */
+  /**
+   * Refreshes the cached counts now (while `snapshot()` is read, the periodic refresh does it
+   * every `statsIntervalMs`).
+   */
   refresh(): Promise<void> {
     return this.stats.refresh();
   }
 
-  /** The `queues` and `tasks` parts of `FleetConnection.snapshot()` (cached, no I/O). */
+  /**
+   * The `queues` and `tasks` parts of `FleetConnection.snapshot()` (cached, no I/O). A read
+   * keeps the cache refreshed for `statsIdleMs`; `countsAt` of a queue is when its counts were read.
+   */
   snapshot(): Pick<FleetConnectionSnapshot, 'queues' | 'tasks'> {
     return { queues: this.stats.view(), tasks: this.tasks?.view() ?? {} };
   }

@@ -113,6 +113,8 @@ export class FleetTasks {
     private readonly coordinator: TaskCoordinator,
     private readonly queue: (name: string) => Queue,
     private readonly client: () => Promise<TaskClient>,
+    /** A handle's `nextRunAt` was read: the cached next-run times are wanted fresh. */
+    private readonly onRead: () => void = () => undefined,
   ) {}
 
   private get defsKey(): string {
@@ -172,8 +174,10 @@ export class FleetTasks {
         ),
       )
       .finally(() => this.kick());
+    const onRead = this.onRead;
     return {
       get nextRunAt() {
+        onRead();
         return entry.nextRunAt;
       },
       close: () => this.unschedule(spec.key, entry),

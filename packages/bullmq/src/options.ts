@@ -31,8 +31,16 @@ export interface BullmqJobsOptions {
   /** The kernel's clock; every timer of ours uses it. */
   readonly clock: Clock;
   readonly logger: Logger;
-  /** How often queue counts and task next-run times are refreshed for `snapshot()`. Default 1000 ms. */
+  /**
+   * How often queue counts and task next-run times are refreshed for `snapshot()` while it is
+   * read. Default 1000 ms.
+   */
   readonly statsIntervalMs?: number;
+  /**
+   * Refreshing pauses after this long without a `snapshot()` read (the next read resumes it).
+   * Default 60 000 ms, or two `statsIntervalMs` if that is longer.
+   */
+  readonly statsIdleMs?: number;
   /** Policy for a queue no consumer has declared yet. Default 1 attempt, exponential from 1 s. */
   readonly defaultPolicy?: RetryPolicy;
   /** How long an enqueueing replica trusts a policy it read from Redis. Default 5000 ms. */
@@ -66,6 +74,7 @@ export interface ResolvedOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly statsIntervalMs: number;
+  readonly statsIdleMs: number;
   readonly defaultPolicy: RetryPolicy;
   readonly policyCacheMs: number;
   readonly lockDurationMs: number;
@@ -76,6 +85,9 @@ export interface ResolvedOptions {
   readonly reconcileIntervalMs: number;
   readonly closeCallTimeoutMs: number;
 }
+
+/** Refreshing of queue counts pauses after a minute nobody read them. */
+const DEFAULT_STATS_IDLE_MS = 60_000;
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -128,6 +140,7 @@ export function resolveOptions(options: BullmqJobsOptions): ResolvedOptions {
   const prefix = options.prefix ?? 'keel';
   if (typeof prefix !== 'string' || prefix.length === 0) checkName('prefix', prefix);
   const { commandTimeout: _timeout, ...blocking } = options.connection;
+  const statsIntervalMs = positive('statsIntervalMs', options.statsIntervalMs, 1000);
   return {
     connection: options.connection,
     workerConnection: options.workerConnection ?? {
@@ -141,7 +154,12 @@ export function resolveOptions(options: BullmqJobsOptions): ResolvedOptions {
     replicaId: options.replicaId,
     clock: options.clock,
     logger: options.logger,
-    statsIntervalMs: positive('statsIntervalMs', options.statsIntervalMs, 1000),
+    statsIntervalMs,
+    statsIdleMs: positive(
+      'statsIdleMs',
+      options.statsIdleMs,
+      Math.max(DEFAULT_STATS_IDLE_MS, 2 * statsIntervalMs),
+    ),
     defaultPolicy: checkPolicy(
       '@keel/bullmq option defaultPolicy',
       options.defaultPolicy ?? { attempts: 1, backoff: { type: 'exponential', delayMs: 1000 } },

@@ -9,14 +9,19 @@ type QueueView = FleetConnectionSnapshot['queues'][string];
 const LAST_FAILURES = 5;
 
 /**
- * Queue counts for `snapshot()`, which is synchronous: refreshed every `statsIntervalMs` on
- * the kernel clock (one refresh at a time, each bounded), read from the cache.
+ * Queue counts for `snapshot()`, which is synchronous: read from a cache that is refreshed
+ * on demand. Once at start; then a read arms refreshing every `statsIntervalMs` on the kernel
+ * clock (one refresh at a time, each bounded), and `statsIdleMs` without a read pauses it, so
+ * a replica nobody inspects sends Redis nothing for its counts. A read while paused gets the
+ * cached counts (their `countsAt` tells their age) and refreshes at once.
  */
 export class QueueStats {
   private readonly views = new Map<string, QueueView>();
   private timer: unknown;
   private refreshing: Promise<void> | undefined;
   private stopped = false;
+  private started = false;
+  private lastReadAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -24,8 +29,21 @@ export class QueueStats {
     private readonly extra: () => Promise<void>,
   ) {}
 
+  /** One refresh now; periodic ones only once something reads. */
   start(): void {
+    this.started = true;
     this.arm(0);
+  }
+
+  /** True while refreshes are scheduled or running (not paused). */
+  get active(): boolean {
+    return this.timer !== undefined || this.refreshing !== undefined;
+  }
+
+  /** Someone read the cache: keep (or start) refreshing for another `statsIdleMs`. */
+  touch(): void {
+    this.lastReadAt = this.options.clock.now();
+    if (this.started && !this.active) this.arm(0);
   }
 
   private arm(ms: number): void {
@@ -34,7 +52,9 @@ export class QueueStats {
       this.timer = undefined;
       this.refreshing = this.refresh().finally(() => {
         this.refreshing = undefined;
-        this.arm(this.options.statsIntervalMs);
+        // Paused until the next read once nobody read for statsIdleMs.
+        if (this.options.clock.now() - this.lastReadAt < this.options.statsIdleMs)
+          this.arm(this.options.statsIntervalMs);
       });
     }, ms);
   }
@@ -67,9 +87,10 @@ export class QueueStats {
               error: job.failedReason ?? '',
               at: job.finishedOn ?? job.processedOn ?? job.timestamp,
             })),
+            countsAt: clock.now(),
           });
         } catch (err) {
-          // Kept stale: the link state is reported by the fleet connection itself.
+          // Kept stale (countsAt shows how stale): the fleet connection reports the link.
           this.options.logger.debug(
             { queue: name, err: describe(err) },
             'queue counts not refreshed',
@@ -80,7 +101,9 @@ export class QueueStats {
     await this.extra().catch(() => undefined);
   }
 
+  /** The cached counts of every known queue (a read: see {@link touch}). */
   view(): Record<string, QueueView> {
+    this.touch();
     const out: Record<string, QueueView> = {};
     for (const name of this.queues().keys()) {
       out[name] = this.views.get(name) ?? {

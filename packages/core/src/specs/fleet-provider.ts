@@ -260,6 +260,11 @@ export interface FleetConnectionSnapshot {
       string,
       FleetQueueCounts & {
         readonly lastFailures: readonly { id: string; error: string; at: number }[];
+        /**
+         * Clock ms when an engine that caches counts read these (their age); absent when
+         * they are live (the in-process fleet) or were not read yet (then all zeros).
+         */
+        readonly countsAt?: number;
       }
     >
   >;

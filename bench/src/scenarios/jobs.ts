@@ -49,12 +49,23 @@ export interface JobsSample {
    */
   readonly nodeCpuUs: number;
   readonly redisCpuUs: number;
+  /** Redis commands per job of the burst (`INFO commandstats`, inside scripts too). */
+  readonly redisCallsPerJob: number;
+  /** The same per command name (those above 0.005 per job). */
+  readonly redisCalls: Record<string, number>;
 }
 
 /** redis-server's user + system CPU time so far, µs (`INFO cpu`). */
 export type RedisCpu = () => Promise<number>;
 
-function redisCpuProbe(port: number): { read: RedisCpu; close(): Promise<void> } {
+/** Calls per Redis command so far (`INFO commandstats`), the probe's own left out. */
+export type RedisCalls = () => Promise<Map<string, number>>;
+
+function redisCpuProbe(port: number): {
+  read: RedisCpu;
+  calls: RedisCalls;
+  close(): Promise<void>;
+} {
   const probe = new Queue('keel-bench-probe', {
     connection: { host: '127.0.0.1', port, enableOfflineQueue: true },
   });
@@ -65,6 +76,14 @@ function redisCpuProbe(port: number): { read: RedisCpu; close(): Promise<void> }
       const field = (name: string): number =>
         Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
       return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+    },
+    async calls() {
+      const client = await probe.getBackend().client;
+      const info = String(await client.runCommand('info', ['commandstats']));
+      const out = new Map<string, number>();
+      for (const [, name, calls] of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm))
+        if (name !== 'info') out.set(name!, Number(calls));
+      return out;
     },
     close: () => probe.close(),
   };
@@ -115,6 +134,7 @@ async function phase(
 async function trial(
   port: number,
   redisCpu: RedisCpu,
+  redisCalls: RedisCalls,
   seq: number,
   contender: JobsContender,
   concurrency: number,
@@ -139,9 +159,24 @@ async function trial(
     const burst = (phaseNo: number) => (r: Replica, n: number) =>
       r.send({ type: 'burst', phase: phaseNo, n, batch: BATCH });
     await phase(replicas, PHASE_WARM, a.warmup, burst(PHASE_WARM), 120_000);
-    const [node0, redis0] = await Promise.all([nodeCpu(replicas), redisCpu()]);
+    const [node0, redis0, calls0] = await Promise.all([
+      nodeCpu(replicas),
+      redisCpu(),
+      redisCalls(),
+    ]);
     await phase(replicas, PHASE_BURST, a.jobs, burst(PHASE_BURST), 300_000);
-    const [node1, redis1] = await Promise.all([nodeCpu(replicas), redisCpu()]);
+    const [node1, redis1, calls1] = await Promise.all([
+      nodeCpu(replicas),
+      redisCpu(),
+      redisCalls(),
+    ]);
+    const perCommand: Record<string, number> = {};
+    let callsPerJob = 0;
+    for (const [name, n] of calls1) {
+      const perJob = (n - (calls0.get(name) ?? 0)) / a.jobs;
+      callsPerJob += perJob;
+      if (perJob > 0.005) perCommand[name] = Math.round(perJob * 1000) / 1000;
+    }
     const intervalMs = (1000 * processes) / a.rateHz;
     await phase(
       replicas,
@@ -166,6 +201,8 @@ async function trial(
       burstP50Ms: quantile(sorted(burstRecs), 0.5),
       nodeCpuUs: (node1 - node0) / a.jobs,
       redisCpuUs: (redis1 - redis0) / a.jobs,
+      redisCallsPerJob: callsPerJob,
+      redisCalls: perCommand,
     };
   } finally {
     await Promise.all(replicas.map((r) => r.stop()));
@@ -202,12 +239,13 @@ export async function jobsScenario(
         // ABBA over rounds, shifted per configuration: neither contender always goes first.
         const order = (round + k) % 2 === 0 ? JOBS_CONTENDERS : [...JOBS_CONTENDERS].reverse();
         for (const contender of order) {
-          const sample = await trial(redis.port, probe.read, ++seq, contender, c, p, a);
+          const sample = await trial(redis.port, probe.read, probe.calls, ++seq, contender, c, p, a);
           samples[configName(c, p)]![contender].push(sample);
           log(
             `jobs round ${round + 1}/${rounds} ${configName(c, p)} ${contender}: ` +
               `${sample.jobsPerS.toFixed(0)} jobs/s, p50 ${sample.p50Ms.toFixed(2)} ms, p99 ${sample.p99Ms.toFixed(2)} ms, ` +
-              `CPU/job node ${sample.nodeCpuUs.toFixed(0)} µs + redis ${sample.redisCpuUs.toFixed(0)} µs`,
+              `CPU/job node ${sample.nodeCpuUs.toFixed(0)} µs + redis ${sample.redisCpuUs.toFixed(0)} µs, ` +
+              `Redis calls/job ${sample.redisCallsPerJob.toFixed(2)} ${JSON.stringify(sample.redisCalls)}`,
           );
         }
       }

@@ -3,16 +3,28 @@ import type { FleetConsumer, FleetConsumerSpec, FleetJob, FleetJobHandler } from
 import { bounded, describe, latch, type Latch } from './bounded.js';
 import type { ResolvedOptions } from './options.js';
 
-/** One attempt this replica is running. */
-interface Running {
-  readonly job: Job;
-  readonly token: string;
-  /** Absent when the handler never reads its signal (`spec.handlerReadsSignal: false`). */
-  readonly abort: AbortController | undefined;
-  /** Ends the attempt's wait when it is handed back: the processor returns at once. */
-  interrupt: (() => void) | undefined;
-  handedBack: boolean;
+/**
+ * One attempt this replica is running: it settles BullMQ's processor promise once, from the
+ * handler's outcome, its timeout or its hand-back ({@link JobConsumer.settle}). A class with
+ * no closures of its own: a per-attempt closure kept on the entry made V8 keep attempts and
+ * their BullMQ jobs through young-generation GCs (promoted bytes per job about 3x raw BullMQ's).
+ */
+class Attempt {
+  handedBack = false;
+  settled = false;
+  timer: unknown = undefined;
+  resolve: () => void = noop;
+  reject: (err: Error) => void = noop;
+
+  constructor(
+    readonly job: Job,
+    readonly token: string,
+    /** Absent when the handler never reads its signal (`spec.handlerReadsSignal: false`). */
+    readonly abort: AbortController | undefined,
+  ) {}
 }
+
+function noop(): void {}
 
 /**
  * What the handler is told about a BullMQ job. `value` is BullMQ's data, parsed from Redis
@@ -58,7 +70,7 @@ export class JobHandedBackError extends Error {
  */
 export class JobConsumer implements FleetConsumer {
   private readonly worker: Worker;
-  private readonly running = new Set<Running>();
+  private readonly running = new Set<Attempt>();
   private idle: Latch | undefined;
   private closing: Promise<void> | undefined;
   private stopSignal: AbortSignal | undefined;
@@ -113,51 +125,51 @@ export class JobConsumer implements FleetConsumer {
     // No AbortSignal for a handler that never reads it: ~3 µs per job (raw BullMQ, too,
     // creates one only for a processor that declares a signal parameter).
     const abort = this.spec.handlerReadsSignal === false ? undefined : new AbortController();
-    const entry: Running = { job, token, abort, interrupt: undefined, handedBack: false };
-    this.running.add(entry);
-    if (this.stopSignal?.aborted === true) abort?.abort(this.stopSignal.reason);
-    const { clock } = this.options;
-    const timeoutMs = this.spec.timeoutMs;
-    return new Promise<void>((resolve, reject) => {
-      let timer: unknown;
-      let settled = false;
-      const settle = (failed: boolean, err?: unknown): void => {
-        if (settled) return;
-        settled = true;
-        if (timer !== undefined) clock.clearTimeout(timer);
-        this.running.delete(entry);
-        if (this.running.size === 0) this.idle?.open();
-        // A handler that ignores its signal keeps running; its late outcome is dropped.
-        if (entry.handedBack) reject(new WaitingError());
-        else if (failed) reject(err instanceof Error ? err : new Error(describe(err)));
-        else resolve();
-      };
-      entry.interrupt = () => settle(false);
-      if (timeoutMs !== undefined) {
-        timer = clock.setTimeout(() => {
-          const err = new JobTimeoutError(
-            `Job ${job.id ?? '?'} of queue "${this.queue}" timed out after ${timeoutMs} ms (attempt ${job.attemptsMade + 1}); ` +
-              'its signal was aborted. Raise the timeout or make the handler honour the signal.',
-          );
-          abort?.abort(err);
-          settle(true, err);
-        }, timeoutMs);
-      }
-      let work: Promise<void>;
-      try {
-        work = this.handler(
-          new BullmqFleetJob(job, this.queue),
-          abort?.signal ?? (this.unread ??= this.spec.signal ?? new AbortController().signal),
-        );
-      } catch (err) {
-        settle(true, err);
-        return;
-      }
-      Promise.resolve(work).then(
-        () => settle(false),
-        (err: unknown) => settle(true, err),
-      );
+    const attempt = new Attempt(job, token, abort);
+    const done = new Promise<void>((resolve, reject) => {
+      attempt.resolve = resolve;
+      attempt.reject = reject;
     });
+    this.running.add(attempt);
+    if (this.stopSignal?.aborted === true) abort?.abort(this.stopSignal.reason);
+    const timeoutMs = this.spec.timeoutMs;
+    if (timeoutMs !== undefined) {
+      attempt.timer = this.options.clock.setTimeout(() => {
+        const err = new JobTimeoutError(
+          `Job ${job.id ?? '?'} of queue "${this.queue}" timed out after ${timeoutMs} ms (attempt ${job.attemptsMade + 1}); ` +
+            'its signal was aborted. Raise the timeout or make the handler honour the signal.',
+        );
+        abort?.abort(err);
+        this.settle(attempt, true, err);
+      }, timeoutMs);
+    }
+    let work: Promise<void>;
+    try {
+      work = this.handler(
+        new BullmqFleetJob(job, this.queue),
+        abort?.signal ?? (this.unread ??= this.spec.signal ?? new AbortController().signal),
+      );
+    } catch (err) {
+      this.settle(attempt, true, err);
+      return done;
+    }
+    Promise.resolve(work).then(
+      () => this.settle(attempt, false),
+      (err: unknown) => this.settle(attempt, true, err),
+    );
+    return done;
+  }
+
+  /** Ends an attempt once; a handler that ignores its signal keeps running, its late outcome dropped. */
+  private settle(attempt: Attempt, failed: boolean, err?: unknown): void {
+    if (attempt.settled) return;
+    attempt.settled = true;
+    if (attempt.timer !== undefined) this.options.clock.clearTimeout(attempt.timer);
+    this.running.delete(attempt);
+    if (this.running.size === 0) this.idle?.open();
+    if (attempt.handedBack) attempt.reject(new WaitingError());
+    else if (failed) attempt.reject(err instanceof Error ? err : new Error(describe(err)));
+    else attempt.resolve();
   }
 
   /** Fetched while closing: straight back to the queue for another replica. */
@@ -209,7 +221,7 @@ export class JobConsumer implements FleetConsumer {
             'could not hand a job back; it runs again after its lock expires',
           );
         }
-        entry.interrupt?.();
+        this.settle(entry, false);
       }),
     );
     await bounded(this.worker.close(true), closeCallTimeoutMs, clock, 'worker.close').catch(

@@ -50,6 +50,20 @@ export class CommandWatchdog {
     return this.commands.length - this.head;
   }
 
+  /** Entries held right now, answered ones not yet dropped included (for diagnostics and tests). */
+  get held(): number {
+    return this.commands.length - this.head;
+  }
+
+  /**
+   * Lets go of the commands answered so far. Called after each chunk of replies: otherwise a
+   * command, its arguments and its reply would stay referenced until the next send, and a
+   * client that sends in bursts keeps each burst alive through young-generation GCs.
+   */
+  releaseAnswered(): void {
+    this.dropAnswered();
+  }
+
   /** Starts the clock of one command just sent (or queued offline). */
   track(command: Command): void {
     this.dropAnswered();
@@ -165,6 +179,10 @@ export class WatchedRedis extends Redis {
       const watchdog = this.watchdog;
       // ioredis fails every command still waiting when a client ends.
       this.on('end', () => watchdog.stop());
+      // ioredis' parser is the socket's first 'data' listener (prepended): after it, every
+      // reply of the chunk is resolved. One listener per socket, gone with it on reconnect.
+      const release = (): void => watchdog.releaseAnswered();
+      this.on('connect', () => this.stream.on('data', release));
     }
   }
 

@@ -239,7 +239,16 @@ export async function jobsScenario(
         // ABBA over rounds, shifted per configuration: neither contender always goes first.
         const order = (round + k) % 2 === 0 ? JOBS_CONTENDERS : [...JOBS_CONTENDERS].reverse();
         for (const contender of order) {
-          const sample = await trial(redis.port, probe.read, probe.calls, ++seq, contender, c, p, a);
+          const sample = await trial(
+            redis.port,
+            probe.read,
+            probe.calls,
+            ++seq,
+            contender,
+            c,
+            p,
+            a,
+          );
           samples[configName(c, p)]![contender].push(sample);
           log(
             `jobs round ${round + 1}/${rounds} ${configName(c, p)} ${contender}: ` +

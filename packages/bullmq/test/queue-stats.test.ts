@@ -132,7 +132,13 @@ describe('QueueStats (on demand)', () => {
 
   it('defaults statsIdle to a minute, or two statsIntervals when longer', () => {
     const clock = new FakeClock();
-    const base = { connection: {}, service: 's', replicaId: 'r', clock, logger: memoryLogger().logger };
+    const base = {
+      connection: {},
+      service: 's',
+      replicaId: 'r',
+      clock,
+      logger: memoryLogger().logger,
+    };
     expect(resolveOptions(base).statsIdleMs).toBe(60_000);
     expect(resolveOptions({ ...base, statsIntervalMs: 45_000 }).statsIdleMs).toBe(90_000);
     expect(resolveOptions({ ...base, statsIdleMs: 5000 }).statsIdleMs).toBe(5000);

@@ -1,4 +1,4 @@
-import type { LimitFunction } from 'p-limit';
+import type { StepSlots } from './step-slots.js';
 
 /** How one phase walks the graph. */
 export interface Phase<N> {
@@ -11,6 +11,7 @@ export interface Phase<N> {
   /**
    * A distinct integer in [0, `slots`) per node of the graph: the run keeps its counts in
    * typed arrays indexed by it instead of maps keyed by node (no hashing, little garbage).
+   * `nodes` holds each node once.
    */
   readonly slot: (node: N) => number;
   readonly slots: number;
@@ -20,7 +21,7 @@ export interface Phase<N> {
    */
   readonly run: (node: N) => Promise<void> | undefined;
   /** Bounded fan-out for nodes whose run goes on asynchronously. */
-  readonly limit: LimitFunction;
+  readonly limit: StepSlots;
   /** Stop launching after the first failure (prep, start); a stop phase goes on. */
   readonly haltOnError: boolean;
   /** Checked before each launch: true stops launching (a shutdown began). */
@@ -48,8 +49,8 @@ export function runPhase<N>(phase: Phase<N>): Promise<PhaseResult<N>> {
 /**
  * One run of a phase. A node that finishes synchronously releases its dependents in the
  * same loop: a graph of synchronous lifecycle methods completes without a promise per
- * node. A node that goes on asynchronously holds a slot of `limit` (p-limit) until it
- * settles; while every slot is taken, ready nodes wait in p-limit's queue.
+ * node. A node that goes on asynchronously holds a slot of `limit` until it settles;
+ * while every slot is taken, ready nodes wait in the slots' queue.
  */
 class PhaseRun<N> {
   readonly result: Promise<PhaseResult<N>>;
@@ -70,12 +71,17 @@ class PhaseRun<N> {
   constructor(private readonly phase: Phase<N>) {
     this.result = new Promise((resolve) => (this.resolve = resolve));
     const { nodes, waitsFor, slot } = phase;
-    this.pending = new Int32Array(phase.slots).fill(-1);
     this.launched = new Uint8Array(phase.slots);
-    for (const node of nodes) this.pending[slot(node)] = 0;
+    // Every node of the graph takes part (a boot, a whole shutdown): each counts all it waits
+    // for, without looking at them (on a large graph, touching each edge's far node is most
+    // of the setup's cost).
+    const whole = nodes.length === phase.slots;
+    this.pending = whole ? new Int32Array(phase.slots) : new Int32Array(phase.slots).fill(-1);
+    if (!whole) for (const node of nodes) this.pending[slot(node)] = 0;
     for (const node of nodes) {
       let count = 0;
-      for (const before of waitsFor(node)) if (this.pending[slot(before)]! >= 0) count++;
+      if (whole) count = waitsFor(node).length;
+      else for (const before of waitsFor(node)) if (this.pending[slot(before)]! >= 0) count++;
       this.pending[slot(node)] = count;
       if (count === 0) this.ready.push(node);
     }
@@ -106,7 +112,7 @@ class PhaseRun<N> {
       this.inFlight++;
       this.settleLater(
         node,
-        limit(() => {
+        limit.run(() => {
           if (!this.isHalted()) return this.phase.run(node);
           this.launched[this.phase.slot(node)] = 0; // halted while queued for a slot: never ran
           return undefined;
@@ -125,11 +131,11 @@ class PhaseRun<N> {
       this.succeed(node);
       return;
     }
-    // Holds a free slot (p-limit counts it at once) until the node settles.
+    // Holds a free slot (counted at once) until the node settles.
     this.inFlight++;
     this.settleLater(
       node,
-      limit(() => running),
+      limit.run(() => running),
     );
   }
 

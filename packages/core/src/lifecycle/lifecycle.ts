@@ -84,7 +84,13 @@ export class Lifecycle {
     modules: readonly ModuleRuntime[],
     halted?: () => boolean,
   ): Promise<PhaseResult<ModuleRuntime>> {
-    return this.phase(stopOrder(modules), 'down', (m) => this.stopOne(m), false, halted);
+    return this.phase(
+      stopOrder(modules, this.started),
+      'down',
+      (m) => this.stopOne(m),
+      false,
+      halted,
+    );
   }
 
   /**
@@ -457,30 +463,24 @@ export class Lifecycle {
  * completes its start after its dependencies, so dependents still stop first); modules of
  * equal `startedSeq` in reverse list order.
  */
-function stopOrder(modules: readonly ModuleRuntime[]): ModuleRuntime[] {
+function stopOrder(modules: readonly ModuleRuntime[], started: number): ModuleRuntime[] {
   const n = modules.length;
-  let min = Infinity;
-  let max = -Infinity;
-  for (const m of modules) {
-    const seq = m.startedSeq;
-    if (seq < min) min = seq;
-    if (seq > max) max = seq;
-  }
-  // The usual case (every module started, each once since the kernel began): distinct
-  // numbers in a narrow range, each placed at its rank in one pass instead of a sort.
-  if (n > 1 && min > 0 && max - min < 2 * n) {
-    const byRank = new Array<ModuleRuntime | undefined>(max - min + 1);
-    let distinct = true;
+  // The usual case (every module started, each once since the kernel began): the numbers
+  // are distinct, in [1, started], and few are missing, so each module is placed at its
+  // rank in one pass instead of a sort.
+  if (n > 1 && started < 2 * n) {
+    const byRank = new Array<ModuleRuntime | undefined>(started);
+    let placed = true;
     for (const m of modules) {
-      const at = max - m.startedSeq;
-      if (byRank[at] !== undefined) {
-        distinct = false;
+      const at = started - m.startedSeq;
+      if (at >= started || byRank[at] !== undefined) {
+        placed = false; // not started (0), or equal numbers: the sort orders those
         break;
       }
       byRank[at] = m;
     }
-    if (distinct) {
-      if (byRank.length === n) return byRank as ModuleRuntime[];
+    if (placed) {
+      if (started === n) return byRank as ModuleRuntime[];
       return byRank.filter((m): m is ModuleRuntime => m !== undefined);
     }
   }

@@ -169,7 +169,9 @@ class PhaseRun<N> {
   private release(node: N): void {
     const { pending } = this;
     const { slot } = this.phase;
-    for (const next of this.phase.unblocks(node)) {
+    const unblocked = this.phase.unblocks(node);
+    for (let i = 0; i < unblocked.length; i++) {
+      const next = unblocked[i]!;
       const at = slot(next);
       const left = pending[at]!;
       if (left < 0) continue; // not in this phase

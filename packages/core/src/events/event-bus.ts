@@ -40,12 +40,17 @@ interface BusHook extends Hook {
   spareCount: number;
 }
 
+/** One declared event of a source: what a trigger of it needs, in one lookup. */
+interface Route {
+  readonly exposed: boolean;
+  /** Made with the event's first hook. */
+  hooks: BusHook[] | undefined;
+}
+
 interface Source {
   readonly owner: WorkOwner;
-  /** event name → exposed */
-  readonly events: ReadonlyMap<string, boolean>;
-  /** Made with the first hook: most modules of a large graph have none. */
-  hooks: Map<string, BusHook[]> | undefined;
+  /** event name → its route */
+  readonly routes: ReadonlyMap<string, Route>;
 }
 
 /**
@@ -54,23 +59,28 @@ interface Source {
  */
 export class EventBus {
   private readonly sources = new Map<string, Source>();
+  /** The same sources by `owner.index`: a trigger finds its own without hashing a name. */
+  private readonly byIndex: Source[] = [];
 
   constructor(private readonly host: EventBusHost) {}
 
   /** Registers a module and the events it declares. */
   addSource(owner: WorkOwner, events: ReadonlyMap<string, boolean>): void {
-    this.sources.set(owner.name, { owner, events, hooks: undefined });
+    const routes = new Map<string, Route>();
+    for (const [event, exposed] of events) routes.set(event, { exposed, hooks: undefined });
+    const source: Source = { owner, routes };
+    this.sources.set(owner.name, source);
+    this.byIndex[owner.index] = source;
   }
 
   /** True when `module` declares `event`. */
   declares(module: string, event: string): boolean {
-    return this.sources.get(module)?.events.has(event) === true;
+    return this.sources.get(module)?.routes.has(event) === true;
   }
 
   /** Adds a hook; the caller checked the module and event at create time. */
   addHook(module: string, event: string, hook: Hook): void {
-    const source = this.sources.get(module)!;
-    const hooks = (source.hooks ??= new Map<string, BusHook[]>());
+    const route = this.sources.get(module)!.routes.get(event)!;
     // Its own object, every field set: one shape for all hooks, and the spares are the bus's.
     const entry: BusHook = {
       owner: hook.owner,
@@ -81,9 +91,8 @@ export class EventBus {
       spareRuns: undefined,
       spareCount: 0,
     };
-    const list = hooks.get(event);
-    if (list === undefined) hooks.set(event, [entry]);
-    else list.push(entry);
+    if (route.hooks === undefined) route.hooks = [entry];
+    else route.hooks.push(entry);
   }
 
   /**
@@ -91,42 +100,36 @@ export class EventBus {
    * never rejects. Throws `E_EVENT_UNKNOWN` at once for an undeclared event.
    */
   trigger(source: WorkOwner, event: string, data: unknown, fleet?: FleetPublish): Promise<void> {
-    return this.deliver(source, source.name, event, data, fleet);
+    return this.deliver(source, this.byIndex[source.index]!, event, data, fleet);
   }
 
   /** Triggers `target`'s `targetEvent` on its behalf, from `source`. */
   inject(source: WorkOwner, target: string, targetEvent: string, data: unknown): Promise<void> {
-    if (!this.sources.has(target)) {
+    const into = this.sources.get(target);
+    if (into === undefined) {
       throw new KeelError(
         'E_MODULE_MISSING',
         `Module "${source.name}" injects an event into "${target}", which is not a module of this kernel.`,
         { module: source.name },
       );
     }
-    return this.deliver(source, target, targetEvent, data);
+    return this.deliver(source, into, targetEvent, data);
   }
 
   private deliver(
     trigger: WorkOwner,
-    module: string,
+    source: Source,
     event: string,
     data: unknown,
     fleet?: FleetPublish,
   ): Promise<void> {
-    const source = this.sources.get(module)!;
-    const exposed = source.events.get(event);
-    if (exposed === undefined) {
-      const known = [...source.events.keys()].map((e) => `"${e}"`).join(', ') || 'none';
-      throw new KeelError(
-        'E_EVENT_UNKNOWN',
-        `Module "${module}" has no event "${event}" (declared: ${known}). Declare it in @Module({ events: ['${event}'] }).`,
-        { module, details: { event } },
-      );
-    }
+    const route = source.routes.get(event);
+    if (route === undefined) throw unknownEvent(source, event);
+    const exposed = route.exposed;
     // A fleet trigger is checked (exposed, JSON payload) before anything runs.
-    const published = fleet?.(module, event, exposed, data);
+    const published = fleet?.(source.owner.name, event, exposed, data);
     this.host.onEvent(source.owner, event, data, exposed);
-    const hooks = source.hooks?.get(event);
+    const hooks = route.hooks;
     if (hooks === undefined || !trigger.onlineSoon) return published ?? RESOLVED;
     // Made at the first hook that returns a promise: a trigger of synchronous hooks costs none.
     let delivery: Delivery | undefined;
@@ -145,8 +148,10 @@ export class EventBus {
           hookFailed(hook, err);
           continue;
         }
-        if (result instanceof Promise || isThenable(result))
+        if (result instanceof Promise)
           (delivery ??= new Delivery(this.host.now())).hook(hook, result);
+        else if (isThenable(result))
+          (delivery ??= new Delivery(this.host.now())).hook(hook, Promise.resolve(result));
       } else if (owner.onlineSoon) {
         (delivery ??= new Delivery(this.host.now())).track(this.runWhenOnline(trigger, hook, data));
       }
@@ -165,7 +170,7 @@ export class EventBus {
     }
     if (!isThenable(result)) return undefined;
     const delivery = new Delivery(this.host.now());
-    delivery.hook(hook, result);
+    delivery.hook(hook, result instanceof Promise ? result : Promise.resolve(result));
     return delivery.done();
   }
 
@@ -176,6 +181,16 @@ export class EventBus {
     if (!trigger.onlineSoon) return;
     await this.runNow(hook, data);
   }
+}
+
+function unknownEvent(source: Source, event: string): KeelError {
+  const module = source.owner.name;
+  const known = [...source.routes.keys()].map((e) => `"${e}"`).join(', ') || 'none';
+  return new KeelError(
+    'E_EVENT_UNKNOWN',
+    `Module "${module}" has no event "${event}" (declared: ${known}). Declare it in @Module({ events: ['${event}'] }).`,
+    { module, details: { event } },
+  );
 }
 
 /** A hook's promise rejected, or it threw: a ModuleError of its module, unless its stop aborted it. */
@@ -193,7 +208,6 @@ const RESOLVED = Promise.resolve();
 class Delivery {
   private pending = 0;
   private resolve: (() => void) | undefined = undefined;
-  private promise: Promise<void> | undefined = undefined;
 
   /** `startedAt`: when its hooks began (one clock read per trigger). */
   constructor(private readonly startedAt: number) {}
@@ -208,19 +222,16 @@ class Delivery {
   }
 
   /** Counts a hook's promise as work of its module until it settles; reports a rejection. */
-  hook(hook: BusHook, result: PromiseLike<unknown>): void {
+  hook(hook: BusHook, result: Promise<unknown>): void {
     this.pending++;
     const run = HookRun.take(hook, this, this.startedAt);
-    (result instanceof Promise ? result : Promise.resolve(result)).then(
-      run.onFulfilled,
-      run.onRejected,
-    );
+    result.then(run.onFulfilled, run.onRejected);
   }
 
   /** Settles once every tracked promise settled; never rejects. */
   done(): Promise<void> {
     if (this.pending === 0) return RESOLVED;
-    return (this.promise ??= new Promise<void>((resolve) => (this.resolve = resolve)));
+    return new Promise<void>((resolve) => (this.resolve = resolve));
   }
 
   /** One tracked promise settled (a {@link HookRun} calls it too). */
@@ -272,14 +283,16 @@ class HookRun implements WorkRecord {
   /** A spare run of `hook` (or a new one), counted as its module's work from `since`. */
   static take(hook: BusHook, delivery: Delivery, since: number): HookRun {
     let run = hook.spareRuns;
-    if (run === undefined) run = new HookRun(hook);
-    else {
+    if (run === undefined) {
+      run = new HookRun(hook);
+      hook.owner.enter(run, 'hook', hook.name, since);
+    } else {
       hook.spareRuns = run.nextSpare;
       hook.spareCount--;
       run.nextSpare = undefined;
+      hook.owner.resume(run, since);
     }
     run.delivery = delivery;
-    hook.owner.enter(run, 'hook', hook.name, since);
     return run;
   }
 
@@ -290,7 +303,7 @@ class HookRun implements WorkRecord {
     const count = hook.spareCount;
     if (count < MAX_SPARE_RUNS) {
       // Kept in its module's list while spare: the next run of the hook re-counts it there.
-      hook.owner.leave(this, true);
+      hook.owner.park(this);
       this.nextSpare = hook.spareRuns;
       hook.spareRuns = this;
       hook.spareCount = count + 1;

@@ -324,7 +324,7 @@ export class KernelCore {
 
   private onEvent(source: WorkOwner, event: string, data: unknown, exposed: boolean): void {
     // Every trigger would build an event: only when a listener or the debug log reads it.
-    if (!this.telemetry.observed('event') && !source.logger.isLevelEnabled('debug')) return;
+    if (!this.telemetry.watchingEvents && !source.logger.isLevelEnabled('debug')) return;
     this.telemetry.publish({ type: 'module-event', module: source.name, event, data, exposed });
   }
 

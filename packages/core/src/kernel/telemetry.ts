@@ -106,6 +106,13 @@ export class Telemetry {
   /** The listener whose failure is being reported right now (read by the next publish). */
   private failing: AnyListener | undefined = undefined;
 
+  /** `observed('event')`, kept up to date: read at every trigger. */
+  private watching = false;
+
+  get watchingEvents(): boolean {
+    return this.watching;
+  }
+
   on<K extends KernelEventKind>(kind: K, listener: KernelListeners[K]): () => void {
     const set = this.listeners[kind] as Set<KernelListeners[K]> | undefined;
     if (set === undefined || typeof listener !== 'function') {
@@ -115,8 +122,10 @@ export class Telemetry {
       );
     }
     set.add(listener);
+    this.watching = this.observed('event');
     return () => {
       set.delete(listener);
+      this.watching = this.observed('event');
     };
   }
 

@@ -46,6 +46,15 @@ export class ActivitySet {
     this.count++;
   }
 
+  /** Counts `entry` again from `now`: a record entered before, with the same kind and name. */
+  resume(entry: WorkRecord, now: number): void {
+    if (!entry.ended) this.end(entry);
+    entry.since = now;
+    entry.ended = false;
+    if (!entry.linked) this.link(entry);
+    this.count++;
+  }
+
   /** Stops counting `entry` and drops it from the list; harmless when it is not counted. */
   end(entry: WorkRecord): void {
     if (entry.ended) return;

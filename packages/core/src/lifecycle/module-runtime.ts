@@ -64,6 +64,8 @@ export class ModuleRuntime implements WorkOwner {
   private forced = false;
   // Made on first use: most modules of a large graph never read their signal or logger.
   private controller: AbortController | undefined = undefined;
+  // Kept beside its controller: the controller's `signal` getter is read per hook call.
+  private currentSignal: AbortSignal | undefined = undefined;
   private aborted = false;
   private childLogger: Logger | undefined = undefined;
   private onlineWaiters: Array<(online: boolean) => void> | undefined = undefined;
@@ -110,11 +112,13 @@ export class ModuleRuntime implements WorkOwner {
   }
 
   get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
-      if (this.aborted) this.controller.abort(this.host.stopReason);
-    }
-    return this.controller.signal;
+    return this.currentSignal ?? this.makeSignal();
+  }
+
+  private makeSignal(): AbortSignal {
+    const controller = (this.controller = new AbortController());
+    if (this.aborted) controller.abort(this.host.stopReason);
+    return (this.currentSignal = controller.signal);
   }
 
   get onlineSoon(): boolean {
@@ -177,9 +181,16 @@ export class ModuleRuntime implements WorkOwner {
     this.activities.enter(record, kind, name, now ?? this.host.clock.now());
   }
 
-  leave(record: WorkRecord, keep?: boolean): void {
-    if (keep === true) this.activities.park(record);
-    else this.activities.end(record);
+  leave(record: WorkRecord): void {
+    this.activities.end(record);
+  }
+
+  park(record: WorkRecord): void {
+    this.activities.park(record);
+  }
+
+  resume(record: WorkRecord, now: number): void {
+    this.activities.resume(record, now);
   }
 
   forget(record: WorkRecord): void {
@@ -201,6 +212,7 @@ export class ModuleRuntime implements WorkOwner {
       // A fresh signal for the new run.
       this.aborted = false;
       this.controller = undefined;
+      this.currentSignal = undefined;
     }
     if (to === 'online') this.settleWaiters(true);
     if (to === 'stopping') {

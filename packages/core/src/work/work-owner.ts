@@ -8,6 +8,8 @@ import type { ModuleStatus } from './module-status.js';
  */
 export interface WorkOwner {
   readonly name: string;
+  /** Its module's position in the kernel's graph (0 … n−1): for lookups by array, not by name. */
+  readonly index: number;
   readonly status: ModuleStatus;
   readonly logger: Logger;
   /** The signal of the module's current run; aborted when it begins to stop. */
@@ -30,12 +32,16 @@ export interface WorkOwner {
    * task's runs): no closure and no record per run. Pair each with one {@link leave}.
    */
   enter(record: WorkRecord, kind: TaskType, name: string, now?: number): void;
+  /** Ends what {@link enter} counted; harmless when it is not counted. */
+  leave(record: WorkRecord): void;
   /**
-   * Ends what {@link enter} counted; harmless when it is not counted. With `keep`, the record
-   * stays in the module's list, uncounted and unlisted, so that entering it again is cheap
-   * (a record reused run after run); {@link forget} it before dropping it.
+   * As {@link leave}, but the record stays in the module's list, uncounted and unlisted, so
+   * that {@link resume} counts it again with two stores (a record reused run after run: a
+   * hook's); {@link forget} it before dropping it.
    */
-  leave(record: WorkRecord, keep?: boolean): void;
+  park(record: WorkRecord): void;
+  /** Counts again, from `now`, a record {@link enter}ed before (same kind and name). */
+  resume(record: WorkRecord, now: number): void;
   /** Ends `record` if counted and drops what {@link leave} kept of it. */
   forget(record: WorkRecord): void;
   /** Reports a failure of module code as a `ModuleError` and returns it. */
@@ -54,6 +60,6 @@ export class WorkRecord {
   prev: WorkRecord | undefined = undefined;
   next: WorkRecord | undefined = undefined;
   ended = true;
-  /** In its module's list (counted, or kept by `leave(record, true)`). */
+  /** In its module's list (counted, or kept by `park(record)`). */
   linked = false;
 }

@@ -178,6 +178,33 @@ describe('events', () => {
     await k.shutdown();
   });
 
+  it('reaches kernel.on(event) and on(telemetry) listeners added and removed while running', async () => {
+    @Module({ name: 'pulse', events: ['beat'] })
+    class Pulse {
+      constructor(readonly ctx: ModuleContext) {}
+    }
+    const k = createTestKernel({ modules: [Pulse] });
+    await k.start();
+    const ctx = k.get(Pulse).ctx;
+    const events: unknown[] = [];
+    const telemetry: string[] = [];
+    await ctx.triggerEvent('beat', 0); // nobody listens yet
+    const offEvent = k.on('event', (_m, _e, data) => events.push(data));
+    await ctx.triggerEvent('beat', 1);
+    offEvent();
+    await ctx.triggerEvent('beat', 2);
+    const offTelemetry = k.on('telemetry', (e) => {
+      if (e.type === 'module-event') telemetry.push(`${e.event}:${String(e.data)}`);
+    });
+    await ctx.triggerEvent('beat', 3);
+    offTelemetry();
+    offTelemetry(); // harmless twice
+    await ctx.triggerEvent('beat', 4);
+    expect(events).toEqual([1]);
+    expect(telemetry).toEqual(['beat:3']);
+    await k.shutdown();
+  });
+
   it('injects an event into another module', async () => {
     const seen: unknown[] = [];
     @Module({ name: 'target', events: ['done'] })

@@ -15,6 +15,7 @@ export class FakeOwner implements WorkOwner {
   constructor(
     readonly name = 'mod',
     public status: ModuleStatus = 'online',
+    readonly index = 0,
   ) {}
 
   get signal(): AbortSignal {
@@ -49,10 +50,18 @@ export class FakeOwner implements WorkOwner {
     this.active.set(kind, (this.active.get(kind) ?? 0) + 1);
   }
 
-  leave(record: WorkRecord, _keep?: boolean): void {
+  leave(record: WorkRecord): void {
     if (record.ended) return;
     record.ended = true;
     this.active.set(record.kind, (this.active.get(record.kind) ?? 0) - 1);
+  }
+
+  park(record: WorkRecord): void {
+    this.leave(record);
+  }
+
+  resume(record: WorkRecord): void {
+    this.enter(record, record.kind, record.name);
   }
 
   forget(record: WorkRecord): void {

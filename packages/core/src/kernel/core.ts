@@ -1,3 +1,4 @@
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import { ModuleContext } from '../context/module-context.js';
 import type { ContextKernel, ContextServices } from '../context/context-services.js';
@@ -13,7 +14,6 @@ import type { FailureState } from '../failure/failure-state.js';
 import { ModuleGraph, refClass } from '../graph/module-graph.js';
 import { Lifecycle } from '../lifecycle/lifecycle.js';
 import { ModuleRuntime } from '../lifecycle/module-runtime.js';
-import { StepSlots } from '../lifecycle/step-slots.js';
 import type { ModuleStatus } from '../work/module-status.js';
 import { defaultLogger, withRedaction } from '../logging/logger.js';
 import { MicroTaskLimiter } from '../microtasks/microtask-limiter.js';
@@ -58,7 +58,7 @@ export class KernelCore {
   readonly microtasks: MicroTaskLimiter;
   readonly scheduler: TaskScheduler;
   readonly events: EventBus;
-  readonly limit: StepSlots;
+  readonly limit: LimitFunction;
   readonly cli: ParsedCli;
   readonly fleet: KernelFleet;
   readonly fleetWork: FleetWork;
@@ -89,7 +89,7 @@ export class KernelCore {
       (err, kind, nested) => this.listenerFailed(err, kind, nested),
     );
     this.reporter = new Reporter(this.telemetry, this.clock);
-    this.limit = new StepSlots(options.lifecycleConcurrency);
+    this.limit = pLimit(options.lifecycleConcurrency);
     this.cli = parseCli(this.graph.nodes, options.cli);
     this.container = new KernelContainer(options.providers, ModuleContext);
     this.microtasks = new MicroTaskLimiter({

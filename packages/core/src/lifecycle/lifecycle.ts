@@ -6,12 +6,12 @@ import { timeoutError, withDeadline } from '../time/deadline.js';
 import type { ModuleRuntime } from './module-runtime.js';
 import { runPhase, type PhaseResult } from './phase-runner.js';
 import { isThenable } from '../util/thenable.js';
-import type { StepSlots } from './step-slots.js';
+import type { LimitFunction } from 'p-limit';
 
 /** What the lifecycle needs from its kernel. */
 export interface LifecycleHost {
   readonly timers: TimerHeap;
-  readonly limit: StepSlots;
+  readonly limit: LimitFunction;
   readonly startTimeoutMs: number;
   readonly stopTimeoutMs: number;
   /** How many modules the kernel has (every module's `node.index` is below it). */

@@ -1,4 +1,4 @@
-import type { StepSlots } from './step-slots.js';
+import type { LimitFunction } from 'p-limit';
 
 /** How one phase walks the graph. */
 export interface Phase<N> {
@@ -21,7 +21,7 @@ export interface Phase<N> {
    */
   readonly run: (node: N) => Promise<void> | undefined;
   /** Bounded fan-out for nodes whose run goes on asynchronously. */
-  readonly limit: StepSlots;
+  readonly limit: LimitFunction;
   /** Stop launching after the first failure (prep, start); a stop phase goes on. */
   readonly haltOnError: boolean;
   /** Checked before each launch: true stops launching (a shutdown began). */
@@ -49,8 +49,8 @@ export function runPhase<N>(phase: Phase<N>): Promise<PhaseResult<N>> {
 /**
  * One run of a phase. A node that finishes synchronously releases its dependents in the
  * same loop: a graph of synchronous lifecycle methods completes without a promise per
- * node. A node that goes on asynchronously holds a slot of `limit` until it settles;
- * while every slot is taken, ready nodes wait in the slots' queue.
+ * node. A node that goes on asynchronously holds a slot of `limit` (p-limit) until it
+ * settles; while every slot is taken, ready nodes wait in p-limit's queue.
  */
 class PhaseRun<N> {
   readonly result: Promise<PhaseResult<N>>;
@@ -112,7 +112,7 @@ class PhaseRun<N> {
       this.inFlight++;
       this.settleLater(
         node,
-        limit.run(() => {
+        limit(() => {
           if (!this.isHalted()) return this.phase.run(node);
           this.launched[this.phase.slot(node)] = 0; // halted while queued for a slot: never ran
           return undefined;
@@ -131,11 +131,11 @@ class PhaseRun<N> {
       this.succeed(node);
       return;
     }
-    // Holds a free slot (counted at once) until the node settles.
+    // Holds a free slot (p-limit counts it at once) until the node settles.
     this.inFlight++;
     this.settleLater(
       node,
-      limit.run(() => running),
+      limit(() => running),
     );
   }
 

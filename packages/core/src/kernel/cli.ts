@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import type { FlagSpec, FlagValue } from '../decorators/metadata.js';
 import { KeelError } from '../errors/keel-error.js';
 import { clause, describe } from '../errors/safe.js';
@@ -76,7 +76,7 @@ export function parseCli(nodes: readonly ModuleNode[], cli: CliOptions | undefin
   }
   let parsed: Record<string, FlagValue>;
   try {
-    parsed = parseArgs({
+    parsed = process.getBuiltinModule('node:util').parseArgs({
       args: [...(cli?.argv ?? [])],
       options,
       strict: true,

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { Provider } from '../container/provider.js';
 import type { CliOptions } from './cli.js';
@@ -155,6 +154,11 @@ function positiveInt(value: number | undefined, fallback: number, name: string):
     );
   }
   return value;
+}
+
+/** `os.availableParallelism()`; `node:os` is loaded on use, not at import. */
+function availableParallelism(): number {
+  return process.getBuiltinModule('node:os').availableParallelism();
 }
 
 /** Values below 2 become 2, as documented; non-numbers are rejected. */

@@ -6,7 +6,12 @@ import { FailureTracker, type FailureState } from '../failure/failure-state.js';
 import type { ModuleNode } from '../graph/module-node.js';
 import type { Clock } from '../time/clock.js';
 import { ActivitySet } from './activity.js';
-import { assertTransition, MODULE_TRANSITIONS, type ModuleStatus } from '../work/module-status.js';
+import {
+  assertTransition,
+  moduleMoveAllowed,
+  MODULE_TRANSITIONS,
+  type ModuleStatus,
+} from '../work/module-status.js';
 
 /** The one empty list every runtime starts with (frozen: never written). */
 const NONE: readonly never[] = Object.freeze([]);
@@ -200,7 +205,7 @@ export class ModuleRuntime implements WorkOwner {
   transition(to: ModuleStatus): void {
     const from = this.current;
     if (this.forced && from === 'offline' && to === 'offline') return; // a late stop after a forced one
-    if (!MODULE_TRANSITIONS[from].includes(to))
+    if (!moduleMoveAllowed(from, to))
       assertTransition(MODULE_TRANSITIONS, `Module "${this.name}"`, from, to);
     this.current = to;
     if (to === 'starting' && this.aborted) {

@@ -11,6 +11,7 @@ export interface Phase<N> {
   /**
    * A distinct integer in [0, `slots`) per node of the graph: the run keeps its counts in
    * typed arrays indexed by it instead of maps keyed by node (no hashing, little garbage).
+   * `nodes` holds each node once.
    */
   readonly slot: (node: N) => number;
   readonly slots: number;
@@ -70,12 +71,17 @@ class PhaseRun<N> {
   constructor(private readonly phase: Phase<N>) {
     this.result = new Promise((resolve) => (this.resolve = resolve));
     const { nodes, waitsFor, slot } = phase;
-    this.pending = new Int32Array(phase.slots).fill(-1);
     this.launched = new Uint8Array(phase.slots);
-    for (const node of nodes) this.pending[slot(node)] = 0;
+    // Every node of the graph takes part (a boot, a whole shutdown): each counts all it waits
+    // for, without looking at them (on a large graph, touching each edge's far node is most
+    // of the setup's cost).
+    const whole = nodes.length === phase.slots;
+    this.pending = whole ? new Int32Array(phase.slots) : new Int32Array(phase.slots).fill(-1);
+    if (!whole) for (const node of nodes) this.pending[slot(node)] = 0;
     for (const node of nodes) {
       let count = 0;
-      for (const before of waitsFor(node)) if (this.pending[slot(before)]! >= 0) count++;
+      if (whole) count = waitsFor(node).length;
+      else for (const before of waitsFor(node)) if (this.pending[slot(before)]! >= 0) count++;
       this.pending[slot(node)] = count;
       if (count === 0) this.ready.push(node);
     }
@@ -163,7 +169,9 @@ class PhaseRun<N> {
   private release(node: N): void {
     const { pending } = this;
     const { slot } = this.phase;
-    for (const next of this.phase.unblocks(node)) {
+    const unblocked = this.phase.unblocks(node);
+    for (let i = 0; i < unblocked.length; i++) {
+      const next = unblocked[i]!;
       const at = slot(next);
       const left = pending[at]!;
       if (left < 0) continue; // not in this phase

@@ -1,8 +1,5 @@
-import { createRequire } from 'node:module';
 import type { Logger, pino as Pino } from 'pino';
 import { KeelError } from '../errors/keel-error.js';
-
-const requireHere = createRequire(import.meta.url);
 
 /**
  * pino, loaded at the first default logger or redaction: it is a third of `import('@keel/core')`,
@@ -11,7 +8,8 @@ const requireHere = createRequire(import.meta.url);
  * module-level copy of our own).
  */
 function loadPino(): typeof Pino {
-  return (requireHere('pino') as typeof import('pino')).pino;
+  const { createRequire } = process.getBuiltinModule('node:module');
+  return (createRequire(import.meta.url)('pino') as typeof import('pino')).pino;
 }
 
 /** The default logger: pino at 'info' on stdout, with the given paths redacted. */

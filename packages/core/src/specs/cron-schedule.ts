@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type { Cron } from 'croner';
 import { KeelError } from '../errors/keel-error.js';
 import { clause, describe } from '../errors/safe.js';
@@ -10,6 +9,7 @@ import { clause, describe } from '../errors/safe.js';
  */
 let croner: typeof Cron | undefined;
 function loadCron(): typeof Cron {
+  const { createRequire } = process.getBuiltinModule('node:module');
   return (croner ??= (createRequire(import.meta.url)('croner') as typeof import('croner')).Cron);
 }
 

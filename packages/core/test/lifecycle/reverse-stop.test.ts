@@ -28,4 +28,27 @@ describe('stop order', () => {
     await k.shutdown();
     expect(log).toEqual(['started b', 'started c', 'started a', 'stop a', 'stop c', 'stop b']);
   });
+
+  it('a module restarted since stops first: its start completed last', async () => {
+    const log: string[] = [];
+    const plain = (name: string) => {
+      @Module({ name })
+      class Plain {
+        stop() {
+          log.push(name);
+        }
+      }
+      return Plain;
+    };
+    const [a, b, c, d] = [plain('a'), plain('b'), plain('c'), plain('d')];
+    const k = createTestKernel({ modules: [a, b, c, d] });
+    await k.start();
+    // Starts completed a, b, c, d; then b twice and a (the order's numbers have gaps).
+    await k.restart(b);
+    await k.restart(b);
+    await k.restart(a);
+    log.length = 0;
+    await k.shutdown();
+    expect(log).toEqual(['a', 'b', 'd', 'c']);
+  });
 });

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { KeelError } from '../../errors/keel-error.js';
 import type { FleetProvider } from '../../specs/fleet-provider.js';
 import { MemoryFleet } from './hub.js';
@@ -27,6 +26,14 @@ function randomSuffix(): string {
  * (retries and backoff on the kernel clock) and `fleet: 'once'` tasks run in this process.
  * Nothing is durable: queued jobs and pending events end with the process.
  */
+/**
+ * `os.hostname()`, with `node:os` taken from Node's own cache when needed: an ESM import of
+ * a builtin at the top builds its facade at `import('@keel/core')`.
+ */
+function hostname(): string {
+  return process.getBuiltinModule('node:os').hostname();
+}
+
 export function localFleet(options: LocalFleetOptions = {}): FleetProvider {
   const replicaId = options.replicaId ?? `${hostname()}-${process.pid}-${randomSuffix()}`;
   if (typeof replicaId !== 'string' || replicaId === '') {

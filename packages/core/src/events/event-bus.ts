@@ -66,8 +66,13 @@ export class EventBus {
 
   /** Registers a module and the events it declares. */
   addSource(owner: WorkOwner, events: ReadonlyMap<string, boolean>): void {
-    const routes = new Map<string, Route>();
-    for (const [event, exposed] of events) routes.set(event, { exposed, hooks: undefined });
+    // Most modules of a large graph declare no event: they share one empty map.
+    let routes: ReadonlyMap<string, Route> = NO_ROUTES;
+    if (events.size > 0) {
+      const own = new Map<string, Route>();
+      for (const [event, exposed] of events) own.set(event, { exposed, hooks: undefined });
+      routes = own;
+    }
     const source: Source = { owner, routes };
     this.sources.set(owner.name, source);
     this.byIndex[owner.index] = source;
@@ -199,6 +204,7 @@ function hookFailed(hook: Hook, err: unknown): void {
 }
 
 const RESOLVED = Promise.resolve();
+const NO_ROUTES: ReadonlyMap<string, Route> = new Map();
 
 /**
  * The hooks of one trigger that returned a promise: one {@link HookRun} and ONE `then` per

@@ -23,7 +23,7 @@ export class CommandWatchdog {
   private commands: (Command | undefined)[] = [];
   private deadlines: number[] = [];
   private head = 0;
-  /** Entries from the head on that trigger a sweep (see `dropAnswered`). */
+  /** Entries from the head on that trigger a sweep (see `releaseAnswered`). */
   private sweepAt = SWEEP_MIN;
   private timer: unknown;
   /** Not `timer !== undefined`: a Clock's handle may be any value. */
@@ -46,7 +46,7 @@ export class CommandWatchdog {
    * max(256, twice the unanswered ones)).
    */
   get pending(): number {
-    this.dropAnswered();
+    this.releaseAnswered();
     return this.commands.length - this.head;
   }
 
@@ -55,18 +55,9 @@ export class CommandWatchdog {
     return this.commands.length - this.head;
   }
 
-  /**
-   * Lets go of the commands answered so far. Called after each chunk of replies: otherwise a
-   * command, its arguments and its reply would stay referenced until the next send, and a
-   * client that sends in bursts keeps each burst alive through young-generation GCs.
-   */
-  releaseAnswered(): void {
-    this.dropAnswered();
-  }
-
   /** Starts the clock of one command just sent (or queued offline). */
   track(command: Command): void {
-    this.dropAnswered();
+    this.releaseAnswered();
     const deadline = this.now() + this.timeoutMs;
     this.commands.push(command);
     this.deadlines.push(deadline);
@@ -103,7 +94,7 @@ export class CommandWatchdog {
       // Rejecting a command that already failed (a closed link) is a no-op.
       if (!command.isResolved) command.reject(new Error(COMMAND_TIMED_OUT));
     }
-    this.dropAnswered();
+    this.releaseAnswered();
     if (this.head < commands.length) this.arm(deadlines[this.head]!);
   }
 
@@ -112,8 +103,11 @@ export class CommandWatchdog {
    * failed command stays at the head until its deadline; the answered ones behind it are
    * swept out once they double the list (amortised O(1) per command), or a single error
    * reply would keep a busy client's commands, replies and payloads for `timeoutMs`.
+   * Also called after each chunk of replies (by {@link WatchedRedis}): otherwise a command,
+   * its arguments and its reply stay referenced until the next send, and a client that sends
+   * in bursts keeps each burst alive through young-generation GCs.
    */
-  private dropAnswered(): void {
+  releaseAnswered(): void {
     const { commands } = this;
     while (this.head < commands.length && commands[this.head]!.isResolved) {
       commands[this.head++] = undefined;

@@ -37,13 +37,9 @@ export class ActivitySet {
    * {@link park}. A record parked here is counted again where it is (no relinking).
    */
   enter(entry: WorkRecord, kind: TaskType, name: string, now: number): void {
-    if (!entry.ended) this.end(entry);
     entry.kind = kind;
     entry.name = name;
-    entry.since = now;
-    entry.ended = false;
-    if (!entry.linked) this.link(entry);
-    this.count++;
+    this.resume(entry, now);
   }
 
   /** Counts `entry` again from `now`: a record entered before, with the same kind and name. */

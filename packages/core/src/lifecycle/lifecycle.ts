@@ -364,22 +364,21 @@ export class Lifecycle {
    * deadline, no activity record, no promise); otherwise the returned promise settles when
    * the method's work does, bounded by its deadline; prep and start count as work.
    */
+  /** A prep or start call (a stop goes through {@link callStop}). */
   private call(
     m: ModuleRuntime,
-    step: Step,
+    step: 'prep' | 'start',
     budget?: number,
-    /** When the step began, if the caller read the clock already (a stop): one read fewer. */
-    began?: number,
   ): Promise<void> | undefined {
     // Reflect.get, not instance[step]: every module is its own class, so a keyed load here
     // is megamorphic and misses V8's stub cache (in a micro-benchmark of 1,000 classes,
     // 250-680 ns a call against 30-70 ns); same semantics.
     const method: unknown = Reflect.get(m.instance, step);
     if (typeof method !== 'function') {
-      m.durations[step] = began === undefined ? 0 : this.now() - began;
+      m.durations[step] = 0;
       return undefined;
     }
-    const start = began ?? this.stepBegins();
+    const start = this.stepBegins();
     const token = m.beginStep();
     let returned: unknown;
     try {

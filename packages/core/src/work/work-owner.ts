@@ -42,7 +42,7 @@ export interface WorkOwner {
   park(record: WorkRecord): void;
   /** Counts again, from `now`, a record {@link enter}ed before (same kind and name). */
   resume(record: WorkRecord, now: number): void;
-  /** Ends `record` if counted and drops what {@link leave} kept of it. */
+  /** Ends `record` if counted and drops what {@link park} kept of it. */
   forget(record: WorkRecord): void;
   /** Reports a failure of module code as a `ModuleError` and returns it. */
   report(err: unknown, taskName: string, taskType: TaskType): ModuleError;

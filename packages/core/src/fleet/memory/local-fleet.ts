@@ -21,12 +21,6 @@ function randomSuffix(): string {
 }
 
 /**
- * The fleet of one: the kernel's provider when no `fleet` option is given. The only
- * replica holds every lease (singletons are active, first token 1); fleet events, jobs
- * (retries and backoff on the kernel clock) and `fleet: 'once'` tasks run in this process.
- * Nothing is durable: queued jobs and pending events end with the process.
- */
-/**
  * `os.hostname()`, with `node:os` taken from Node's own cache when needed: an ESM import of
  * a builtin at the top builds its facade at `import('@keel/core')`.
  */
@@ -34,6 +28,12 @@ function hostname(): string {
   return process.getBuiltinModule('node:os').hostname();
 }
 
+/**
+ * The fleet of one: the kernel's provider when no `fleet` option is given. The only
+ * replica holds every lease (singletons are active, first token 1); fleet events, jobs
+ * (retries and backoff on the kernel clock) and `fleet: 'once'` tasks run in this process.
+ * Nothing is durable: queued jobs and pending events end with the process.
+ */
 export function localFleet(options: LocalFleetOptions = {}): FleetProvider {
   const replicaId = options.replicaId ?? `${hostname()}-${process.pid}-${randomSuffix()}`;
   if (typeof replicaId !== 'string' || replicaId === '') {
